@@ -1,0 +1,301 @@
+package claude
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// MaxLineBytes bounds one stdout line; longer lines are dropped and logged.
+const MaxLineBytes = 64 << 20
+
+// Options says how to start the CLI.
+type Options struct {
+	// Binary is the CLI to run; "claude" (looked up on PATH) when empty.
+	Binary string
+	// Dir is the working directory of the session.
+	Dir string
+	// Env is the environment; nil inherits the caller's.
+	Env []string
+	// Resume continues an earlier agent session by its id.
+	Resume string
+	// Model and PermissionMode are passed through when set.
+	Model          string
+	PermissionMode string
+	// MCPConfig is the JSON for --mcp-config; AllowedTools for --allowedTools.
+	MCPConfig    string
+	AllowedTools []string
+	// Logger receives skipped lines and stderr; slog.Default when nil.
+	Logger *slog.Logger
+}
+
+// Args returns the command-line arguments for opts, without the binary.
+func (o Options) Args() []string {
+	args := []string{"--output-format", "stream-json", "--verbose", "--input-format", "stream-json",
+		"--include-partial-messages", "--permission-prompt-tool", "stdio"}
+	if o.MCPConfig != "" {
+		args = append(args, "--mcp-config", o.MCPConfig)
+	}
+	for _, t := range o.AllowedTools {
+		args = append(args, "--allowedTools", t)
+	}
+	if o.Resume != "" {
+		args = append(args, "--resume="+o.Resume)
+	}
+	if o.Model != "" {
+		args = append(args, "--model", o.Model)
+	}
+	if o.PermissionMode != "" {
+		args = append(args, "--permission-mode", o.PermissionMode)
+	}
+	return args
+}
+
+// Process is one running CLI. The caller should drain Outputs until it is
+// closed and then wait on Done; Kill or Escalate end it early.
+type Process struct {
+	cmd    *exec.Cmd
+	log    *slog.Logger
+	stdin  io.WriteCloser
+	wmu    sync.Mutex
+	out    chan Output
+	done   chan struct{}
+	err    error
+	stderr tail
+	seq    atomic.Int64
+}
+
+// Start spawns the CLI in its own process group.
+func Start(opts Options) (*Process, error) {
+	bin := opts.Binary
+	if bin == "" {
+		bin = "claude"
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return nil, fmt.Errorf("failed to find the Claude Code CLI %q: %w (install @anthropic-ai/claude-code or pass --claude)", bin, err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cmd := exec.Command(path, opts.Args()...)
+	cmd.Dir = opts.Dir
+	cmd.Env = opts.Env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{})}
+	p.stderr.max = 8 << 10
+	cmd.Stderr = &p.stderr
+	if p.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("failed to open the CLI's stdin: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("failed to open the CLI's stdout: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("failed to start %s: %w", path, err)
+	}
+	go p.read(stdout)
+	return p, nil
+}
+
+// Pid returns the process id (also the process group id).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Outputs delivers parsed stdout lines; it is closed when stdout ends.
+func (p *Process) Outputs() <-chan Output { return p.out }
+
+// Done is closed once the process has exited; Err then tells how.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err returns the exit error after Done (nil for a clean exit).
+func (p *Process) Err() error {
+	<-p.done
+	return p.err
+}
+
+// StderrTail returns the last few KiB the CLI wrote to stderr.
+func (p *Process) StderrTail() string { return p.stderr.String() }
+
+func (p *Process) read(stdout io.Reader) {
+	defer func() {
+		close(p.out)
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	r := bufio.NewReaderSize(stdout, 64<<10)
+	var long []byte
+	dropping := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			if !dropping && len(long)+len(chunk) > MaxLineBytes {
+				p.log.Warn("dropping an oversized line from the CLI", "pid", p.Pid(), "limit", MaxLineBytes)
+				dropping, long = true, nil
+			}
+			if !dropping {
+				long = append(long, chunk...)
+			}
+			continue
+		}
+		line := append(long, chunk...)
+		long = nil
+		if dropping {
+			dropping, line = false, nil
+		}
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			p.handle(append([]byte(nil), line...))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *Process) handle(line []byte) {
+	out, err := ParseLine(line)
+	if err != nil {
+		p.log.Warn("skipping a malformed line from the CLI", "pid", p.Pid(), "err", err, "line", clip(line, 200))
+		return
+	}
+	if out.Kind == KindUnknown {
+		return
+	}
+	p.out <- out
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
+
+func (p *Process) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	if _, err := p.stdin.Write(b); err != nil {
+		return fmt.Errorf("failed to write to the CLI: %w", err)
+	}
+	return nil
+}
+
+// SendUser starts a turn with text as the user's message.
+func (p *Process) SendUser(text string) error {
+	return p.write(map[string]any{
+		"type":               "user",
+		"message":            map[string]any{"role": "user", "content": text},
+		"parent_tool_use_id": nil,
+		"session_id":         "default",
+	})
+}
+
+// Interrupt asks the CLI to stop the running turn; it returns the control
+// request id that the CLI's control_response will carry.
+func (p *Process) Interrupt() (string, error) {
+	id := fmt.Sprintf("req_%d_konsole", p.seq.Add(1))
+	return id, p.write(map[string]any{
+		"type":       "control_request",
+		"request_id": id,
+		"request":    map[string]any{"subtype": "interrupt"},
+	})
+}
+
+// AnswerPermission answers a can_use_tool request. On allow, input is the
+// tool input to use (the CLI requires it); on deny, message tells the model why.
+func (p *Process) AnswerPermission(requestID string, allow bool, input json.RawMessage, message string) error {
+	resp := map[string]any{"behavior": "deny", "message": message}
+	if allow {
+		if len(input) == 0 {
+			input = json.RawMessage("{}")
+		}
+		resp = map[string]any{"behavior": "allow", "updatedInput": input}
+	} else if message == "" {
+		resp["message"] = "The user denied this tool use."
+	}
+	return p.write(map[string]any{
+		"type": "control_response",
+		"response": map[string]any{
+			"subtype":    "success",
+			"request_id": requestID,
+			"response":   resp,
+		},
+	})
+}
+
+// CloseInput closes stdin: the CLI finishes and exits.
+func (p *Process) CloseInput() error {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	return p.stdin.Close()
+}
+
+// Signal sends sig to the whole process group (the CLI and its tools).
+func (p *Process) Signal(sig syscall.Signal) error {
+	err := syscall.Kill(-p.Pid(), sig)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+// Escalate sends SIGINT, then SIGTERM, then SIGKILL to the process group,
+// waiting step between them, and returns once the process has exited.
+func (p *Process) Escalate(step time.Duration) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		if err := p.Signal(sig); err != nil {
+			p.log.Warn("failed to signal the CLI", "pid", p.Pid(), "signal", sig, "err", err)
+		}
+		select {
+		case <-p.done:
+			return
+		case <-time.After(step):
+		}
+	}
+	<-p.done
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(b), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(bytes.TrimSpace(t.buf))
+}
+
+var _ io.Writer = (*tail)(nil)

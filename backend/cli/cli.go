@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Version is the konui version, set at build time with -ldflags.
+var Version = "0.1.0-dev"
+
+// Desktop runs the window mode; the desktop build sets it (see app/).
+// When nil, the binary was built without the window.
+var Desktop func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+
+const usage = `konui: a desktop console for Claude Code sessions.
+
+Usage:
+  konui [flags]            open the desktop window (embedded local Konsole)
+  konui serve [flags]      serve the dashboard for a browser, no window
+  konui konsole [flags]    run the session manager alone (for a remote machine)
+  konui version            print the version
+
+Run "konui <mode> -h" for the flags of a mode.
+`
+
+// Main runs konui with args (without the program name) and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	mode := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		mode, args = args[0], args[1:]
+	}
+	switch mode {
+	case "konsole":
+		return runKonsole(ctx, args, stdout, stderr)
+	case "serve":
+		return runServe(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "konui", Version)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "":
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		if Desktop == nil {
+			fmt.Fprintln(stderr, "konui: this binary was built without the desktop window (build with -tags desktop,production,webkit2_41, or run \"make run\"); use \"konui serve\" for the dashboard in a browser")
+			return 2
+		}
+		return Desktop(ctx, args, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "konui: unknown mode %q\n\n%s", mode, usage)
+		return 2
+	}
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("unknown log level %q (debug, info, warn, error)", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/konui/konui/backend/konsole"
+)
+
+type konsoleFlags struct {
+	listen, token, tokenFile, data, claude string
+	tlsCert, tlsKey, logLevel              string
+	insecureRemote                         bool
+	keepEvents                             int64
+}
+
+func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("konui konsole", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f konsoleFlags
+	fs.StringVar(&f.listen, "listen", konsole.DefaultListen, "address to listen on")
+	fs.StringVar(&f.token, "token", "", "API token (else --token-file, $KONSOLE_TOKEN, or one generated and stored under the config folder)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token")
+	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")
+	fs.StringVar(&f.claude, "claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI to run ($KONUI_CLAUDE)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
+	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
+	fs.Int64Var(&f.keepEvents, "keep-events", 100_000, "events kept for replay")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	lg, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "konui konsole:", err)
+		return 2
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		fmt.Fprintln(stderr, "konui konsole: --tls-cert and --tls-key go together")
+		return 2
+	}
+	token, announce, err := konsoleToken(f)
+	if err != nil {
+		fmt.Fprintln(stderr, "konui konsole:", err)
+		return 1
+	}
+	dataDir := f.data
+	if dataDir == "" {
+		d, err := DataDir()
+		if err != nil {
+			fmt.Fprintln(stderr, "konui konsole:", err)
+			return 1
+		}
+		dataDir = filepath.Join(d, "konsole")
+	}
+	srv, err := konsole.New(konsole.Config{Listen: f.listen, Token: token, DataDir: dataDir, Claude: f.claude,
+		TLSCert: f.tlsCert, TLSKey: f.tlsKey, InsecureRemote: f.insecureRemote, KeepEvents: f.keepEvents,
+		Version: Version, Logger: lg})
+	if err != nil {
+		fmt.Fprintln(stderr, "konui konsole:", err)
+		return 1
+	}
+	defer srv.Close()
+	if err := srv.Start(); err != nil {
+		fmt.Fprintln(stderr, "konui konsole:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
+	if announce != "" {
+		fmt.Fprintln(stdout, announce)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "Konsole stopping")
+	return 0
+}
+
+// konsoleToken picks the token: --token, --token-file, $KONSOLE_TOKEN, or
+// the stored one (generated on first use). announce is what to print.
+func konsoleToken(f konsoleFlags) (token, announce string, err error) {
+	switch {
+	case f.token != "":
+		return f.token, "", nil
+	case f.tokenFile != "":
+		t, err := ReadTokenFile(f.tokenFile)
+		return t, "", err
+	case os.Getenv("KONSOLE_TOKEN") != "":
+		return os.Getenv("KONSOLE_TOKEN"), "", nil
+	}
+	dir, err := ConfigDir()
+	if err != nil {
+		return "", "", err
+	}
+	path := filepath.Join(dir, "konsole-token")
+	t, created, err := LoadOrCreateToken(path)
+	if err != nil {
+		return "", "", err
+	}
+	verb := "Stored"
+	if created {
+		verb = "Generated"
+	}
+	return t, fmt.Sprintf("%s token (in %s): %s", verb, path, t), nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

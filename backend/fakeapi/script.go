@@ -1,0 +1,89 @@
+package fakeapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Commands understood by DefaultScript inside a user prompt. They let tests in
+// any language (Go, Playwright) drive the real CLI through known behaviour:
+//
+//	[[bash: CMD]]            call the Bash tool with CMD, then report its output
+//	[[long N]]               stream N words, 20 ms apart (a long answer to stop)
+//	[[kontask: JSON]]        call mcp__konsole__kontask_create with JSON input
+//	[[tool NAME: JSON]]      call any tool with JSON input
+//	anything else            answer "Echo: <prompt>" in a few chunks
+var commandRE = regexp.MustCompile(`\[\[(bash|long|kontask|tool)([^\]]*)\]\]`)
+
+// DefaultScript answers by the commands above.
+func DefaultScript(r *Request) Reply {
+	last := r.LastUser()
+	if len(r.NewResults) > 0 {
+		var parts []string
+		for _, tr := range r.NewResults {
+			status := "ok"
+			if tr.IsError {
+				status = "error"
+			}
+			parts = append(parts, fmt.Sprintf("Tool result (%s): %s", status, strings.TrimSpace(tr.Content)))
+		}
+		return Reply{Blocks: []Block{{Text: strings.Join(parts, "\n")}}, ChunkWords: 3}
+	}
+	text := last.Prompt
+	m := commandRE.FindStringSubmatch(text)
+	if m == nil {
+		return Reply{Blocks: []Block{{Text: "Echo: " + text}}, ChunkWords: 2}
+	}
+	arg := strings.TrimSpace(strings.TrimPrefix(m[2], ":"))
+	switch m[1] {
+	case "bash":
+		return Reply{Blocks: []Block{{Text: "Running it. "}, {Tool: &ToolUse{Name: "Bash",
+			Input: map[string]any{"command": arg, "description": "Run the requested command"}}}}}
+	case "long":
+		n, err := strconv.Atoi(arg)
+		if err != nil || n <= 0 {
+			n = 500
+		}
+		words := make([]string, n)
+		for i := range words {
+			words[i] = fmt.Sprintf("word%d", i+1)
+		}
+		return Reply{Blocks: []Block{{Text: strings.Join(words, " ")}}, ChunkDelay: 20 * time.Millisecond}
+	case "kontask":
+		return Reply{Blocks: []Block{{Tool: &ToolUse{Name: "mcp__konsole__kontask_create", Input: jsonArg(arg)}}}}
+	case "tool":
+		name, js, _ := strings.Cut(strings.TrimSpace(m[2]), ":")
+		return Reply{Blocks: []Block{{Tool: &ToolUse{Name: strings.TrimSpace(name), Input: jsonArg(js)}}}}
+	}
+	return Reply{Blocks: []Block{{Text: "Echo: " + text}}}
+}
+
+func jsonArg(s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(s)), &v); err != nil {
+		return map[string]any{"raw": s}
+	}
+	return v
+}
+
+// promptOf drops the system reminders the CLI adds to a user message.
+func promptOf(text string) string {
+	out := text
+	for {
+		i := strings.Index(out, "<system-reminder>")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(out[i:], "</system-reminder>")
+		if j < 0 {
+			out = out[:i]
+			break
+		}
+		out = out[:i] + out[i+j+len("</system-reminder>"):]
+	}
+	return strings.TrimSpace(out)
+}

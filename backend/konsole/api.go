@@ -1,0 +1,244 @@
+package konsole
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/konui/konui/backend/store"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	route := func(method, path string, h http.HandlerFunc) {
+		mux.HandleFunc(method+" "+path, h)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version})
+	})
+	route("POST", "/v1/sessions", s.createSession)
+	route("GET", "/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"sessions": s.mgr.List()})
+	})
+	route("GET", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.mgr.Get(r.PathValue("id"))
+		reply(w, http.StatusOK, sess, err)
+	})
+	route("DELETE", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.mgr.End(r.PathValue("id")); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	route("GET", "/v1/sessions/{id}/messages", func(w http.ResponseWriter, r *http.Request) {
+		msgs, err := s.mgr.Messages(r.PathValue("id"))
+		reply(w, http.StatusOK, map[string]any{"messages": msgs}, err)
+	})
+	route("POST", "/v1/sessions/{id}/prompt", s.prompt)
+	route("POST", "/v1/sessions/{id}/stop", func(w http.ResponseWriter, r *http.Request) {
+		tid, err := s.mgr.Stop(r.PathValue("id"))
+		reply(w, http.StatusOK, map[string]any{"turnId": tid, "stopped": true}, err)
+	})
+	route("POST", "/v1/sessions/{id}/permissions/{requestId}", func(w http.ResponseWriter, r *http.Request) {
+		var a PermissionAnswer
+		if !decode(w, r, &a) {
+			return
+		}
+		err := s.mgr.Answer(r.PathValue("id"), r.PathValue("requestId"), a)
+		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
+	})
+	route("GET", "/v1/events", s.events)
+	for _, h := range s.extra {
+		mux.Handle(h.pattern, h.handler)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+	return s.logRequests(s.authenticate(methodNotAllowedJSON(mux)))
+}
+
+// methodNotAllowedJSON keeps the mux's 405 answers JSON like every other error.
+func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "/" || pattern == "" {
+			probe := r.Clone(r.Context())
+			for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+				probe.Method = m
+				if _, p := mux.Handler(probe); p != "" && p != "/" {
+					w.Header().Set("Allow", m)
+					writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+					return
+				}
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// TokenEqual compares a presented token with the expected one in constant
+// time (over fixed-length digests, so the length does not leak either).
+func TokenEqual(got, want string) bool {
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1 && want != ""
+}
+
+// RequestToken returns the token of r: a Bearer header, else ?token=.
+func RequestToken(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		return ""
+	}
+	return r.URL.Query().Get("token")
+}
+
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" && !TokenEqual(RequestToken(r), s.cfg.Token) {
+			writeError(w, errorf(http.StatusUnauthorized, CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs method, path and status; never the query, which may carry the token.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.lg.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	e := asError(err)
+	if e.Status >= 500 {
+		slog.Default().Warn("request failed", "status", e.Status, "err", e.Message)
+	}
+	writeJSON(w, e.Status, e)
+}
+
+func reply(w http.ResponseWriter, status int, v any, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// decode reads a JSON body of at most MaxBodyBytes into v, answering the
+// error itself when it fails.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			writeError(w, errorf(http.StatusUnsupportedMediaType, CodeUnsupported, "the body must be application/json, not %q", ct))
+			return false
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			writeError(w, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes", MaxBodyBytes))
+		case err.Error() == "EOF":
+			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "a JSON body is required"))
+		default:
+			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "malformed JSON: %v", err))
+		}
+		return false
+	}
+	if dec.More() {
+		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "malformed JSON: more than one value in the body"))
+		return false
+	}
+	return true
+}
+
+func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
+	var req CreateRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	sess, err := s.mgr.Create(req)
+	reply(w, http.StatusCreated, sess, err)
+}
+
+func wantsStream(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
+	var req PromptRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	var sub *Subscription
+	if wantsStream(r) {
+		var err error
+		if sub, err = s.log.Subscribe(-1); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	tid, dup, err := s.mgr.Prompt(r.PathValue("id"), req)
+	if err != nil || sub == nil || dup {
+		if sub != nil {
+			sub.Close()
+		}
+		reply(w, http.StatusAccepted, map[string]any{"turnId": tid, "duplicate": dup}, err)
+		return
+	}
+	mine := func(row store.EventRow) bool { return row.TurnID == tid }
+	done := func(row store.EventRow) bool { return row.Type == EvTurnCompleted && row.TurnID == tid }
+	s.serveEvents(w, r, sub, mine, done)
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	since, err := sinceOf(r)
+	if err != nil {
+		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "%v", err))
+		return
+	}
+	sub, err := s.log.Subscribe(since)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var filter func(store.EventRow) bool
+	if sid := r.URL.Query().Get("sessionId"); sid != "" {
+		filter = func(row store.EventRow) bool { return row.SessionID == sid }
+	}
+	s.serveEvents(w, r, sub, filter, nil)
+}

@@ -1,0 +1,350 @@
+package konsole
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/konui/konui/backend/store"
+)
+
+// Event is one entry of the event stream, as sent in the SSE data line.
+type Event struct {
+	ID        int64           `json:"id"`
+	Type      string          `json:"type"`
+	SessionID string          `json:"sessionId,omitempty"`
+	TurnID    string          `json:"turnId,omitempty"`
+	At        time.Time       `json:"at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Event types of the stream.
+const (
+	EvSessionCreated      = "session.created"
+	EvSessionUpdated      = "session.updated"
+	EvTurnStarted         = "turn.started"
+	EvTextDelta           = "text.delta"
+	EvMessage             = "message"
+	EvPermissionRequest   = "permission.request"
+	EvPermissionResolved  = "permission.resolved"
+	EvTurnCompleted       = "turn.completed"
+	EvAgentExited         = "agent.exited"
+	EvKontaskCreated      = "kontask.created"
+	EvKontaskUpdated      = "kontask.updated"
+	EvReset               = "reset"
+	EvHeartbeat           = "heartbeat"
+	subscriberBuffer      = 8192
+	defaultKeepEvents     = 100_000
+	replayPage            = 1000
+	persistRetryInterval  = 500 * time.Millisecond
+	trimEveryAppendedRows = 1000
+)
+
+// EventStore is what the Log needs from durable storage; *store.Store and
+// MemoryEvents implement it.
+type EventStore interface {
+	AppendEvents([]store.EventRow) error
+	EventsAfter(since, upto int64, limit int) ([]store.EventRow, error)
+	LastEventID() (int64, error)
+	EventFloor() (int64, error)
+	TrimEvents(last, keep int64) (int64, error)
+}
+
+var _ EventStore = (*store.Store)(nil)
+
+// Log assigns event ids, writes events durably in batches from one writer
+// goroutine, and publishes each batch to subscribers once it is committed,
+// so that a replay from the store and the live feed never disagree.
+// The caller should call Close.
+type Log struct {
+	st   EventStore
+	keep int64
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	next      int64
+	queue     []store.EventRow
+	committed int64
+	floor     int64
+	subs      map[*Subscription]struct{}
+	closed    bool
+	flushed   *sync.Cond
+
+	wake chan struct{}
+	done chan struct{}
+}
+
+// NewLog opens the log over st, keeping at least keep events for replay
+// (a default when keep <= 0).
+func NewLog(st EventStore, keep int64, logger *slog.Logger) (*Log, error) {
+	if keep <= 0 {
+		keep = defaultKeepEvents
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	last, err := st.LastEventID()
+	if err != nil {
+		return nil, err
+	}
+	floor, err := st.EventFloor()
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{st: st, keep: keep, log: logger, next: last + 1, committed: last, floor: floor,
+		subs: map[*Subscription]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	l.flushed = sync.NewCond(&l.mu)
+	go l.writer()
+	return l, nil
+}
+
+// Append queues an event and returns it with its id. It does not wait for
+// the write: subscribers see the event once it is committed.
+func (l *Log) Append(typ, sessionID, turnID string, data any) (Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, fmt.Errorf("failed to encode %s event: %w", typ, err)
+	}
+	ev := Event{Type: typ, SessionID: sessionID, TurnID: turnID, At: time.Now().UTC(), Data: raw}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return Event{}, fmt.Errorf("failed to append %s event: the log is closed", typ)
+	}
+	ev.ID = l.next
+	line, err := json.Marshal(ev)
+	if err != nil {
+		l.mu.Unlock()
+		return Event{}, fmt.Errorf("failed to encode %s event: %w", typ, err)
+	}
+	l.next++
+	l.queue = append(l.queue, store.EventRow{ID: ev.ID, Type: typ, SessionID: sessionID, TurnID: turnID, Line: line})
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return ev, nil
+}
+
+// Flush waits until every event appended so far is committed and published.
+func (l *Log) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	target := l.next - 1
+	for l.committed < target && !l.closed {
+		l.flushed.Wait()
+	}
+}
+
+// LastID returns the id of the newest committed event.
+func (l *Log) LastID() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.committed
+}
+
+// Close writes what is queued, ends every subscription and stops the writer.
+func (l *Log) Close() {
+	l.Flush()
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		<-l.done
+		return
+	}
+	l.closed = true
+	for s := range l.subs {
+		s.end(false)
+	}
+	l.subs = nil
+	l.flushed.Broadcast()
+	l.mu.Unlock()
+	close(l.wake)
+	<-l.done
+}
+
+// EndSubscriptions ends every current subscription (their streams close)
+// while the log goes on; used when the server shuts down.
+func (l *Log) EndSubscriptions() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for s := range l.subs {
+		delete(l.subs, s)
+		s.end(false)
+	}
+}
+
+func (l *Log) writer() {
+	defer close(l.done)
+	sinceTrim := 0
+	for range l.wake {
+		for {
+			l.mu.Lock()
+			batch := l.queue
+			l.queue = nil
+			l.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			for {
+				err := l.st.AppendEvents(batch)
+				if err == nil {
+					break
+				}
+				l.log.Error("failed to write events; retrying", "err", err, "count", len(batch))
+				time.Sleep(persistRetryInterval)
+			}
+			l.publish(batch)
+			if sinceTrim += len(batch); sinceTrim >= trimEveryAppendedRows {
+				sinceTrim = 0
+				l.trim()
+			}
+		}
+	}
+}
+
+func (l *Log) publish(batch []store.EventRow) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.committed = batch[len(batch)-1].ID
+	for s := range l.subs {
+		for _, r := range batch {
+			select {
+			case s.ch <- r:
+			default:
+				// A subscriber that falls this far behind is ended, not waited
+				// for: it resumes from its last id with nothing lost.
+				delete(l.subs, s)
+				s.end(true)
+			}
+			if s.isEnded() {
+				break
+			}
+		}
+	}
+	l.flushed.Broadcast()
+}
+
+func (l *Log) trim() {
+	l.mu.Lock()
+	last := l.committed
+	l.mu.Unlock()
+	if last-l.keep <= l.floorNow() {
+		return
+	}
+	floor, err := l.st.TrimEvents(last, l.keep)
+	if err != nil {
+		l.log.Error("failed to trim the event log", "err", err)
+		return
+	}
+	l.mu.Lock()
+	l.floor = floor
+	l.mu.Unlock()
+}
+
+func (l *Log) floorNow() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.floor
+}
+
+// Subscription is a reader of the log: a replay of stored events after an
+// id, then live ones. The caller should call Close.
+type Subscription struct {
+	l     *Log
+	ch    chan store.EventRow
+	since int64
+	upto  int64
+	reset bool
+
+	endMu    sync.Mutex
+	ended    bool
+	overflow bool
+}
+
+// Subscribe starts reading after since. With since < 0 only new events are
+// delivered. Reset reports that since is older than what is kept (or newer
+// than anything written): the reader must refetch state and gets only new events.
+func (l *Log) Subscribe(since int64) (*Subscription, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, fmt.Errorf("failed to subscribe: the log is closed")
+	}
+	s := &Subscription{l: l, ch: make(chan store.EventRow, subscriberBuffer), upto: l.committed}
+	switch {
+	case since < 0:
+		s.since = l.committed
+	case since < l.floor || since > l.committed:
+		s.reset, s.since = true, l.committed
+	default:
+		s.since = since
+	}
+	l.subs[s] = struct{}{}
+	return s, nil
+}
+
+// Reset tells whether the requested id could not be replayed.
+func (s *Subscription) Reset() bool { return s.reset }
+
+// Replay calls f for each stored event after the requested id that was
+// committed before Subscribe, in order, and returns the last id it passed.
+func (s *Subscription) Replay(f func(store.EventRow) error) (int64, error) {
+	last := s.since
+	for last < s.upto {
+		rows, err := s.l.st.EventsAfter(last, s.upto, replayPage)
+		if err != nil {
+			return last, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			if err := f(r); err != nil {
+				return last, err
+			}
+			last = r.ID
+		}
+	}
+	return last, nil
+}
+
+// C delivers live events; events already replayed may come again and must
+// be skipped by id. It is closed when the subscription ends.
+func (s *Subscription) C() <-chan store.EventRow { return s.ch }
+
+// Overflowed tells whether the subscription was ended for falling behind.
+func (s *Subscription) Overflowed() bool {
+	s.endMu.Lock()
+	defer s.endMu.Unlock()
+	return s.overflow
+}
+
+// Close ends the subscription; it is safe to call more than once.
+func (s *Subscription) Close() {
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	if s.l.subs != nil {
+		delete(s.l.subs, s)
+	}
+	s.end(false)
+}
+
+func (s *Subscription) end(overflow bool) {
+	s.endMu.Lock()
+	defer s.endMu.Unlock()
+	if s.ended {
+		return
+	}
+	s.ended, s.overflow = true, overflow
+	close(s.ch)
+}
+
+func (s *Subscription) isEnded() bool {
+	s.endMu.Lock()
+	defer s.endMu.Unlock()
+	return s.ended
+}

@@ -1,0 +1,253 @@
+package konsole
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/store"
+)
+
+// ManagerConfig says how sessions run their agent.
+type ManagerConfig struct {
+	// Claude is the CLI binary ("claude" on PATH when empty).
+	Claude string
+	// Env is the agent's environment; nil inherits Konsole's.
+	Env []string
+	// Prepare, when set, adjusts the agent options of a session before each
+	// start (the MCP configuration for kontasks).
+	Prepare func(sessionID string, opts *claude.Options)
+	// StopGrace is how long Stop waits for the CLI to end the turn before it
+	// signals the process group (3 s when zero); EscalateStep is the pause
+	// between SIGINT, SIGTERM and SIGKILL (1 s when zero).
+	StopGrace    time.Duration
+	EscalateStep time.Duration
+	Logger       *slog.Logger
+}
+
+// Manager owns the sessions and their agent processes. The caller should
+// call Close.
+type Manager struct {
+	cfg ManagerConfig
+	log *Log
+	st  *store.Store
+	lg  *slog.Logger
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	closing  bool
+}
+
+// NewManager loads the stored sessions. Sessions that had a live agent when
+// Konsole stopped come back idle (their next prompt resumes the agent) and a
+// turn that was running is reported as ended with an error.
+func NewManager(cfg ManagerConfig, log *Log, st *store.Store) (*Manager, error) {
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = 3 * time.Second
+	}
+	if cfg.EscalateStep <= 0 {
+		cfg.EscalateStep = time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m := &Manager{cfg: cfg, log: log, st: st, lg: cfg.Logger, sessions: map[string]*session{}}
+	rows, err := st.Sessions()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		s := &session{m: m, perms: map[string]*permission{}, seen: map[string]string{}}
+		if err := json.Unmarshal(r.Data, &s.info); err != nil {
+			m.lg.Error("skipping an unreadable stored session", "id", r.ID, "err", err)
+			continue
+		}
+		s.recover(r.ActiveTurn)
+		m.sessions[s.info.ID] = s
+	}
+	return m, nil
+}
+
+func (m *Manager) get(id string) (*session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.sessions[id]
+	if s == nil {
+		return nil, errorf(http.StatusNotFound, CodeNotFound, "no session with id %q", id)
+	}
+	return s, nil
+}
+
+// Create validates req, stores a new session and starts its agent. A session
+// whose agent cannot start is still created, in status error with the reason
+// in lastError.
+func (m *Manager) Create(req CreateRequest) (Session, error) {
+	cwd := strings.TrimSpace(req.Cwd)
+	switch {
+	case cwd == "":
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "cwd is required: the absolute path of the folder the agent works in")
+	case !filepath.IsAbs(cwd):
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "cwd must be an absolute path, not %q", cwd)
+	}
+	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "cwd %q is not an existing folder", cwd)
+	}
+	if !permissionModes[req.PermissionMode] {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "permissionMode %q is not one of default, acceptEdits, plan, bypassPermissions, dontAsk", req.PermissionMode)
+	}
+	if len(req.Title) > 200 {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title is longer than 200 characters")
+	}
+	now := time.Now().UTC()
+	s := &session{m: m, perms: map[string]*permission{}, seen: map[string]string{}, info: Session{
+		ID: uuid.NewString(), Cwd: filepath.Clean(cwd), Status: StatusStarting, Model: req.Model,
+		PermissionMode: req.PermissionMode, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
+	}}
+	if s.info.Title == "" {
+		s.info.Title = filepath.Base(s.info.Cwd)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.save(); err != nil {
+		return Session{}, err
+	}
+	m.mu.Lock()
+	m.sessions[s.info.ID] = s
+	m.mu.Unlock()
+	s.emit(EvSessionCreated, "", map[string]any{"session": s.info})
+	if err := s.start(); err != nil {
+		s.info.Status, s.info.LastError = StatusError, err.Error()
+	} else {
+		s.info.Status = StatusIdle
+	}
+	s.changed()
+	return s.info, nil
+}
+
+// List returns every session, oldest first.
+func (m *Manager) List() []Session {
+	m.mu.Lock()
+	all := make([]*session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		all = append(all, s)
+	}
+	m.mu.Unlock()
+	out := make([]Session, 0, len(all))
+	for _, s := range all {
+		out = append(out, s.snapshot())
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].CreatedAt.Before(out[j].CreatedAt)
+	})
+	return out
+}
+
+// Get returns one session.
+func (m *Manager) Get(id string) (Session, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.snapshot(), nil
+}
+
+// Messages returns a session's transcript.
+func (m *Manager) Messages(id string) ([]store.MessageRow, error) {
+	if _, err := m.get(id); err != nil {
+		return nil, err
+	}
+	return m.st.Messages(id)
+}
+
+// Prompt starts a turn. It refuses with 409 while another turn runs; a
+// clientMessageId seen before returns the earlier turn instead of a new one.
+func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool, err error) {
+	if strings.TrimSpace(req.Text) == "" {
+		return "", false, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
+	}
+	s, err := m.get(id)
+	if err != nil {
+		return "", false, err
+	}
+	return s.prompt(req)
+}
+
+// Stop interrupts the running turn of a session.
+func (m *Manager) Stop(id string) (string, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return "", err
+	}
+	return s.stop()
+}
+
+// Answer resolves a pending tool-permission request.
+func (m *Manager) Answer(id, requestID string, a PermissionAnswer) error {
+	if a.Behavior != "allow" && a.Behavior != "deny" {
+		return errorf(http.StatusBadRequest, CodeBadRequest, "behavior must be \"allow\" or \"deny\", not %q", a.Behavior)
+	}
+	s, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	return s.answer(requestID, a)
+}
+
+// End stops a session's agent process; the session stays listed as exited
+// and a later prompt starts it again with resume.
+func (m *Manager) End(id string) error {
+	s, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	s.end()
+	return nil
+}
+
+// Close ends every agent process without changing stored session state, so
+// that the next Konsole start resumes them.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	if m.closing {
+		m.mu.Unlock()
+		return
+	}
+	m.closing = true
+	all := make([]*session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		all = append(all, s)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.shutdown(2 * time.Second)
+		}()
+	}
+	wg.Wait()
+}
+
+func (m *Manager) isClosing() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closing
+}
+
+func errAgent(err error) error {
+	return &Error{Status: http.StatusBadGateway, Code: CodeAgent, Message: fmt.Sprintf("the agent is not available: %v", err)}
+}

@@ -1,0 +1,73 @@
+package konsole
+
+import (
+	"sync"
+
+	"github.com/konui/konui/backend/store"
+)
+
+// MemoryEvents is an EventStore that keeps events in memory only. Konsole
+// itself always uses SQLite; this is the baseline the benchmarks compare
+// the durable log against.
+type MemoryEvents struct {
+	mu    sync.Mutex
+	rows  []store.EventRow
+	floor int64
+}
+
+var _ EventStore = (*MemoryEvents)(nil)
+
+// AppendEvents implements EventStore.
+func (m *MemoryEvents) AppendEvents(rows []store.EventRow) error {
+	m.mu.Lock()
+	m.rows = append(m.rows, rows...)
+	m.mu.Unlock()
+	return nil
+}
+
+// EventsAfter implements EventStore.
+func (m *MemoryEvents) EventsAfter(since, upto int64, limit int) ([]store.EventRow, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.EventRow
+	for _, r := range m.rows {
+		if r.ID > since && r.ID <= upto && len(out) < limit {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// LastEventID implements EventStore.
+func (m *MemoryEvents) LastEventID() (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.rows) == 0 {
+		return m.floor, nil
+	}
+	return m.rows[len(m.rows)-1].ID, nil
+}
+
+// EventFloor implements EventStore.
+func (m *MemoryEvents) EventFloor() (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.floor, nil
+}
+
+// TrimEvents implements EventStore.
+func (m *MemoryEvents) TrimEvents(last, keep int64) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	floor := last - keep
+	if floor <= m.floor {
+		return m.floor, nil
+	}
+	i := 0
+	for i < len(m.rows) && m.rows[i].ID <= floor {
+		i++
+	}
+	m.rows = append([]store.EventRow(nil), m.rows[i:]...)
+	m.floor = floor
+	return floor, nil
+}

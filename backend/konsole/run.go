@@ -1,0 +1,471 @@
+package konsole
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/store"
+)
+
+// session is the live state of one session. Every field is guarded by mu;
+// the pump goroutine of the current process takes mu for each output line.
+type session struct {
+	m  *Manager
+	mu sync.Mutex
+
+	info     Session
+	proc     *claude.Process
+	pumped   chan struct{} // closed when the current process's pump has finished
+	turn     *turn
+	perms    map[string]*permission
+	procCost float64
+	ending   bool
+	seen     map[string]string // clientMessageId -> turnId, for exactly-once prompts
+	seenList []string
+}
+
+const maxSeenClientIDs = 512
+
+func (s *session) snapshot() Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.info
+}
+
+func (s *session) emit(typ, turnID string, data any) {
+	if _, err := s.m.log.Append(typ, s.info.ID, turnID, data); err != nil {
+		s.m.lg.Error("failed to record an event", "type", typ, "session", s.info.ID, "err", err)
+	}
+}
+
+func (s *session) save() error {
+	b, _ := json.Marshal(s.info)
+	return s.m.st.SaveSession(s.info.ID, b, s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano))
+}
+
+// changed records the session and tells subscribers.
+func (s *session) changed() {
+	s.info.UpdatedAt = time.Now().UTC()
+	s.info.PendingPermissions = len(s.perms)
+	if err := s.save(); err != nil {
+		s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
+	}
+	s.emit(EvSessionUpdated, "", map[string]any{"session": s.info})
+}
+
+func (s *session) recover(activeTurn string) {
+	dirty := false
+	switch s.info.Status {
+	case StatusStarting, StatusRunning, StatusStopping:
+		s.info.Status, dirty = StatusIdle, true
+	}
+	if s.info.AgentPID != 0 {
+		s.info.AgentPID, dirty = 0, true
+	}
+	if activeTurn != "" || s.info.ActiveTurnID != "" {
+		id := activeTurn
+		if id == "" {
+			id = s.info.ActiveTurnID
+		}
+		s.emit(EvTurnCompleted, id, map[string]any{"turnId": id, "reason": ReasonError,
+			"error": "Konsole stopped while this turn was running; send the prompt again to continue"})
+		s.info.ActiveTurnID, dirty = "", true
+	}
+	if s.info.PendingPermissions != 0 {
+		s.info.PendingPermissions, dirty = 0, true
+	}
+	if dirty {
+		s.changed()
+	}
+}
+
+// start spawns the agent, resuming the conversation when one exists.
+func (s *session) start() error {
+	opts := claude.Options{Binary: s.m.cfg.Claude, Dir: s.info.Cwd, Env: s.m.cfg.Env,
+		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Logger: s.m.lg}
+	if s.m.cfg.Prepare != nil {
+		s.m.cfg.Prepare(s.info.ID, &opts)
+	}
+	p, err := claude.Start(opts)
+	if err != nil {
+		return err
+	}
+	s.proc, s.procCost = p, 0
+	s.info.AgentPID = p.Pid()
+	s.pumped = make(chan struct{})
+	go s.pump(p, s.pumped)
+	return nil
+}
+
+func (s *session) pump(p *claude.Process, done chan struct{}) {
+	defer close(done)
+	for out := range p.Outputs() {
+		s.mu.Lock()
+		if s.proc == p {
+			s.handle(out)
+		}
+		s.mu.Unlock()
+	}
+	<-p.Done()
+	s.mu.Lock()
+	s.exited(p)
+	s.mu.Unlock()
+}
+
+func (s *session) turnID() string {
+	if s.turn == nil {
+		return ""
+	}
+	return s.turn.id
+}
+
+func (s *session) handle(out claude.Output) {
+	switch out.Kind {
+	case claude.KindInit:
+		if id := out.Init.SessionID; id != "" && id != s.info.AgentSessionID {
+			s.info.AgentSessionID = id
+			if s.info.Model == "" {
+				s.info.Model = out.Init.Model
+			}
+			s.changed()
+		}
+	case claude.KindTextDelta:
+		if s.turn != nil && out.TextDelta != "" {
+			s.emit(EvTextDelta, s.turn.id, map[string]any{"turnId": s.turn.id, "text": out.TextDelta})
+		}
+	case claude.KindMessage:
+		s.message(out.Message)
+	case claude.KindPermission:
+		s.permissionRequest(out.Permission)
+	case claude.KindResult:
+		s.result(out.Result)
+	case claude.KindControl:
+		if out.Control.Subtype == "error" {
+			s.m.lg.Warn("the agent refused a control request", "session", s.info.ID, "request", out.Control.RequestID, "err", out.Control.Error)
+		}
+	}
+}
+
+func (s *session) message(msg *claude.Message) {
+	tid := s.turnID()
+	content := msg.Content
+	if len(content) == 0 || content[0] != '[' {
+		content = json.RawMessage("[]")
+	}
+	at := time.Now().UTC().Format(time.RFC3339Nano)
+	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}); err != nil {
+		s.m.lg.Error("failed to save a message", "session", s.info.ID, "err", err)
+	}
+	data := map[string]any{"turnId": tid, "role": msg.Role, "content": content}
+	if msg.ParentToolUseID != "" {
+		data["parentToolUseId"] = msg.ParentToolUseID
+	}
+	s.emit(EvMessage, tid, data)
+}
+
+func (s *session) permissionRequest(req *claude.PermissionRequest) {
+	if s.turn == nil || s.turn.stopping {
+		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
+		return
+	}
+	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, turnID: s.turn.id}
+	s.perms[req.RequestID] = p
+	s.emit(EvPermissionRequest, p.turnID, p)
+	s.changed()
+}
+
+func (s *session) result(r *claude.Result) {
+	t := s.turn
+	if t == nil {
+		return
+	}
+	cost := r.TotalCostUSD - s.procCost
+	if cost < 0 {
+		cost = r.TotalCostUSD
+	}
+	s.procCost = r.TotalCostUSD
+	s.info.TotalCostUSD += cost
+	reason := ReasonCompleted
+	data := map[string]any{"costUsd": cost, "durationMs": time.Since(t.started).Milliseconds()}
+	switch {
+	case t.stopping:
+		reason = ReasonInterrupted
+		data["stopLatencyMs"] = time.Since(t.stopAt).Milliseconds()
+	case r.IsError:
+		reason = ReasonError
+		data["error"] = firstNonEmpty(r.Result, "the agent reported an error ("+r.Subtype+")")
+	}
+	if r.Result != "" {
+		data["result"] = r.Result
+	}
+	s.finishTurn(reason, data)
+	s.info.Status = StatusIdle
+	s.changed()
+}
+
+// finishTurn denies what is still pending and reports the turn as ended.
+// The caller sets the status and calls changed.
+func (s *session) finishTurn(reason string, data map[string]any) {
+	t := s.turn
+	if t == nil {
+		return
+	}
+	if t.stopTimer != nil {
+		t.stopTimer.Stop()
+	}
+	s.denyPending("The turn ended before this request was answered.")
+	data["turnId"], data["reason"] = t.id, reason
+	if _, ok := data["durationMs"]; !ok {
+		data["durationMs"] = time.Since(t.started).Milliseconds()
+	}
+	s.emit(EvTurnCompleted, t.id, data)
+	s.turn = nil
+	s.info.ActiveTurnID = ""
+}
+
+func (s *session) denyPending(message string) {
+	for id, p := range s.perms {
+		if s.proc != nil {
+			s.proc.AnswerPermission(id, false, nil, message)
+		}
+		s.emit(EvPermissionResolved, p.turnID, map[string]any{"requestId": id, "toolName": p.ToolName,
+			"input": p.Input, "behavior": "deny", "message": message})
+		delete(s.perms, id)
+	}
+}
+
+// exited handles the end of process p: a turn still running ends, and the
+// session becomes idle (expected exit), exited (DELETE) or error.
+func (s *session) exited(p *claude.Process) {
+	if s.proc != p {
+		return
+	}
+	s.proc = nil
+	s.info.AgentPID = 0
+	if s.m.isClosing() {
+		return
+	}
+	stopping := s.turn != nil && s.turn.stopping
+	errText := ""
+	if err := p.Err(); err != nil {
+		errText = err.Error()
+	}
+	tail := p.StderrTail()
+	s.emit(EvAgentExited, s.turnID(), map[string]any{"error": errText, "stderrTail": tail, "expected": s.ending || stopping})
+	reason := ReasonError
+	if stopping {
+		reason = ReasonInterrupted
+	}
+	lastError := describeExit(errText, tail)
+	data := map[string]any{}
+	if reason == ReasonError {
+		data["error"] = lastError
+	}
+	s.finishTurn(reason, data)
+	s.denyPending("The agent exited.")
+	switch {
+	case s.ending:
+		s.info.Status = StatusExited
+	case stopping:
+		s.info.Status = StatusIdle
+	default:
+		s.info.Status, s.info.LastError = StatusError, lastError
+	}
+	s.changed()
+}
+
+func describeExit(errText, tail string) string {
+	msg := "the agent exited"
+	if errText != "" {
+		msg += " (" + errText + ")"
+	}
+	if tail != "" {
+		if len(tail) > 2000 {
+			tail = "..." + tail[len(tail)-2000:]
+		}
+		msg += ": " + tail
+	}
+	return msg
+}
+
+func firstNonEmpty(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return a
+	}
+	return b
+}
+
+func (s *session) prompt(req PromptRequest) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req.ClientMessageID != "" {
+		if tid, ok := s.seen[req.ClientMessageID]; ok {
+			return tid, true, nil
+		}
+	}
+	if s.turn != nil {
+		return "", false, errorf(http.StatusConflict, CodeConflict, "a turn is already running in this session; stop it or wait for it to finish")
+	}
+	if s.ending {
+		return "", false, errorf(http.StatusConflict, CodeConflict, "the session is ending")
+	}
+	if s.proc == nil {
+		if err := s.start(); err != nil {
+			s.info.Status, s.info.LastError = StatusError, err.Error()
+			s.changed()
+			return "", false, errAgent(err)
+		}
+	}
+	t := &turn{id: uuid.NewString(), started: time.Now()}
+	s.turn = t
+	s.info.Status, s.info.ActiveTurnID, s.info.LastError = StatusRunning, t.id, ""
+	if req.ClientMessageID != "" {
+		s.remember(req.ClientMessageID, t.id)
+	}
+	content, _ := json.Marshal([]map[string]string{{"type": "text", "text": req.Text}})
+	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
+		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
+		s.m.lg.Error("failed to save a prompt", "session", s.info.ID, "err", err)
+	}
+	started := map[string]any{"turnId": t.id, "prompt": req.Text}
+	if req.ClientMessageID != "" {
+		started["clientMessageId"] = req.ClientMessageID
+	}
+	s.emit(EvTurnStarted, t.id, started)
+	s.changed()
+	if err := s.proc.SendUser(req.Text); err != nil {
+		s.finishTurn(ReasonError, map[string]any{"error": err.Error()})
+		s.info.Status, s.info.LastError = StatusError, err.Error()
+		s.changed()
+		return "", false, errAgent(err)
+	}
+	return t.id, false, nil
+}
+
+func (s *session) remember(clientID, turnID string) {
+	s.seen[clientID] = turnID
+	s.seenList = append(s.seenList, clientID)
+	if len(s.seenList) > maxSeenClientIDs {
+		delete(s.seen, s.seenList[0])
+		s.seenList = s.seenList[1:]
+	}
+}
+
+func (s *session) stop() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.turn
+	if t == nil {
+		return "", errorf(http.StatusConflict, CodeConflict, "no turn is running in this session")
+	}
+	if t.stopping {
+		return t.id, nil
+	}
+	t.stopping, t.stopAt = true, time.Now()
+	s.denyPending("The user stopped this turn.")
+	s.info.Status = StatusStopping
+	s.changed()
+	if s.proc == nil {
+		s.finishTurn(ReasonInterrupted, map[string]any{})
+		s.info.Status = StatusIdle
+		s.changed()
+		return t.id, nil
+	}
+	id, err := s.proc.Interrupt()
+	t.interruptID = id
+	grace := s.m.cfg.StopGrace
+	if err != nil {
+		grace = 0
+	}
+	t.stopTimer = time.AfterFunc(grace, func() { s.escalate(t) })
+	return t.id, nil
+}
+
+// escalate signals the process group when the CLI did not end turn t in time.
+func (s *session) escalate(t *turn) {
+	s.mu.Lock()
+	if s.turn != t || s.proc == nil {
+		s.mu.Unlock()
+		return
+	}
+	t.escalated = true
+	p := s.proc
+	s.mu.Unlock()
+	s.m.lg.Warn("the agent did not stop in time; signalling its process group", "session", s.info.ID, "pid", p.Pid())
+	p.Escalate(s.m.cfg.EscalateStep)
+}
+
+func (s *session) answer(requestID string, a PermissionAnswer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.perms[requestID]
+	if p == nil {
+		return errorf(http.StatusNotFound, CodeNotFound, "no pending permission request %q in this session", requestID)
+	}
+	if s.proc == nil {
+		return errAgent(fmt.Errorf("the agent process has exited"))
+	}
+	if err := s.proc.AnswerPermission(requestID, a.Behavior == "allow", p.Input, a.Message); err != nil {
+		return errAgent(err)
+	}
+	delete(s.perms, requestID)
+	resolved := map[string]any{"requestId": requestID, "toolName": p.ToolName, "input": p.Input, "behavior": a.Behavior}
+	if a.Message != "" {
+		resolved["message"] = a.Message
+	}
+	s.emit(EvPermissionResolved, p.turnID, resolved)
+	s.changed()
+	return nil
+}
+
+// end closes the agent's input, waits for it to exit (signalling it when it
+// does not) and leaves the session exited.
+func (s *session) end() {
+	s.mu.Lock()
+	p, pumped := s.proc, s.pumped
+	if p == nil {
+		if s.info.Status != StatusExited {
+			s.info.Status = StatusExited
+			s.changed()
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.ending = true
+	if s.turn != nil {
+		s.turn.stopping = true
+	}
+	s.mu.Unlock()
+	stopProcess(p, 2*time.Second, s.m.cfg.EscalateStep)
+	<-pumped
+	s.mu.Lock()
+	s.ending = false
+	s.mu.Unlock()
+}
+
+func (s *session) shutdown(grace time.Duration) {
+	s.mu.Lock()
+	p, pumped := s.proc, s.pumped
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	stopProcess(p, grace, 500*time.Millisecond)
+	<-pumped
+}
+
+func stopProcess(p *claude.Process, grace, step time.Duration) {
+	p.CloseInput()
+	select {
+	case <-p.Done():
+	case <-time.After(grace):
+		p.Escalate(step)
+	}
+}

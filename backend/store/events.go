@@ -1,0 +1,109 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+// EventRow is one stored event: its id, type, session and the exact JSON
+// line that the event stream sends as data.
+type EventRow struct {
+	ID        int64
+	Type      string
+	SessionID string
+	TurnID    string
+	Line      []byte
+}
+
+// AppendEvents writes a batch of events in one transaction.
+func (s *Store) AppendEvents(rows []EventRow) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("failed to begin writing events: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.Prepare(`INSERT INTO events(id, type, session_id, turn_id, line) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("failed to prepare writing events: %w", err)
+	}
+	defer st.Close()
+	for _, r := range rows {
+		if _, err := st.Exec(r.ID, r.Type, r.SessionID, r.TurnID, r.Line); err != nil {
+			return fmt.Errorf("failed to write event %d: %w", r.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("failed to commit events: %w", err)
+	}
+	return nil
+}
+
+// EventsAfter returns up to limit events with since < id <= upto, oldest first.
+func (s *Store) EventsAfter(since, upto int64, limit int) ([]EventRow, error) {
+	rows, err := s.db.Query(`SELECT id, type, session_id, turn_id, line FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, since, upto, limit)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read events: %w", err)
+	}
+	defer rows.Close()
+	var out []EventRow
+	for rows.Next() {
+		var r EventRow
+		if err := rows.Scan(&r.ID, &r.Type, &r.SessionID, &r.TurnID, &r.Line); err != nil {
+			return nil, fmt.Errorf("failed to read events: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// LastEventID returns the highest event id ever written (0 when none).
+func (s *Store) LastEventID() (int64, error) {
+	var max sql.NullInt64
+	if err := s.db.QueryRow(`SELECT MAX(id) FROM events`).Scan(&max); err != nil {
+		return 0, fmt.Errorf("failed to read the last event id: %w", err)
+	}
+	floor, err := s.EventFloor()
+	if err != nil {
+		return 0, err
+	}
+	if max.Int64 < floor {
+		return floor, nil
+	}
+	return max.Int64, nil
+}
+
+// EventFloor returns the highest id that was trimmed away: a replay from an
+// id below it has a gap.
+func (s *Store) EventFloor() (int64, error) {
+	var v int64
+	err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'event_floor'`).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("failed to read the event floor: %w", err)
+	}
+	return v, nil
+}
+
+// TrimEvents deletes the oldest events so that at most keep remain below
+// and including last, and records the new floor.
+func (s *Store) TrimEvents(last, keep int64) (floor int64, err error) {
+	floor = last - keep
+	if floor <= 0 {
+		return s.EventFloor()
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return 0, fmt.Errorf("failed to begin trimming events: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`DELETE FROM events WHERE id <= ?`, floor); err != nil {
+		return 0, fmt.Errorf("failed to trim events: %w", err)
+	}
+	if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES ('event_floor', ?)
+		ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)`, floor); err != nil {
+		return 0, fmt.Errorf("failed to record the event floor: %w", err)
+	}
+	return floor, tx.Commit()
+}

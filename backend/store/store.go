@@ -1,0 +1,94 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Store is an open Konsole database. The caller should call Close.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+	id         INTEGER PRIMARY KEY,
+	type       TEXT NOT NULL,
+	session_id TEXT NOT NULL DEFAULT '',
+	turn_id    TEXT NOT NULL DEFAULT '',
+	line       BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+	id          TEXT PRIMARY KEY,
+	data        BLOB NOT NULL,
+	active_turn TEXT NOT NULL DEFAULT '',
+	created_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	session_id TEXT NOT NULL,
+	turn_id    TEXT NOT NULL DEFAULT '',
+	role       TEXT NOT NULL,
+	content    BLOB NOT NULL,
+	at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_session ON messages(session_id, id);
+CREATE TABLE IF NOT EXISTS kontasks (
+	id         TEXT PRIMARY KEY,
+	data       BLOB NOT NULL,
+	status     TEXT NOT NULL,
+	scope      TEXT NOT NULL DEFAULT '',
+	session_id TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	read_at    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS kontasks_by_created ON kontasks(created_at);
+`
+
+// Open opens (creating if needed) the database at path. Its folder is
+// created with mode 0700 and the files with 0600: transcripts are private.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("failed to create the data folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open the database %s: %w", path, err)
+	}
+	f.Close()
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("failed to open the database %s: %w", path, err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("failed to prepare the database %s: %w", path, err)
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		os.Chmod(path+side, 0o600)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// DB exposes the handle for checks such as PRAGMA integrity_check.
+func (s *Store) DB() *sql.DB { return s.db }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything konui needs to build, run and test on Debian 12:
+# system packages (only those missing), the pinned Claude Code CLI for the
+# tests under .tools/claude, the frontend's npm packages and the Go modules.
+# Safe to run again: each step does nothing when its work is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth dbus dbus-x11
+  chromium imagemagick at-spi2-core)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v go >/dev/null || { echo "setup: Go is required (https://go.dev/dl)"; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js and npm are required"; exit 1; }
+
+npm_install() { # folder
+  local dir=$1 stamp=$1/node_modules/.konui-lock
+  if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then return; fi
+  echo "setup: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$dir/package-lock.json" "$stamp"
+}
+npm_install .tools/claude
+[ -f frontend/package.json ] && npm_install frontend
+go mod download
+echo "setup: done"
