@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/konui/konui/backend/konsole"
+)
+
+func TestAGeneratedTokenIsStoredWithMode0600AndReused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg", "konui", "konsole-token")
+	tok, created, err := LoadOrCreateToken(path)
+	if err != nil || !created || len(tok) != 64 {
+		t.Fatalf("token %q created %v err %v", tok, created, err)
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token file mode %v", fi.Mode().Perm())
+	}
+	di, _ := os.Stat(filepath.Dir(path))
+	if di.Mode().Perm() != 0o700 {
+		t.Fatalf("token folder mode %v", di.Mode().Perm())
+	}
+	again, created, _ := LoadOrCreateToken(path)
+	if again != tok || created {
+		t.Fatal("the stored token was not reused")
+	}
+}
+
+func TestKonsoleRefusesPlainHTTPOnANonLoopbackAddress(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := Main([]string{"konsole", "--listen", "0.0.0.0:0", "--token", "t", "--data", t.TempDir()}, &out, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "--insecure-remote") {
+		t.Fatalf("code %d, stderr %q", code, errb.String())
+	}
+	for _, ok := range []string{"127.0.0.1:1", "localhost:1", "[::1]:1"} {
+		if err := konsole.CheckListen(ok, false, false); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{":7421", "0.0.0.0:1", "192.168.1.2:1"} {
+		if konsole.CheckListen(bad, false, false) == nil {
+			t.Errorf("%s allowed without TLS", bad)
+		}
+		if konsole.CheckListen(bad, true, false) != nil || konsole.CheckListen(bad, false, true) != nil {
+			t.Errorf("%s refused with TLS or --insecure-remote", bad)
+		}
+	}
+}
+
+func TestUnknownModesAndFlagsExitWithUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main([]string{"frobnicate"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "Usage") {
+		t.Fatalf("code %d stderr %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := Main([]string{"konsole", "--no-such-flag"}, &out, &errb); code != 2 {
+		t.Fatalf("code %d", code)
+	}
+}
