@@ -1,14 +1,14 @@
 package cli
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/konui/konui/backend/auth"
 )
 
 // ConfigDir is konui's folder under the XDG config dir.
@@ -32,13 +32,6 @@ func DataDir() (string, error) {
 	return filepath.Join(home, ".local", "share", "konui"), nil
 }
 
-// NewToken returns a random 256-bit token in hex.
-func NewToken() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // LoadOrCreateToken reads the token stored in path, or creates one there
 // with mode 0600 (its folder 0700). created tells which happened.
 func LoadOrCreateToken(path string) (token string, created bool, err error) {
@@ -53,7 +46,7 @@ func LoadOrCreateToken(path string) (token string, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", false, fmt.Errorf("failed to create %s: %w", filepath.Dir(path), err)
 	}
-	token = NewToken()
+	token = auth.NewToken()
 	if err := WriteSecret(path, []byte(token+"\n")); err != nil {
 		return "", false, err
 	}

@@ -2,11 +2,208 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/frontend"
 )
 
+// DefaultServeListen is the bridge's default address.
+const DefaultServeListen = "127.0.0.1:7420"
+
+type serveFlags struct {
+	listen, token, konsoleURL, konsoleToken, konsoleCA string
+	tlsCert, tlsKey, data, claude, logLevel            string
+	insecureRemote                                     bool
+}
+
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "konui serve: not available in this build yet")
-	return 2
+	fs := flag.NewFlagSet("konui serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	fs.StringVar(&f.listen, "listen", DefaultServeListen, "address to listen on")
+	fs.StringVar(&f.token, "token", os.Getenv("KONUI_TOKEN"), "dashboard token ($KONUI_TOKEN; generated when empty)")
+	fs.StringVar(&f.konsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "URL of a remote Konsole ($KONSOLE_URL); a local one runs in this process when empty")
+	fs.StringVar(&f.konsoleToken, "konsole-token", "", "token of the remote Konsole ($KONSOLE_TOKEN)")
+	fs.StringVar(&f.konsoleCA, "konsole-ca", "", "PEM file of a private CA that signed the remote Konsole's certificate")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https and wss)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
+	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
+	fs.StringVar(&f.data, "data", "", "data folder of the local Konsole (default: $XDG_DATA_HOME/konui/konsole)")
+	fs.StringVar(&f.claude, "claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI for the local Konsole ($KONUI_CLAUDE)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	lg, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "konui serve:", err)
+		return 2
+	}
+	if err := serve(ctx, f, lg, stdout); err != nil {
+		fmt.Fprintln(stderr, "konui serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// Stack is a running bridge with its Konsole (local or remote).
+type Stack struct {
+	Bridge  *bridge.Bridge
+	Konsole *konsole.Server // nil for a remote Konsole
+}
+
+// Close stops the bridge, then the local Konsole.
+func (s *Stack) Close() {
+	s.Bridge.Close()
+	if s.Konsole != nil {
+		s.Konsole.Close()
+	}
+}
+
+// StackConfig says which Konsole a bridge follows.
+type StackConfig struct {
+	KonsoleURL, KonsoleToken, KonsoleCA string
+	DataDir, Claude                     string
+	Token                               string
+	UI                                  bool
+	Logger                              *slog.Logger
+}
+
+// StartStack starts a local Konsole (unless KonsoleURL is set) and a bridge on it.
+func StartStack(c StackConfig) (*Stack, error) {
+	st := &Stack{}
+	client := &http.Client{}
+	if c.KonsoleURL == "" {
+		dir := c.DataDir
+		if dir == "" {
+			d, err := DataDir()
+			if err != nil {
+				return nil, err
+			}
+			dir = filepath.Join(d, "konsole")
+		}
+		k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: auth.NewToken(), DataDir: dir, Claude: c.Claude, Version: Version, Logger: c.Logger})
+		if err != nil {
+			return nil, err
+		}
+		if err := k.Start(); err != nil {
+			k.Close()
+			return nil, err
+		}
+		st.Konsole = k
+		c.KonsoleURL, c.KonsoleToken = k.URL(), k.Token()
+	} else {
+		if !strings.HasPrefix(c.KonsoleURL, "http://") && !strings.HasPrefix(c.KonsoleURL, "https://") {
+			return nil, fmt.Errorf("the Konsole URL %q must start with http:// or https://", c.KonsoleURL)
+		}
+		if c.KonsoleCA != "" {
+			pem, err := os.ReadFile(c.KonsoleCA)
+			if err != nil {
+				return nil, fmt.Errorf("failed to read the Konsole CA: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("the Konsole CA file %s holds no PEM certificate", c.KonsoleCA)
+			}
+			client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		}
+	}
+	cfg := bridge.Config{KonsoleURL: c.KonsoleURL, KonsoleToken: c.KonsoleToken, HTTPClient: client, Token: c.Token,
+		Version: Version, Logger: c.Logger}
+	if c.UI {
+		cfg.UI = frontend.Dist()
+	}
+	b, err := bridge.New(cfg)
+	if err != nil {
+		if st.Konsole != nil {
+			st.Konsole.Close()
+		}
+		return nil, err
+	}
+	b.Start()
+	st.Bridge = b
+	return st, nil
+}
+
+func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer) error {
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if err := konsole.CheckListen(f.listen, f.tlsCert != "", f.insecureRemote); err != nil {
+		return err
+	}
+	if f.konsoleToken == "" {
+		f.konsoleToken = os.Getenv("KONSOLE_TOKEN")
+	}
+	if f.konsoleURL != "" && f.konsoleToken == "" {
+		return errors.New("--konsole needs --konsole-token (or $KONSOLE_TOKEN)")
+	}
+	if f.token == "" {
+		f.token = auth.NewToken()
+	}
+	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: f.konsoleToken, KonsoleCA: f.konsoleCA,
+		DataDir: f.data, Claude: f.claude, Token: f.token, UI: true, Logger: lg})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("failed to listen on %s: %w", f.listen, err)
+	}
+	scheme := "http"
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("failed to load the TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	srv := &http.Server{Handler: stack.Bridge.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(lg.Handler(), slog.LevelDebug)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	where := "a local Konsole"
+	if f.konsoleURL != "" {
+		where = "Konsole at " + f.konsoleURL
+	}
+	fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s://%s/#token=%s\n", where, scheme, displayAddr(ln.Addr()), f.token)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	stack.Bridge.Close()
+	srv.Shutdown(sctx)
+	return nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -1,8 +1,6 @@
 package konsole
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -11,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -85,27 +84,9 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// TokenEqual compares a presented token with the expected one in constant
-// time (over fixed-length digests, so the length does not leak either).
-func TokenEqual(got, want string) bool {
-	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1 && want != ""
-}
-
-// RequestToken returns the token of r: a Bearer header, else ?token=.
-func RequestToken(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
-		}
-		return ""
-	}
-	return r.URL.Query().Get("token")
-}
-
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && !TokenEqual(RequestToken(r), s.cfg.Token) {
+		if r.URL.Path != "/healthz" && !auth.Equal(auth.FromRequest(r), s.cfg.Token) {
 			writeError(w, errorf(http.StatusUnauthorized, CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
 			return
 		}

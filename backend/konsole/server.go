@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -55,6 +56,7 @@ type Server struct {
 	ln          net.Listener
 	url         string
 	closeOnce   sync.Once
+	lock        *os.File
 }
 
 type extraRoute struct {
@@ -85,21 +87,28 @@ func New(cfg Config) (*Server, error) {
 	if err := CheckListen(cfg.Listen, cfg.TLSCert != "", cfg.InsecureRemote); err != nil {
 		return nil, err
 	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(filepath.Join(cfg.DataDir, "konsole.db"))
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	lg, err := NewLog(st, cfg.KeepEvents, cfg.Logger)
 	if err != nil {
 		st.Close()
+		lock.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg}
+	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock}
 	s.mgr, err = NewManager(ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
 		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger}, lg, st)
 	if err != nil {
 		lg.Close()
 		st.Close()
+		lock.Close()
 		return nil, err
 	}
 	return s, nil
@@ -189,6 +198,10 @@ func (s *Server) Close() error {
 		s.mgr.Close()
 		s.log.Close()
 		s.st.Close()
+		s.lock.Close()
 	})
 	return nil
 }
+
+// Token returns the API token.
+func (s *Server) Token() string { return s.cfg.Token }

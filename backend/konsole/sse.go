@@ -11,6 +11,9 @@ import (
 	"github.com/konui/konui/backend/store"
 )
 
+// StreamStartHeader carries the id after which an event stream starts.
+const StreamStartHeader = "Konsole-Stream-Start"
+
 // sseWriter writes server-sent events and flushes when the writer has
 // nothing more queued, so bursts go out in few packets.
 type sseWriter struct {
@@ -71,6 +74,9 @@ func sinceOf(r *http.Request) (int64, error) {
 // stop, when set, ends the stream after the event it returns true for.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, sub *Subscription, filter, stop func(store.EventRow) bool) {
 	defer sub.Close()
+	// Tells a client that connected without a resume id where it starts, so
+	// that it can resume from there even before its first event arrives.
+	w.Header().Set(StreamStartHeader, strconv.FormatInt(sub.since, 10))
 	out := newSSEWriter(w)
 	if sub.Reset() {
 		if out.bare(EvReset) != nil {

@@ -1,0 +1,248 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/konui/konui/backend/auth"
+)
+
+// Config configures a bridge. Zero durations and sizes take the defaults
+// noted beside them.
+type Config struct {
+	// KonsoleURL and KonsoleToken reach Konsole; HTTPClient carries TLS
+	// settings for it (a private CA).
+	KonsoleURL, KonsoleToken string
+	HTTPClient               *http.Client
+	// Token is required of the dashboard on every /api route.
+	Token string
+	// UI, when set, is served at / (the built dashboard).
+	UI fs.FS
+	// OriginPatterns are the extra origins allowed besides the same origin
+	// (default: wails, wails.localhost).
+	OriginPatterns []string
+
+	HeartbeatInterval time.Duration // app heartbeat and ping, 30 s
+	StaleAfter        time.Duration // drop a silent client, 90 s
+	ReplayFrames      int           // frames kept for since, 20,000
+	ClientQueue       int           // extra queue beyond the replay size, 4,096
+	ReadLimit         int64         // largest client frame, 1 MiB
+	WriteTimeout      time.Duration // one frame write, 10 s
+	RequestTimeout    time.Duration // a forwarded request, 5 s
+	Watchdog          time.Duration // reconnect when Konsole is silent, 45 s
+	Backoff           Backoff       // 1 s doubling to 30 s, 20% jitter
+	DownAfter         int           // attempts before "down", 5
+	MaxEventBytes     int           // largest Konsole event, 64 MiB
+	Version           string
+	Logger            *slog.Logger
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.HeartbeatInterval, 30*time.Second)
+	def(&c.StaleAfter, 90*time.Second)
+	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.RequestTimeout, 5*time.Second)
+	def(&c.Watchdog, 45*time.Second)
+	if c.ReplayFrames <= 0 {
+		c.ReplayFrames = 20_000
+	}
+	if c.ClientQueue <= 0 {
+		c.ClientQueue = 4096
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = 1 << 20
+	}
+	if c.Backoff.Min <= 0 {
+		c.Backoff = Backoff{Min: time.Second, Max: 30 * time.Second, Jitter: 0.2}
+	}
+	if c.DownAfter <= 0 {
+		c.DownAfter = 5
+	}
+	if c.MaxEventBytes <= 0 {
+		c.MaxEventBytes = 64 << 20
+	}
+	if c.OriginPatterns == nil {
+		c.OriginPatterns = []string{"wails", "wails.localhost"}
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	c.KonsoleURL = strings.TrimRight(c.KonsoleURL, "/")
+}
+
+// Bridge follows one Konsole and serves its clients. The caller should call
+// Start, then Close.
+type Bridge struct {
+	cfg Config
+	lg  *slog.Logger
+	hub *hub
+	api *konsoleAPI
+	up  *upstream
+
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+	handler   http.Handler
+}
+
+// New prepares a bridge; it does not connect until Start.
+func New(cfg Config) (*Bridge, error) {
+	cfg.defaults()
+	if _, err := url.Parse(cfg.KonsoleURL); err != nil || cfg.KonsoleURL == "" {
+		return nil, &apiError{Code: "bad_konsole_url", Message: "the Konsole URL is not a valid http(s) URL"}
+	}
+	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{})}
+	b.hub = newHub(cfg.ReplayFrames, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
+	b.api = &konsoleAPI{base: cfg.KonsoleURL, token: cfg.KonsoleToken, client: cfg.HTTPClient}
+	b.up = &upstream{url: cfg.KonsoleURL + "/v1/events", token: cfg.KonsoleToken, client: cfg.HTTPClient,
+		backoff: cfg.Backoff, watchdog: cfg.Watchdog, downAfter: cfg.DownAfter, maxEvent: cfg.MaxEventBytes, lg: cfg.Logger,
+		deliver: b.deliver, setState: b.hub.setState}
+	b.handler = b.routes()
+	return b, nil
+}
+
+// Start follows Konsole's events in the background until Close.
+func (b *Bridge) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	go func() {
+		defer close(b.done)
+		b.up.run(ctx)
+	}()
+}
+
+// Close stops following Konsole and closes every client; idempotent.
+func (b *Bridge) Close() {
+	b.closeOnce.Do(func() {
+		if b.cancel != nil {
+			b.cancel()
+			<-b.done
+		}
+		b.hub.closeAll(CloseShutdown, "the bridge is shutting down")
+	})
+}
+
+// Handler serves /api/console/ws, /api/health, the REST API under /api/,
+// and the dashboard at / when Config.UI is set.
+func (b *Bridge) Handler() http.Handler { return b.handler }
+
+// State returns the Konsole connection state.
+func (b *Bridge) State() KonsoleState {
+	st := b.hub.konsoleState()
+	st.LastID = b.up.LastID()
+	return st
+}
+
+func (b *Bridge) deliver(ev upstreamEvent) {
+	b.hub.publishEvent(ev)
+}
+
+func (b *Bridge) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/console/ws", b.serveWS)
+	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
+	proxy := b.proxy()
+	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/"} {
+		mux.Handle(p, b.guard(proxy))
+	}
+	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path)
+	}))
+	if b.cfg.UI != nil {
+		mux.Handle("/", uiHandler(b.cfg.UI))
+	}
+	return mux
+}
+
+// guard checks the token and refuses cross-site requests from browsers.
+func (b *Bridge) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.Equal(auth.FromRequest(r), b.cfg.Token) {
+			writeError(w, http.StatusUnauthorized, "unauthorized", "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)")
+			return
+		}
+		if !b.originAllowed(r) {
+			writeError(w, http.StatusForbidden, "forbidden_origin", "requests from this origin are not allowed")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed accepts requests without Origin (non-browser clients), from
+// the same origin, and from the configured patterns (the Wails webview).
+func (b *Bridge) originAllowed(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, p := range b.cfg.OriginPatterns {
+		if strings.EqualFold(u.Host, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
+	seq, clients := b.hub.stats()
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(),
+		"seq": seq, "clients": clients})
+}
+
+// proxy forwards /api/sessions... and /api/kontasks... to Konsole's /v1/,
+// swapping the dashboard's token for Konsole's.
+func (b *Bridge) proxy() http.Handler {
+	target, _ := url.Parse(b.cfg.KonsoleURL)
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.URL.Path = "/v1/" + strings.TrimPrefix(pr.In.URL.Path, "/api/")
+			pr.Out.URL.RawPath = ""
+			q := pr.Out.URL.Query()
+			q.Del("token")
+			pr.Out.URL.RawQuery = q.Encode()
+			pr.Out.Header.Set("Authorization", "Bearer "+b.cfg.KonsoleToken)
+			pr.Out.Header.Del("Cookie")
+			pr.Out.Header.Del("Origin")
+		},
+		Transport:     b.cfg.HTTPClient.Transport,
+		FlushInterval: -1,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, http.StatusBadGateway, "konsole_unreachable", "Konsole is unreachable at "+b.cfg.KonsoleURL)
+		},
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg, "code": code})
+}

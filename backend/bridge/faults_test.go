@@ -1,0 +1,176 @@
+package bridge_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/konui/konui/backend/bridge"
+	kt "github.com/konui/konui/backend/konsoletest"
+)
+
+func health(t *testing.T, h *bridgeHarness) map[string]any {
+	t.Helper()
+	resp, err := http.Get(h.srv.URL + "/api/health?token=" + h.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return m
+}
+
+func TestAStaleClientIsDropped(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
+		c.HeartbeatInterval, c.StaleAfter = 100*time.Millisecond, 500*time.Millisecond
+	})
+	// A raw client that never reads: it answers no ping and sends nothing.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, h.wsBase+"/api/console/ws?token="+h.token+"&clientId=silent", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	// A live client keeps answering pings (its reader runs) and stays.
+	live := h.connect("clientId=live")
+	deadline := time.Now().Add(5 * time.Second)
+	for health(t, h)["clients"].(float64) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stale client was not dropped: %v", health(t, h))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	beats := live.until(5*time.Second, func(f frame) bool { return f.Type == "heartbeat" })
+	if len(beats) == 0 {
+		t.Fatal("no heartbeat frame")
+	}
+	if ack := live.request("ping", nil); !ack.OK {
+		t.Fatal("the live client was dropped")
+	}
+}
+
+func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
+		c.ReplayFrames, c.ClientQueue = 1000, 1000
+	})
+	h.waitConnected()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	slow, _, err := websocket.Dial(ctx, h.wsBase+"/api/console/ws?token="+h.token+"&clientId=slow", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.CloseNow()
+	fast := h.connect("clientId=fast")
+	// Big enough to overflow the socket buffers of a client that never
+	// reads, paced so that a reading client keeps up.
+	const n = 6000
+	pad := strings.Repeat("x", 4096)
+	go func() {
+		for i := 0; i < n; i++ {
+			k.Server.Log().Append("test.tick", "", "", map[string]any{"i": i, "pad": pad})
+			if i%200 == 199 {
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}()
+	start := time.Now()
+	got := 0
+	fast.until(30*time.Second, func(f frame) bool {
+		if f.Type == "event" && f.ev().Type == "test.tick" {
+			got++
+		}
+		return got == n
+	})
+	took := time.Since(start)
+	// Now the slow client reads: it finds its backlog cut by a close that
+	// tells it to resume.
+	var code websocket.StatusCode
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	for {
+		if _, _, err := slow.Read(rctx); err != nil {
+			code = websocket.CloseStatus(err)
+			break
+		}
+	}
+	if code != bridge.CloseOverflow {
+		t.Fatalf("slow client closed with %d, want %d", code, bridge.CloseOverflow)
+	}
+	t.Logf("fast client got %d events in %s while the slow one stalled", n, took)
+}
+
+func TestBadFramesGetAnErrorAckAndTheConnectionStays(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	h := startBridge(t, k.URL, k.Token, nil)
+	c := h.connect("clientId=junk")
+	for _, junk := range []string{`not json`, `{"type":"prompt"}`, `[1,2]`, `{"id":"x1"}`} {
+		if err := c.conn.Write(context.Background(), websocket.MessageText, []byte(junk)); err != nil {
+			t.Fatal(err)
+		}
+		ack := c.until(5*time.Second, func(f frame) bool { return f.Type == "ack" })
+		if a := ack[len(ack)-1]; a.OK || a.Error == "" {
+			t.Fatalf("%s: ack %+v", junk, a)
+		}
+	}
+	if a := c.request("frobnicate", nil); a.OK || !strings.Contains(a.Error, "unknown request type") {
+		t.Fatalf("unknown type: %+v", a)
+	}
+	if a := c.request("prompt", map[string]any{"sessionId": "nope", "text": "hi"}); a.OK || !strings.Contains(a.Error, "no session") {
+		t.Fatalf("unknown session: %+v", a)
+	}
+	if a := c.request("stop", map[string]any{}); a.OK || !strings.Contains(a.Error, "sessionId is required") {
+		t.Fatalf("missing sessionId: %+v", a)
+	}
+	if a := c.request("ping", nil); !a.OK {
+		t.Fatal("the connection did not survive junk")
+	}
+	big := `{"id":"big","type":"prompt","text":"` + strings.Repeat("a", 2<<20) + `"}`
+	c.conn.Write(context.Background(), websocket.MessageText, []byte(big))
+	select {
+	case err := <-c.closed:
+		if closeCode(err) != websocket.StatusMessageTooBig {
+			t.Fatalf("oversized frame closed with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an oversized frame did not close the connection")
+	}
+	if a := h.connect("clientId=after").request("ping", nil); !a.OK {
+		t.Fatal("the bridge was harmed by an oversized frame")
+	}
+}
+
+func TestAnUnreachableKonsoleIsReportedDownAndRequestsFailFast(t *testing.T) {
+	h := startBridge(t, "http://127.0.0.1:1", "whatever", func(c *bridge.Config) {
+		c.DownAfter = 2
+	})
+	c := h.connect("clientId=x")
+	start := time.Now()
+	a := c.request("prompt", map[string]any{"sessionId": "s", "text": "hi"})
+	if a.OK || !strings.Contains(a.Error, "unreachable") || time.Since(start) > 5*time.Second {
+		t.Fatalf("ack %+v after %s", a, time.Since(start))
+	}
+	c.until(10*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "down" })
+}
+
+func TestAWrongKonsoleTokenIsReportedDownWithTheReason(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	h := startBridge(t, k.URL, "wrong-token", nil)
+	c := h.connect("")
+	fs := c.until(10*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "down" })
+	if !strings.Contains(string(fs[len(fs)-1].raw), "refused the token") {
+		t.Fatalf("down frame: %s", fs[len(fs)-1].raw)
+	}
+	if strings.Contains(string(fs[len(fs)-1].raw), "wrong-token") {
+		t.Fatal("the token leaked into a frame")
+	}
+}

@@ -1,0 +1,161 @@
+package bridge
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// frame is one sequenced frame; data is shared by every client's queue.
+type frame struct {
+	seq  int64
+	data []byte
+}
+
+// hub numbers frames, keeps the newest of them for replay, and fans them out
+// to the clients' queues without ever waiting on a client.
+type hub struct {
+	mu      sync.Mutex
+	seq     int64
+	ring    []frame
+	head    int // index of the oldest frame
+	size    int
+	clients map[*client]struct{}
+	byID    map[string]*client
+	state   KonsoleState
+}
+
+func newHub(ringSize int, state KonsoleState) *hub {
+	return &hub{ring: make([]frame, ringSize), clients: map[*client]struct{}{}, byID: map[string]*client{}, state: state}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only values built here are encoded: a failure is a bug
+	}
+	return b
+}
+
+// publishEvent sequences a Konsole event and sends it to every client.
+func (h *hub) publishEvent(ev upstreamEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	var data []byte
+	if ev.Type == "reset" {
+		// Konsole's own log was cut: clients must refetch state.
+		data = mustJSON(map[string]any{"type": "resync", "seq": h.seq, "reason": "konsole-reset"})
+	} else {
+		data = mustJSON(struct {
+			Type  string          `json:"type"`
+			Seq   int64           `json:"seq"`
+			Event json.RawMessage `json:"event"`
+		}{"event", h.seq, ev.Raw})
+	}
+	f := frame{seq: h.seq, data: data}
+	if h.size < len(h.ring) {
+		h.ring[(h.head+h.size)%len(h.ring)] = f
+		h.size++
+	} else {
+		h.ring[h.head] = f
+		h.head = (h.head + 1) % len(h.ring)
+	}
+	for c := range h.clients {
+		if !c.send(f.data) {
+			h.dropLocked(c)
+			c.close(CloseOverflow, "too slow: reconnect with since to resume")
+		}
+	}
+}
+
+// setState records Konsole's state and tells every client.
+func (h *hub) setState(st KonsoleState) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.state = st
+	h.broadcastLocked(mustJSON(map[string]any{"type": "konsole", "state": st.State, "url": st.URL,
+		"attempt": st.Attempt, "retryInMs": st.RetryInMs, "error": st.Error}))
+}
+
+func (h *hub) konsoleState() KonsoleState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.state
+}
+
+func (h *hub) broadcastLocked(data []byte) {
+	for c := range h.clients {
+		if !c.send(data) {
+			h.dropLocked(c)
+			c.close(CloseOverflow, "too slow: reconnect with since to resume")
+		}
+	}
+}
+
+func (h *hub) dropLocked(c *client) {
+	delete(h.clients, c)
+	if h.byID[c.id] == c {
+		delete(h.byID, c.id)
+	}
+}
+
+// attach registers c, replacing a client with the same clientId (the
+// connection lock), and queues hello and the replay after since (or resync
+// when since is out of the buffer). since < 0 means no replay.
+func (h *hub) attach(c *client, since int64, heartbeat time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old := h.byID[c.id]; old != nil && c.id != "" {
+		h.dropLocked(old)
+		old.close(CloseReplaced, "replaced by a newer connection with the same clientId")
+	}
+	st := h.state
+	c.send(mustJSON(map[string]any{"type": "hello", "seq": h.seq, "heartbeatMs": heartbeat.Milliseconds(),
+		"konsole": map[string]any{"url": st.URL, "state": st.State, "attempt": st.Attempt, "retryInMs": st.RetryInMs, "error": st.Error}}))
+	if since >= 0 {
+		oldest := h.seq - int64(h.size) // frames after oldest are kept
+		switch {
+		case since > h.seq || since < oldest:
+			c.send(mustJSON(map[string]any{"type": "resync", "seq": h.seq, "reason": "since-out-of-range"}))
+		default:
+			for i := 0; i < h.size; i++ {
+				f := h.ring[(h.head+i)%len(h.ring)]
+				if f.seq > since {
+					c.send(f.data)
+				}
+			}
+		}
+	}
+	h.clients[c] = struct{}{}
+	if c.id != "" {
+		h.byID[c.id] = c
+	}
+}
+
+func (h *hub) detach(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.clients[c]; ok {
+		h.dropLocked(c)
+	}
+}
+
+func (h *hub) stats() (seq int64, clients int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.seq, len(h.clients)
+}
+
+func (h *hub) closeAll(code int, reason string) {
+	h.mu.Lock()
+	all := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		all = append(all, c)
+		h.dropLocked(c)
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.close(code, reason)
+	}
+}

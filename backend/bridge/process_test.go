@@ -1,0 +1,257 @@
+package bridge_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/konui/konui/backend/fakeapi"
+	kt "github.com/konui/konui/backend/konsoletest"
+)
+
+// konsoleProcess is "konui konsole" running as its own process, so that a
+// test can kill -9 it.
+type konsoleProcess struct {
+	t                      *testing.T
+	bin, addr, token, data string
+	env                    []string
+	cmd                    *exec.Cmd
+}
+
+func buildKonui(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "konui")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/konui/konui")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func (k *konsoleProcess) start() {
+	k.t.Helper()
+	k.cmd = exec.Command(k.bin, "konsole", "--listen", k.addr, "--token", k.token, "--data", k.data,
+		"--claude", kt.ClaudePath(k.t), "--log-level", "warn")
+	k.cmd.Env = k.env
+	k.cmd.Stderr = os.Stderr
+	if err := k.cmd.Start(); err != nil {
+		k.t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get("http://" + k.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("konsole did not come up: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (k *konsoleProcess) kill9() {
+	k.cmd.Process.Signal(syscall.SIGKILL)
+	k.cmd.Wait()
+}
+
+func (k *konsoleProcess) api(method, path, body string) map[string]any {
+	k.t.Helper()
+	req, _ := http.NewRequest(method, "http://"+k.addr+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+k.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return m
+}
+
+// logIDs reads Konsole's whole stored log.
+func (k *konsoleProcess) logIDs(upto int64) []int64 {
+	k.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+k.addr+"/v1/events?since=0", nil)
+	req.Header.Set("Authorization", "Bearer "+k.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	c := make(chan kt.Event, 100000)
+	go kt.ReadSSE(resp.Body, c)
+	var ids []int64
+	for e := range c {
+		if e.ID != 0 {
+			ids = append(ids, e.ID)
+		}
+		if e.ID >= upto {
+			break
+		}
+	}
+	return ids
+}
+
+func TestKill9OfKonsoleMidTurnThenRestartLosesAndRepeatsNothing(t *testing.T) {
+	home := t.TempDir()
+	fake, err := fakeapi.Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	k := &konsoleProcess{t: t, bin: buildKonui(t), addr: freeAddr(t), token: "kill9-token", data: t.TempDir(),
+		env: append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)}
+	os.MkdirAll(filepath.Join(home, "work"), 0o755)
+	k.start()
+	defer func() { k.cmd.Process.Kill(); k.cmd.Wait() }()
+
+	h := startBridge(t, "http://"+k.addr, k.token, nil)
+	h.waitConnected()
+	c := h.connect("clientId=watcher")
+	sess := k.api("POST", "/v1/sessions", `{"cwd":"`+filepath.Join(home, "work")+`"}`)
+	sid := sess["id"].(string)
+	if a := c.request("prompt", map[string]any{"sessionId": sid, "text": "[[long 400]]"}); !a.OK {
+		t.Fatalf("prompt: %s", a.Error)
+	}
+	var frames []frame
+	n := 0
+	frames = append(frames, c.until(30*time.Second, func(f frame) bool {
+		if f.Type == "event" && f.ev().Type == "text.delta" {
+			n++
+		}
+		return n == 20
+	})...)
+
+	k.kill9()
+	frames = append(frames, c.until(10*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "reconnecting" })...)
+	k.start()
+	frames = append(frames, c.until(20*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "connected" })...)
+
+	a := c.request("prompt", map[string]any{"sessionId": sid, "text": "after the crash"})
+	if !a.OK {
+		t.Fatalf("prompt after restart: %s", a.Error)
+	}
+	var r struct{ TurnID string }
+	json.Unmarshal(a.Result, &r)
+	frames = append(frames, c.until(60*time.Second, turnDone(r.TurnID))...)
+
+	var got []int64
+	seen := map[int64]int{}
+	var interrupted bool
+	for _, f := range frames {
+		if f.Type != "event" {
+			continue
+		}
+		e := f.ev()
+		got = append(got, e.ID)
+		seen[e.ID]++
+		if e.Type == "turn.completed" && strings.Contains(string(e.Data), "Konsole stopped while this turn was running") {
+			interrupted = true
+		}
+	}
+	want := k.logIDs(got[len(got)-1])
+	lost, dup := 0, 0
+	for _, id := range want {
+		if seen[id] == 0 {
+			lost++
+		}
+	}
+	for _, n := range seen {
+		if n > 1 {
+			dup += n - 1
+		}
+	}
+	t.Logf("konsole log: %d events; client saw %d; lost %d, duplicated %d\nlog %v\ngot %v", len(want), len(got), lost, dup, want, got)
+	if lost != 0 || dup != 0 || len(got) != len(want) {
+		t.Fatalf("lost %d, duplicated %d (log %d, client %d)", lost, dup, len(want), len(got))
+	}
+	if !interrupted {
+		t.Fatal("the turn cut by the crash was not reported as ended")
+	}
+	if tr := fake.Requests()[len(fake.Requests())-1].Transcript(); !strings.Contains(tr, "[[long 400]]") {
+		t.Fatalf("the session did not resume after the restart: %q", tr)
+	}
+}
+
+func TestKonuiServeRunsALocalKonsoleAndServesTheDashboard(t *testing.T) {
+	home := t.TempDir()
+	fake, err := fakeapi.Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	work := filepath.Join(home, "work")
+	os.MkdirAll(work, 0o755)
+	addr := freeAddr(t)
+	cmd := exec.Command(buildKonui(t), "serve", "--listen", addr, "--data", t.TempDir(), "--claude", kt.ClaudePath(t), "--log-level", "warn")
+	cmd.Env = append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	buf := make([]byte, 4096)
+	var printed string
+	for !strings.Contains(printed, "#token=") {
+		n, err := out.Read(buf)
+		if err != nil {
+			t.Fatalf("konui serve printed %q then %v", printed, err)
+		}
+		printed += string(buf[:n])
+	}
+	token := strings.TrimSpace(printed[strings.Index(printed, "#token=")+7:])
+	if !strings.Contains(printed, "http://"+addr+"/#token=") {
+		t.Fatalf("printed %q", printed)
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("dashboard: %d, CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	h := &bridgeHarness{t: t, token: token, wsBase: "ws://" + addr}
+	c := h.connect("clientId=serve")
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/sessions", strings.NewReader(`{"cwd":"`+work+`"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create session: %v", err)
+	}
+	var s struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&s)
+	a := c.request("prompt", map[string]any{"sessionId": s.ID, "text": "hello serve"})
+	var r struct{ TurnID string }
+	json.Unmarshal(a.Result, &r)
+	fs := c.until(60*time.Second, turnDone(r.TurnID))
+	if fs[len(fs)-1].ev().text() != "completed" {
+		t.Fatalf("turn: %s", fs[len(fs)-1].raw)
+	}
+}

@@ -1,0 +1,174 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// konsoleAPI calls Konsole's REST API with Konsole's token.
+type konsoleAPI struct {
+	base, token string
+	client      *http.Client
+}
+
+// apiError is Konsole's JSON error, or a sentence about reaching it.
+type apiError struct {
+	Status  int    `json:"status,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"error"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (json.RawMessage, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, k.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+k.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := k.client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, &apiError{Code: "konsole_timeout", Message: "Konsole did not answer in time"}
+		}
+		return nil, &apiError{Code: "konsole_unreachable", Message: fmt.Sprintf("Konsole is unreachable at %s", k.base)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, &apiError{Code: "konsole_unreachable", Message: "the connection to Konsole broke: " + err.Error()}
+	}
+	if resp.StatusCode >= 300 {
+		e := &apiError{Status: resp.StatusCode}
+		if json.Unmarshal(raw, e) != nil || e.Message == "" {
+			e.Message, e.Code = fmt.Sprintf("Konsole answered HTTP %d", resp.StatusCode), "konsole_error"
+		}
+		return nil, e
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	return raw, nil
+}
+
+// request is a client-to-server frame.
+type request struct {
+	ID              string `json:"id"`
+	Type            string `json:"type"`
+	SessionID       string `json:"sessionId"`
+	Text            string `json:"text"`
+	ClientMessageID string `json:"clientMessageId"`
+	RequestID       string `json:"requestId"`
+	Behavior        string `json:"behavior"`
+	Message         string `json:"message"`
+	KontaskID       string `json:"kontaskId"`
+	Value           string `json:"value"`
+}
+
+// handleRequest answers one client frame with exactly one ack, within
+// RequestTimeout whatever Konsole does.
+func (b *Bridge) handleRequest(ctx context.Context, data []byte) []byte {
+	var req request
+	if err := json.Unmarshal(data, &req); err != nil {
+		return ackJSON("", false, nil, "malformed frame: "+err.Error())
+	}
+	if req.ID == "" {
+		return ackJSON("", false, nil, "every request needs an \"id\"")
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
+	defer cancel()
+	result, err := b.dispatch(ctx, req)
+	if err != nil {
+		return ackJSON(req.ID, false, nil, err.Error())
+	}
+	return ackJSON(req.ID, true, result, "")
+}
+
+func need(fields ...string) error {
+	for i := 0; i < len(fields); i += 2 {
+		if fields[i+1] == "" {
+			return fmt.Errorf("%s is required", fields[i])
+		}
+	}
+	return nil
+}
+
+func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, error) {
+	sid := url.PathEscape(req.SessionID)
+	switch req.Type {
+	case "ping":
+		return mustJSON(map[string]any{"at": time.Now().UTC().Format(time.RFC3339Nano)}), nil
+	case "prompt":
+		if err := need("sessionId", req.SessionID, "text", req.Text); err != nil {
+			return nil, err
+		}
+		cm := req.ClientMessageID
+		if cm == "" {
+			cm = req.ID
+		}
+		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": req.Text, "clientMessageId": cm})
+	case "stop":
+		if err := need("sessionId", req.SessionID); err != nil {
+			return nil, err
+		}
+		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/stop", nil)
+	case "permission":
+		if err := need("sessionId", req.SessionID, "requestId", req.RequestID, "behavior", req.Behavior); err != nil {
+			return nil, err
+		}
+		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID),
+			map[string]any{"behavior": req.Behavior, "message": req.Message})
+	case "kontask.choose":
+		if err := need("kontaskId", req.KontaskID, "value", req.Value); err != nil {
+			return nil, err
+		}
+		return b.chooseKontask(ctx, req)
+	case "":
+		return nil, errors.New("every request needs a \"type\"")
+	default:
+		return nil, fmt.Errorf("unknown request type %q", req.Type)
+	}
+}
+
+// chooseKontask sends a kontask choice as the next prompt of the kontask's
+// session and marks the kontask completed and read.
+func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessage, error) {
+	raw, err := b.api.do(ctx, "GET", "/v1/kontasks/"+url.PathEscape(req.KontaskID), nil)
+	if err != nil {
+		return nil, err
+	}
+	var k struct {
+		SessionID string `json:"sessionId"`
+	}
+	json.Unmarshal(raw, &k)
+	if k.SessionID == "" {
+		return nil, errors.New("this kontask belongs to no session, so its choice has nowhere to go")
+	}
+	res, err := b.api.do(ctx, "POST", "/v1/sessions/"+url.PathEscape(k.SessionID)+"/prompt",
+		map[string]any{"text": req.Value, "clientMessageId": "kontask:" + req.KontaskID + ":" + req.ID})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := b.api.do(ctx, "PATCH", "/v1/kontasks/"+url.PathEscape(req.KontaskID), map[string]any{"status": "completed", "read": true}); err != nil {
+		b.lg.Warn("sent a kontask choice but failed to mark the kontask", "kontask", req.KontaskID, "err", err)
+	}
+	return res, nil
+}

@@ -1,0 +1,238 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/r3labs/sse/v2"
+)
+
+// Konsole connection states, as sent in "konsole" frames.
+const (
+	StateConnecting   = "connecting"
+	StateConnected    = "connected"
+	StateReconnecting = "reconnecting"
+	StateDown         = "down"
+)
+
+// KonsoleState is the bridge's view of its Konsole connection.
+type KonsoleState struct {
+	State     string `json:"state"`
+	URL       string `json:"url"`
+	Attempt   int    `json:"attempt,omitempty"`
+	RetryInMs int64  `json:"retryInMs,omitempty"`
+	Error     string `json:"error,omitempty"`
+	LastID    int64  `json:"lastEventId"`
+}
+
+// upstreamEvent is one Konsole event as received: its id (0 for reset and
+// heartbeat), type, and the JSON of the whole event.
+type upstreamEvent struct {
+	ID   int64
+	Type string
+	Raw  json.RawMessage
+}
+
+// Backoff is the reconnect schedule: Min doubling to Max, with jitter.
+type Backoff struct {
+	Min, Max time.Duration
+	// Jitter is the fraction of each delay that is randomised (0.2 = +-20%).
+	Jitter float64
+}
+
+// Delay returns the wait before attempt n (1-based).
+func (b Backoff) Delay(n int) time.Duration {
+	d := b.Min
+	for i := 1; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	if d > b.Max {
+		d = b.Max
+	}
+	if b.Jitter > 0 {
+		d += time.Duration((rand.Float64()*2 - 1) * b.Jitter * float64(d))
+	}
+	return d
+}
+
+// upstream follows GET /v1/events for as long as its context lives,
+// reconnecting with backoff and resuming with Last-Event-ID.
+type upstream struct {
+	url, token string
+	client     *http.Client
+	backoff    Backoff
+	watchdog   time.Duration
+	downAfter  int
+	maxEvent   int
+	lg         *slog.Logger
+	deliver    func(upstreamEvent)
+	setState   func(KonsoleState)
+
+	mu     sync.Mutex
+	lastID int64
+}
+
+type statusError struct{ status int }
+
+func (e *statusError) Error() string {
+	switch e.status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return "Konsole refused the token (HTTP " + strconv.Itoa(e.status) + ")"
+	}
+	return "Konsole answered HTTP " + strconv.Itoa(e.status)
+}
+
+func (u *upstream) LastID() int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.lastID
+}
+
+// run loops until ctx ends. The r3labs client makes one attempt per call
+// (backoff.StopBackOff); this loop owns reconnection, because the client's
+// own gives up after 15 minutes and returns nil on a cleanly closed stream.
+func (u *upstream) run(ctx context.Context) {
+	attempt := 0
+	for ctx.Err() == nil {
+		connected, err := u.once(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if connected {
+			attempt = 0
+		}
+		attempt++
+		delay := u.backoff.Delay(attempt)
+		msg := "the event stream ended"
+		if err != nil {
+			msg = err.Error()
+		}
+		var se *statusError
+		state := StateReconnecting
+		if attempt > u.downAfter || (errors.As(err, &se) && (se.status == 401 || se.status == 403)) {
+			state = StateDown
+		}
+		u.setState(KonsoleState{State: state, URL: u.url, Attempt: attempt, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
+		u.lg.Info("konsole stream interrupted; reconnecting", "attempt", attempt, "in", delay.Round(time.Millisecond), "err", msg)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+// once makes one connection and reads it until it fails, ends, or the
+// watchdog sees nothing (not even a heartbeat) for too long.
+func (u *upstream) once(ctx context.Context) (connected bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := sse.NewClient(u.url, sse.ClientMaxBufferSize(u.maxEvent))
+	c.Connection = u.client
+	c.ReconnectStrategy = &backoff.StopBackOff{}
+	c.Headers = map[string]string{"Authorization": "Bearer " + u.token}
+	// The first connection of a bridge takes only new events (the dashboard
+	// loads state over REST); later ones resume after the last event seen.
+	if id := u.LastID(); id > 0 {
+		c.LastEventID.Store([]byte(strconv.FormatInt(id, 10)))
+	}
+	alive := make(chan struct{}, 1)
+	var connStart int64
+	var watchdogFired bool
+	var wmu sync.Mutex
+	c.ResponseValidator = func(_ *sse.Client, resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			return &statusError{resp.StatusCode}
+		}
+		connected = true
+		if start, err := strconv.ParseInt(resp.Header.Get("Konsole-Stream-Start"), 10, 64); err == nil {
+			connStart = start
+			u.mu.Lock()
+			if u.lastID == 0 {
+				u.lastID = start
+			}
+			u.mu.Unlock()
+		}
+		u.setState(KonsoleState{State: StateConnected, URL: u.url, LastID: u.LastID()})
+		return nil
+	}
+	go func() {
+		t := time.NewTimer(u.watchdog)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-alive:
+				t.Reset(u.watchdog)
+			case <-t.C:
+				wmu.Lock()
+				watchdogFired = true
+				wmu.Unlock()
+				cancel()
+				return
+			}
+		}
+	}()
+	err = c.SubscribeWithContext(ctx, "", func(m *sse.Event) {
+		select {
+		case alive <- struct{}{}:
+		default:
+		}
+		u.handle(m, connStart)
+	})
+	wmu.Lock()
+	defer wmu.Unlock()
+	if watchdogFired {
+		return connected, fmt.Errorf("no event or heartbeat from Konsole for %s", u.watchdog)
+	}
+	if err != nil {
+		return connected, fmt.Errorf("failed to follow Konsole's events at %s: %w", u.url, err)
+	}
+	return connected, nil
+}
+
+// handle delivers one event. connStart is where Konsole started this
+// stream: after a reset (its log no longer matches ours) ids restart there.
+func (u *upstream) handle(m *sse.Event, connStart int64) {
+	typ := string(m.Event)
+	if typ == "heartbeat" {
+		return
+	}
+	var head struct {
+		ID   int64  `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(m.Data, &head); err != nil {
+		u.lg.Warn("skipping an unreadable event from Konsole", "err", err)
+		return
+	}
+	if head.Type == "" {
+		head.Type = typ
+	}
+	u.mu.Lock()
+	if head.Type == "reset" {
+		u.lastID = connStart
+	}
+	if head.ID != 0 && head.ID <= u.lastID {
+		u.mu.Unlock()
+		return // already delivered: a replay overlapping what we had
+	}
+	if head.ID != 0 {
+		u.lastID = head.ID
+	}
+	u.mu.Unlock()
+	u.deliver(upstreamEvent{ID: head.ID, Type: head.Type, Raw: append(json.RawMessage(nil), m.Data...)})
+}
