@@ -43,6 +43,10 @@ func (s *Server) routes() http.Handler {
 		msgs, err := s.mgr.Messages(r.PathValue("id"))
 		reply(w, http.StatusOK, map[string]any{"messages": msgs}, err)
 	})
+	route("GET", "/v1/sessions/{id}/permissions", func(w http.ResponseWriter, r *http.Request) {
+		perms, err := s.mgr.Permissions(r.PathValue("id"))
+		reply(w, http.StatusOK, map[string]any{"permissions": perms}, err)
+	})
 	route("POST", "/v1/sessions/{id}/prompt", s.prompt)
 	route("POST", "/v1/sessions/{id}/stop", func(w http.ResponseWriter, r *http.Request) {
 		tid, err := s.mgr.Stop(r.PathValue("id"))

@@ -185,6 +185,15 @@ func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool,
 	return s.prompt(req)
 }
 
+// Permissions returns the tool-permission requests waiting for an answer.
+func (m *Manager) Permissions(id string) ([]*permission, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.pending(), nil
+}
+
 // Stop interrupts the running turn of a session.
 func (m *Manager) Stop(id string) (string, error) {
 	s, err := m.get(id)

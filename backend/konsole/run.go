@@ -175,9 +175,9 @@ func (s *session) permissionRequest(req *claude.PermissionRequest) {
 		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
 		return
 	}
-	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, turnID: s.turn.id}
+	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id}
 	s.perms[req.RequestID] = p
-	s.emit(EvPermissionRequest, p.turnID, p)
+	s.emit(EvPermissionRequest, p.TurnID, p)
 	s.changed()
 }
 
@@ -226,6 +226,17 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 		data["durationMs"] = time.Since(t.started).Milliseconds()
 	}
 	s.emit(EvTurnCompleted, t.id, data)
+	// The transcript keeps the turn's end too, so that a reloaded console
+	// still shows each turn's cost, duration and how it ended.
+	end := map[string]any{"type": "turn.completed"}
+	for k, v := range data {
+		end[k] = v
+	}
+	content, _ := json.Marshal([]any{end})
+	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
+		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
+		s.m.lg.Error("failed to save the end of a turn", "session", s.info.ID, "err", err)
+	}
 	s.turn = nil
 	s.info.ActiveTurnID = ""
 }
@@ -235,7 +246,7 @@ func (s *session) denyPending(message string) {
 		if s.proc != nil {
 			s.proc.AnswerPermission(id, false, nil, message)
 		}
-		s.emit(EvPermissionResolved, p.turnID, map[string]any{"requestId": id, "toolName": p.ToolName,
+		s.emit(EvPermissionResolved, p.TurnID, map[string]any{"requestId": id, "toolName": p.ToolName,
 			"input": p.Input, "behavior": "deny", "message": message})
 		delete(s.perms, id)
 	}
@@ -402,6 +413,16 @@ func (s *session) escalate(t *turn) {
 	p.Escalate(s.m.cfg.EscalateStep)
 }
 
+func (s *session) pending() []*permission {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*permission, 0, len(s.perms))
+	for _, p := range s.perms {
+		out = append(out, p)
+	}
+	return out
+}
+
 func (s *session) answer(requestID string, a PermissionAnswer) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -420,7 +441,7 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	if a.Message != "" {
 		resolved["message"] = a.Message
 	}
-	s.emit(EvPermissionResolved, p.turnID, resolved)
+	s.emit(EvPermissionResolved, p.TurnID, resolved)
 	s.changed()
 	return nil
 }

@@ -57,7 +57,7 @@ type permission struct {
 	ToolName  string          `json:"toolName"`
 	Input     json.RawMessage `json:"input"`
 	ToolUseID string          `json:"toolUseId,omitempty"`
-	turnID    string
+	TurnID    string          `json:"turnId"`
 }
 
 // CreateRequest is the body of POST /v1/sessions.
