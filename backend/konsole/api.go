@@ -32,6 +32,20 @@ func (s *Server) routes() http.Handler {
 		sess, err := s.mgr.Get(r.PathValue("id"))
 		reply(w, http.StatusOK, sess, err)
 	})
+	route("PATCH", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Title *string `json:"title"`
+		}
+		if !decode(w, r, &req) {
+			return
+		}
+		if req.Title == nil {
+			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "nothing to change: send {\"title\": \"...\"}"))
+			return
+		}
+		sess, err := s.mgr.Rename(r.PathValue("id"), *req.Title)
+		reply(w, http.StatusOK, sess, err)
+	})
 	route("DELETE", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if err := s.mgr.End(r.PathValue("id")); err != nil {
 			writeError(w, err)

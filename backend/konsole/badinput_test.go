@@ -40,6 +40,8 @@ func TestBadInputGetsAClearJSONErrorAndChangesNothing(t *testing.T) {
 		{"bad behavior", "POST", "/v1/sessions/" + sid + "/permissions/req-nope", `{"behavior":"maybe"}`, h.Token, 400, "bad_request"},
 		{"unknown route", "GET", "/v1/nothing-here", nil, h.Token, 404, "not_found"},
 		{"wrong method", "PUT", "/v1/sessions", nil, h.Token, 405, "method_not_allowed"},
+		{"empty title", "PATCH", "/v1/sessions/" + sid, `{"title":" "}`, h.Token, 400, "bad_request"},
+		{"rename unknown session", "PATCH", "/v1/sessions/nope", `{"title":"x"}`, h.Token, 404, "not_found"},
 		{"bad since", "GET", "/v1/events?since=abc", nil, h.Token, 400, "bad_request"},
 	}
 	for _, c := range cases {
@@ -73,6 +75,12 @@ func TestBadInputGetsAClearJSONErrorAndChangesNothing(t *testing.T) {
 		status, _ := h.DoRaw("GET", "/v1/sessions?token="+h.Token, nil, "")
 		if status != 200 {
 			t.Fatalf("status %d", status)
+		}
+	})
+	t.Run("rename", func(t *testing.T) {
+		status, s := h.Do("PATCH", "/v1/sessions/"+sid, map[string]any{"title": "Renamed"})
+		if status != 200 || s["title"] != "Renamed" {
+			t.Fatalf("%d %v", status, s)
 		}
 	})
 	t.Run("healthz needs no token", func(t *testing.T) {

@@ -185,6 +185,23 @@ func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool,
 	return s.prompt(req)
 }
 
+// Rename changes a session's title.
+func (m *Manager) Rename(id, title string) (Session, error) {
+	title = strings.TrimSpace(title)
+	if title == "" || len(title) > 200 {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title must be 1 to 200 characters")
+	}
+	s, err := m.get(id)
+	if err != nil {
+		return Session{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.info.Title = title
+	s.changed()
+	return s.info, nil
+}
+
 // Permissions returns the tool-permission requests waiting for an answer.
 func (m *Manager) Permissions(id string) ([]*permission, error) {
 	s, err := m.get(id)
