@@ -5,21 +5,35 @@ BIN := bin/konui
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/konui/konui/backend/cli.Version=$(VERSION)
 
-.PHONY: setup build run test test-go test-fuzz bench clean
+.PHONY: setup frontend build run test test-go test-ui test-e2e test-fuzz bench clean
 
 setup:
 	./scripts/setup.sh
 
-# The headless binary (konsole and serve modes).
-build: setup
+# The dashboard, embedded by the Go build.
+frontend:
+	cd frontend && npm run build
+
+# The headless binary (konsole and serve modes) with the dashboard.
+build: setup frontend
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 run: build
 	./scripts/run.sh
 
-test: setup
+test: setup frontend
 	$(GO) vet ./...
-	$(MAKE) test-go test-fuzz
+	$(MAKE) test-ui test-go test-e2e test-fuzz
+
+# Type checks and unit tests of the dashboard.
+test-ui:
+	cd frontend && npm run check && npm test
+
+# The dashboard in Chromium against a real konui serve, Konsole and CLI.
+test-e2e:
+	$(GO) build -o $(BIN) .
+	$(GO) build -o bin/fakeapi ./backend/fakeapi/cmd/fakeapi
+	cd frontend && npm run e2e
 
 test-go:
 	$(GO) test -race -count=1 -timeout 20m ./...

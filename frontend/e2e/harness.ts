@@ -1,0 +1,146 @@
+// Starts the real parts for an end-to-end test: the fake Messages API, a
+// real Konsole ("konui konsole", its own process so that a test can kill it)
+// running the real Claude Code CLI, a real "konui serve" in front of it, and
+// Debian's Chromium driven by playwright-core.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const root = resolve(__dirname, '..', '..');
+export const artifacts = join(root, 'test-artifacts');
+const bin = (name: string) => join(root, 'bin', name);
+const claude = process.env.KONUI_TEST_CLAUDE ?? join(root, '.tools', 'claude', 'node_modules', '.bin', 'claude');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as any).port;
+      s.close(() => res(p));
+    });
+    s.on('error', rej);
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for ' + what);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stderr!.on('data', (d) => process.env.E2E_VERBOSE && process.stderr.write(d));
+  return p;
+}
+
+export class Stack {
+  home = mkdtempSync(join(tmpdir(), 'konui-e2e-'));
+  work = join(this.home, 'work');
+  data = join(this.home, 'data');
+  konsoleToken = 'e2e-konsole-token';
+  token = 'e2e-bridge-token';
+  fakeURL = '';
+  konsolePort = 0;
+  servePort = 0;
+  private fake?: ChildProcess;
+  private konsole?: ChildProcess;
+  private serve?: ChildProcess;
+  browser?: Browser;
+
+  get url() {
+    return `http://127.0.0.1:${this.servePort}/#token=${this.token}`;
+  }
+
+  private agentEnv(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: this.home,
+      XDG_CONFIG_HOME: join(this.home, '.config'),
+      XDG_DATA_HOME: join(this.home, '.local', 'share'),
+      ANTHROPIC_BASE_URL: this.fakeURL,
+      ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+    };
+  }
+
+  async start(): Promise<void> {
+    for (const b of ['konui', 'fakeapi']) {
+      if (!existsSync(bin(b))) throw new Error(`${bin(b)} is missing: run "make build" first`);
+    }
+    mkdirSync(this.work, { recursive: true });
+    mkdirSync(artifacts, { recursive: true });
+    this.fake = run(bin('fakeapi'), ['--listen', '127.0.0.1:0'], process.env);
+    this.fakeURL = await new Promise<string>((res, rej) => {
+      this.fake!.stdout!.once('data', (d) => res(String(d).trim()));
+      this.fake!.once('exit', () => rej(new Error('fakeapi exited')));
+    });
+    this.konsolePort = await freePort();
+    await this.startKonsole();
+    this.servePort = await freePort();
+    this.serve = run(
+      bin('konui'),
+      ['serve', '--listen', `127.0.0.1:${this.servePort}`, '--token', this.token, '--konsole', `http://127.0.0.1:${this.konsolePort}`, '--konsole-token', this.konsoleToken],
+      this.agentEnv(),
+    );
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${this.servePort}/`)).ok, 'konui serve');
+    this.browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  }
+
+  async startKonsole(): Promise<void> {
+    this.konsole = run(
+      bin('konui'),
+      ['konsole', '--listen', `127.0.0.1:${this.konsolePort}`, '--token', this.konsoleToken, '--data', this.data, '--claude', claude, '--log-level', 'warn'],
+      this.agentEnv(),
+    );
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${this.konsolePort}/healthz`)).ok, 'konsole');
+  }
+
+  /** kill -9 of Konsole, waiting until it is gone. */
+  async killKonsole(): Promise<void> {
+    const k = this.konsole!;
+    const gone = new Promise((r) => k.once('exit', r));
+    k.kill('SIGKILL');
+    await gone;
+  }
+
+  async page(): Promise<Page> {
+    const ctx = await this.browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e));
+    await page.goto(this.url);
+    return page;
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close().catch(() => {});
+    for (const p of [this.serve, this.konsole, this.fake]) p?.kill('SIGTERM');
+  }
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(artifacts, name + '.png') });
+}
+
+/** Starts a session in the stack's work folder through the sidebar. */
+export async function newSession(page: Page, stack: Stack): Promise<void> {
+  await page.getByTestId('cwd').fill(stack.work);
+  await page.getByTestId('create-session').click();
+  await page.getByTestId('session-status').first().filter({ hasText: 'idle' }).waitFor();
+}
+
+export async function sendPrompt(page: Page, text: string): Promise<void> {
+  const box = page.getByTestId('prompt');
+  await box.fill(text);
+  await box.press('Enter');
+}

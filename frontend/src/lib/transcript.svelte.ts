@@ -1,0 +1,288 @@
+// Transcript: the items of one session's console, built from Konsole's
+// transcript (REST) and then from live events. Pure TypeScript: the view
+// renders it, tests drive it.
+
+import type { KonsoleEvent } from './console-client';
+
+export type Item =
+  | { kind: 'user'; id: string; turnId?: string; text: string; pending?: 'queued' | 'sending' | 'failed'; error?: string }
+  | { kind: 'assistant'; id: string; turnId?: string; text: string; streaming: boolean }
+  | { kind: 'thinking'; id: string; turnId?: string; text: string }
+  | {
+      kind: 'tool';
+      id: string;
+      turnId?: string;
+      name: string;
+      input: any;
+      result?: string;
+      isError?: boolean;
+      status: 'running' | 'done' | 'error';
+    }
+  | {
+      kind: 'permission';
+      id: string;
+      turnId?: string;
+      toolName: string;
+      input: any;
+      state: 'pending' | 'allow' | 'deny' | 'answering';
+      message?: string;
+    }
+  | {
+      kind: 'turn-end';
+      id: string;
+      turnId: string;
+      reason: 'completed' | 'interrupted' | 'error';
+      costUsd?: number;
+      durationMs?: number;
+      error?: string;
+    };
+
+export interface Block {
+  type: string;
+  text?: string;
+  thinking?: string;
+  id?: string;
+  name?: string;
+  input?: any;
+  tool_use_id?: string;
+  content?: any;
+  is_error?: boolean;
+  [k: string]: any;
+}
+
+export interface MessageRow {
+  id: number;
+  turnId?: string;
+  role: string;
+  content: Block[];
+}
+
+export const INTERRUPT_MARKER = '[Request interrupted by user';
+
+/** The text of a tool_result's content (a string or text blocks). */
+export function resultText(content: any): string {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((b) => (typeof b === 'string' ? b : b?.type === 'text' ? b.text ?? '' : '')).join('\n');
+  }
+  return JSON.stringify(content);
+}
+
+// Items are deeply reactive ($state): the view updates just the row whose
+// item changed, which keeps streaming into a long transcript cheap.
+export class Transcript {
+  items: Item[] = $state([]);
+  /** The running turn, if any. */
+  activeTurn: string | null = $state(null);
+  private byId = new Map<string, Item>();
+  private streaming = new Map<string, string>(); // turnId -> streaming assistant item id
+  private seq = 0;
+  /** Incremented on every change: views that follow the end watch it. */
+  version = $state(0);
+
+  private building: Item[] | null = null;
+
+  private add(item: Item): void {
+    if (this.building) {
+      this.building.push(item);
+      this.byId.set(item.id, item);
+      return;
+    }
+    this.items.push(item);
+    // Keep the reactive proxy, so that later changes through byId show.
+    this.byId.set(item.id, this.items[this.items.length - 1]);
+  }
+
+  get(id: string): Item | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Replaces everything with a transcript fetched over REST. */
+  load(rows: MessageRow[], pending: { requestId: string; toolName: string; input: any; turnId?: string }[] = []): void {
+    this.byId.clear();
+    this.streaming.clear();
+    this.building = [];
+    for (const r of rows) {
+      if (r.role === 'turn') {
+        const b = r.content?.[0] ?? {};
+        this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b);
+      } else {
+        this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content));
+      }
+    }
+    for (const p of pending) {
+      this.add({ kind: 'permission', id: p.requestId, turnId: p.turnId, toolName: p.toolName, input: p.input, state: 'pending' });
+    }
+    // One assignment for the whole transcript, then index the proxies.
+    this.items = this.building;
+    this.building = null;
+    for (const it of this.items) this.byId.set(it.id, it);
+    this.version++;
+  }
+
+  /** Applies one live event; returns whether anything changed. */
+  apply(ev: KonsoleEvent): boolean {
+    const d = ev.data ?? {};
+    const turnId: string | undefined = d.turnId ?? ev.turnId;
+    switch (ev.type) {
+      case 'turn.started': {
+        this.activeTurn = turnId ?? null;
+        const pending = d.clientMessageId ? this.byId.get('pending:' + d.clientMessageId) : undefined;
+        if (pending && pending.kind === 'user') {
+          pending.pending = undefined;
+          pending.turnId = turnId;
+        } else {
+          this.add({ kind: 'user', id: 'prompt:' + turnId, turnId, text: d.prompt ?? '' });
+        }
+        break;
+      }
+      case 'text.delta': {
+        if (!turnId) return false;
+        const sid = this.streaming.get(turnId);
+        const cur = sid ? this.byId.get(sid) : undefined;
+        if (cur && cur.kind === 'assistant' && this.items[this.items.length - 1] === cur) {
+          cur.text += d.text ?? '';
+        } else {
+          const id = `stream:${turnId}:${++this.seq}`;
+          this.add({ kind: 'assistant', id, turnId, text: d.text ?? '', streaming: true });
+          this.streaming.set(turnId, id);
+        }
+        break;
+      }
+      case 'message':
+        this.message(d.role, d.content ?? [], turnId, false);
+        break;
+      case 'permission.request':
+        if (this.byId.has(d.requestId)) return false;
+        this.add({ kind: 'permission', id: d.requestId, turnId, toolName: d.toolName, input: d.input, state: 'pending' });
+        break;
+      case 'permission.resolved': {
+        const p = this.byId.get(d.requestId);
+        if (!p || p.kind !== 'permission') return false;
+        p.state = d.behavior === 'allow' ? 'allow' : 'deny';
+        p.message = d.message;
+        break;
+      }
+      case 'turn.completed':
+        this.endTurn(turnId ?? '', d.reason, d);
+        break;
+      default:
+        return false;
+    }
+    this.version++;
+    return true;
+  }
+
+  /**
+   * Applies an event that arrived while the stored transcript was loading:
+   * what the stored transcript already holds is skipped.
+   */
+  applyAfterLoad(ev: KonsoleEvent): void {
+    const turnId: string | undefined = ev.data?.turnId ?? ev.turnId;
+    if (turnId && this.byId.has('end:' + turnId)) return;
+    if (ev.type === 'turn.started' && this.byId.has('prompt:' + turnId)) return;
+    if (ev.type === 'message' && ev.data?.role === 'assistant') {
+      const texts = (ev.data.content ?? []).filter((b: Block) => b.type === 'text').map((b: Block) => b.text);
+      const dup = this.items.some((it) => it.kind === 'assistant' && it.turnId === turnId && !it.streaming && texts.includes(it.text));
+      if (dup) return;
+    }
+    this.apply(ev);
+  }
+
+  /** Shows a prompt typed by the user before Konsole confirms it. */
+  addPending(clientMessageId: string, text: string, state: 'queued' | 'sending' | 'failed', error?: string): void {
+    const id = 'pending:' + clientMessageId;
+    const cur = this.byId.get(id);
+    if (cur && cur.kind === 'user') {
+      if (cur.pending) {
+        cur.pending = state;
+        cur.error = error;
+      }
+    } else {
+      this.add({ kind: 'user', id, text, pending: state, error });
+    }
+    this.version++;
+  }
+
+  /** Removes a pending prompt the user discarded. */
+  removePending(clientMessageId: string): void {
+    const id = 'pending:' + clientMessageId;
+    const i = this.items.findIndex((it) => it.id === id);
+    if (i >= 0) {
+      this.items.splice(i, 1);
+      this.byId.delete(id);
+      this.version++;
+    }
+  }
+
+  private message(role: string, content: Block[], turnId: string | undefined, prompt: boolean): void {
+    if (role === 'user') {
+      if (prompt) {
+        const text = content.map((b) => b.text ?? '').join('');
+        this.add({ kind: 'user', id: 'prompt:' + (turnId ?? ++this.seq), turnId, text });
+        return;
+      }
+      for (const b of content) {
+        if (b.type === 'tool_result' && b.tool_use_id) {
+          const t = this.byId.get(b.tool_use_id);
+          if (t && t.kind === 'tool') {
+            t.result = resultText(b.content);
+            t.isError = !!b.is_error;
+            t.status = b.is_error ? 'error' : 'done';
+          }
+        }
+      }
+      return;
+    }
+    for (const b of content) {
+      if (b.type === 'text') {
+        const sid = turnId ? this.streaming.get(turnId) : undefined;
+        const cur = sid ? this.byId.get(sid) : undefined;
+        if (cur && cur.kind === 'assistant' && cur.streaming) {
+          cur.text = b.text ?? cur.text;
+          cur.streaming = false;
+          this.streaming.delete(turnId!);
+        } else {
+          this.add({ kind: 'assistant', id: `text:${turnId}:${++this.seq}`, turnId, text: b.text ?? '', streaming: false });
+        }
+      } else if (b.type === 'tool_use' && b.id) {
+        if (!this.byId.has(b.id)) {
+          this.add({ kind: 'tool', id: b.id, turnId, name: b.name ?? 'tool', input: b.input ?? {}, status: 'running' });
+        }
+      } else if (b.type === 'thinking' && (b.thinking || b.text)) {
+        this.add({ kind: 'thinking', id: `thinking:${turnId}:${++this.seq}`, turnId, text: b.thinking ?? b.text ?? '' });
+      }
+    }
+  }
+
+  private endTurn(turnId: string, reason: any, d: any): void {
+    if (this.activeTurn === turnId) this.activeTurn = null;
+    const sid = this.streaming.get(turnId);
+    const cur = sid ? this.byId.get(sid) : undefined;
+    if (cur && cur.kind === 'assistant') cur.streaming = false;
+    this.streaming.delete(turnId);
+    for (const it of this.items) {
+      if (it.turnId !== turnId) continue;
+      if (it.kind === 'tool' && it.status === 'running') {
+        it.status = reason === 'completed' ? 'done' : 'error';
+      }
+      if (it.kind === 'permission' && (it.state === 'pending' || it.state === 'answering')) it.state = 'deny';
+    }
+    const id = 'end:' + turnId;
+    if (this.byId.has(id)) return;
+    this.add({
+      kind: 'turn-end',
+      id,
+      turnId,
+      reason: reason === 'interrupted' || reason === 'error' ? reason : 'completed',
+      costUsd: d.costUsd,
+      durationMs: d.durationMs,
+      error: d.error,
+    });
+  }
+}
+
+function isPrompt(content: Block[]): boolean {
+  return content.length > 0 && content.every((b) => b.type === 'text') && !content.some((b) => (b.text ?? '').startsWith(INTERRUPT_MARKER));
+}

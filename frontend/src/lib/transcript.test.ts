@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { Transcript } from './transcript.svelte';
+
+let id = 0;
+const ev = (type: string, data: any, turnId = 't1') => ({ id: ++id, type, turnId, sessionId: 's', at: '', data: { turnId, ...data } });
+
+describe('Transcript', () => {
+  it('streams deltas into one assistant item and settles it with the message', () => {
+    const t = new Transcript();
+    t.apply(ev('turn.started', { prompt: 'hello' }));
+    t.apply(ev('text.delta', { text: 'Hel' }));
+    t.apply(ev('text.delta', { text: 'lo!' }));
+    expect(t.items.map((i) => i.kind)).toEqual(['user', 'assistant']);
+    expect(t.items[1]).toMatchObject({ text: 'Hello!', streaming: true });
+    t.apply(ev('message', { role: 'assistant', content: [{ type: 'text', text: 'Hello!' }] }));
+    expect(t.items[1]).toMatchObject({ text: 'Hello!', streaming: false });
+    t.apply(ev('turn.completed', { reason: 'completed', costUsd: 0.01, durationMs: 1200 }));
+    expect(t.items[2]).toMatchObject({ kind: 'turn-end', reason: 'completed', costUsd: 0.01 });
+    expect(t.activeTurn).toBeNull();
+  });
+
+  it('pairs tool calls with their results and shows permission requests', () => {
+    const t = new Transcript();
+    t.apply(ev('turn.started', { prompt: 'run it' }));
+    t.apply(ev('message', { role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'ls' } }] }));
+    t.apply(ev('permission.request', { requestId: 'r1', toolName: 'Bash', input: { command: 'ls' } }));
+    expect(t.get('r1')).toMatchObject({ kind: 'permission', state: 'pending' });
+    t.apply(ev('permission.resolved', { requestId: 'r1', behavior: 'allow' }));
+    expect(t.get('r1')).toMatchObject({ state: 'allow' });
+    t.apply(ev('message', { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'a\nb', is_error: false }] }));
+    expect(t.get('tu1')).toMatchObject({ kind: 'tool', status: 'done', result: 'a\nb' });
+  });
+
+  it('ends an interrupted turn with a marker and closes what was open', () => {
+    const t = new Transcript();
+    t.apply(ev('turn.started', { prompt: 'long' }));
+    t.apply(ev('text.delta', { text: 'word1 word2' }));
+    t.apply(ev('permission.request', { requestId: 'r9', toolName: 'Bash', input: {} }));
+    t.apply(ev('message', { role: 'user', content: [{ type: 'text', text: '[Request interrupted by user]' }] }));
+    t.apply(ev('turn.completed', { reason: 'interrupted' }));
+    expect(t.items.find((i) => i.kind === 'assistant')).toMatchObject({ streaming: false });
+    expect(t.get('r9')).toMatchObject({ state: 'deny' });
+    expect(t.items[t.items.length - 1]).toMatchObject({ kind: 'turn-end', reason: 'interrupted' });
+  });
+
+  it('turns a pending prompt into the confirmed one by clientMessageId', () => {
+    const t = new Transcript();
+    t.addPending('cm1', 'queued text', 'queued');
+    expect(t.items[0]).toMatchObject({ kind: 'user', pending: 'queued' });
+    t.apply(ev('turn.started', { prompt: 'queued text', clientMessageId: 'cm1' }));
+    expect(t.items).toHaveLength(1);
+    expect(t.items[0]).toMatchObject({ kind: 'user', pending: undefined, turnId: 't1' });
+  });
+
+  it('rebuilds the same items from the stored transcript', () => {
+    const t = new Transcript();
+    t.load([
+      { id: 1, turnId: 't1', role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      { id: 2, turnId: 't1', role: 'assistant', content: [{ type: 'text', text: 'Echo: hi' }] },
+      { id: 3, turnId: 't1', role: 'assistant', content: [{ type: 'tool_use', id: 'tu', name: 'Edit', input: {} }] },
+      { id: 4, turnId: 't1', role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu', content: 'ok' }] },
+      { id: 5, turnId: 't1', role: 'user', content: [{ type: 'text', text: '[Request interrupted by user]' }] },
+      { id: 6, turnId: 't1', role: 'turn', content: [{ type: 'turn.completed', reason: 'interrupted', durationMs: 5 }] },
+    ]);
+    expect(t.items.map((i) => i.kind)).toEqual(['user', 'assistant', 'tool', 'turn-end']);
+    expect(t.items[3]).toMatchObject({ reason: 'interrupted' });
+  });
+
+  it('ignores events it does not know and duplicate permission requests', () => {
+    const t = new Transcript();
+    expect(t.apply(ev('brand.new', {}))).toBe(false);
+    t.apply(ev('permission.request', { requestId: 'r1', toolName: 'Bash', input: {} }));
+    expect(t.apply(ev('permission.request', { requestId: 'r1', toolName: 'Bash', input: {} }))).toBe(false);
+  });
+});
