@@ -41,7 +41,11 @@ type Config struct {
 	Backoff           Backoff       // 1 s doubling to 30 s, 20% jitter
 	DownAfter         int           // attempts before "down", 5
 	MaxEventBytes     int           // largest Konsole event, 64 MiB
-	Version           string
+	// Observer, when set, sees every Konsole event once, in order, as it
+	// reaches the clients (the desktop app's notifications and tray). It
+	// runs on the bridge's delivery path and must not block.
+	Observer func(typ string, raw json.RawMessage)
+	Version  string
 	Logger            *slog.Logger
 }
 
@@ -151,6 +155,9 @@ func (b *Bridge) State() KonsoleState {
 
 func (b *Bridge) deliver(ev upstreamEvent) {
 	b.hub.publishEvent(ev)
+	if b.cfg.Observer != nil {
+		b.cfg.Observer(ev.Type, ev.Raw)
+	}
 }
 
 func (b *Bridge) routes() http.Handler {
