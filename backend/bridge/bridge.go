@@ -46,7 +46,7 @@ type Config struct {
 	// runs on the bridge's delivery path and must not block.
 	Observer func(typ string, raw json.RawMessage)
 	Version  string
-	Logger            *slog.Logger
+	Logger   *slog.Logger
 }
 
 func (c *Config) defaults() {
