@@ -82,6 +82,9 @@ type StackConfig struct {
 	Token                               string
 	UI                                  bool
 	Logger                              *slog.Logger
+	// Bridge, when set, adjusts the bridge's configuration (the desktop
+	// app's observer and notifier).
+	Bridge func(*bridge.Config)
 }
 
 // StartStack starts a local Konsole (unless KonsoleURL is set) and a bridge on it.
@@ -127,6 +130,9 @@ func StartStack(c StackConfig) (*Stack, error) {
 		Version: Version, Logger: c.Logger}
 	if c.UI {
 		cfg.UI = frontend.Dist()
+	}
+	if c.Bridge != nil {
+		c.Bridge(&cfg)
 	}
 	b, err := bridge.New(cfg)
 	if err != nil {
