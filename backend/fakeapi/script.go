@@ -17,7 +17,39 @@ import (
 //	[[kontask: JSON]]        call mcp__konsole__kontask_create with JSON input
 //	[[tool NAME: JSON]]      call any tool with JSON input
 //	anything else            answer "Echo: <prompt>" in a few chunks
+//
+// The JSON of kontask and tool may hold ']' (arrays): its end is found by
+// decoding it, not by the first "]]".
 var commandRE = regexp.MustCompile(`\[\[(bash|long|kontask|tool)([^\]]*)\]\]`)
+
+var jsonCommandRE = regexp.MustCompile(`\[\[(kontask|tool)\b`)
+
+// jsonCommand finds [[kontask: JSON]] or [[tool NAME: JSON]] in text and
+// returns the command, the tool name (for tool) and the JSON.
+func jsonCommand(text string) (cmd, name, js string, ok bool) {
+	loc := jsonCommandRE.FindStringSubmatchIndex(text)
+	if loc == nil {
+		return "", "", "", false
+	}
+	cmd = text[loc[2]:loc[3]]
+	rest := text[loc[1]:]
+	colon := strings.IndexByte(rest, ':')
+	if colon < 0 {
+		return "", "", "", false
+	}
+	name = strings.TrimSpace(rest[:colon])
+	body := rest[colon+1:]
+	dec := json.NewDecoder(strings.NewReader(body))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return "", "", "", false
+	}
+	end := int(dec.InputOffset())
+	if !strings.HasPrefix(strings.TrimSpace(body[end:]), "]]") {
+		return "", "", "", false
+	}
+	return cmd, name, string(v), true
+}
 
 // DefaultScript answers by the commands above.
 func DefaultScript(r *Request) Reply {
@@ -34,6 +66,12 @@ func DefaultScript(r *Request) Reply {
 		return Reply{Blocks: []Block{{Text: strings.Join(parts, "\n")}}, ChunkWords: 3}
 	}
 	text := last.Prompt
+	if cmd, name, js, ok := jsonCommand(text); ok {
+		if cmd == "kontask" {
+			name = "mcp__konsole__kontask_create"
+		}
+		return Reply{Blocks: []Block{{Tool: &ToolUse{Name: name, Input: jsonArg(js)}}}}
+	}
 	m := commandRE.FindStringSubmatch(text)
 	if m == nil {
 		return Reply{Blocks: []Block{{Text: "Echo: " + text}}, ChunkWords: 2}

@@ -75,6 +75,8 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
 	})
 	route("GET", "/v1/events", s.events)
+	s.kontaskRoutes(route)
+	mux.Handle("/mcp", s.mcpHandler())
 	for _, h := range s.extra {
 		mux.Handle(h.pattern, h.handler)
 	}
@@ -104,7 +106,8 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && !auth.Equal(auth.FromRequest(r), s.cfg.Token) {
+		if r.URL.Path != "/healthz" && !auth.Equal(auth.FromRequest(r), s.cfg.Token) &&
+			!(r.URL.Path == "/mcp" && s.mcpKeys.valid(auth.FromRequest(r))) {
 			writeError(w, errorf(http.StatusUnauthorized, CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
 			return
 		}
@@ -159,18 +162,23 @@ func reply(w http.ResponseWriter, status int, v any, err error) {
 // decode reads a JSON body of at most MaxBodyBytes into v, answering the
 // error itself when it fails.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeLimit(w, r, v, MaxBodyBytes)
+}
+
+// decodeLimit is decode with another size limit.
+func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			writeError(w, errorf(http.StatusUnsupportedMediaType, CodeUnsupported, "the body must be application/json, not %q", ct))
 			return false
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes", MaxBodyBytes))
+			writeError(w, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes", limit))
 		case err.Error() == "EOF":
 			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "a JSON body is required"))
 		default:

@@ -202,6 +202,18 @@ func (m *Manager) Rename(id, title string) (Session, error) {
 	return s.info, nil
 }
 
+// ActiveTurn returns the id of the turn running in a session, or "" when
+// none runs or there is no such session.
+func (m *Manager) ActiveTurn(id string) string {
+	s, err := m.get(id)
+	if err != nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.turnID()
+}
+
 // Permissions returns the tool-permission requests waiting for an answer.
 func (m *Manager) Permissions(id string) ([]*permission, error) {
 	s, err := m.get(id)

@@ -50,9 +50,13 @@ type Server struct {
 	mgr   *Manager
 	extra []extraRoute
 
+	kontasks *kontasks
+	mcpKeys  mcpKeys
+
 	handlerOnce sync.Once
 	handler     http.Handler
 	http        *http.Server
+	urlMu       sync.Mutex // guards ln and url, read by agents' Prepare
 	ln          net.Listener
 	url         string
 	closeOnce   sync.Once
@@ -102,15 +106,16 @@ func New(cfg Config) (*Server, error) {
 		lock.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock}
+	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys()}
 	s.mgr, err = NewManager(ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
-		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger}, lg, st)
+		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent}, lg, st)
 	if err != nil {
 		lg.Close()
 		st.Close()
 		lock.Close()
 		return nil, err
 	}
+	s.kontasks = &kontasks{st: st, log: lg, mgr: s.mgr, lg: cfg.Logger}
 	return s, nil
 }
 
@@ -171,8 +176,10 @@ func (s *Server) Start() error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
+	s.urlMu.Lock()
 	s.ln = ln
 	s.url = scheme + "://" + ln.Addr().String()
+	s.urlMu.Unlock()
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug)}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -183,7 +190,11 @@ func (s *Server) Start() error {
 }
 
 // URL returns the base URL once started.
-func (s *Server) URL() string { return s.url }
+func (s *Server) URL() string {
+	s.urlMu.Lock()
+	defer s.urlMu.Unlock()
+	return s.url
+}
 
 // Close stops serving, ends the agents and closes the log and database.
 func (s *Server) Close() error {

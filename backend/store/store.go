@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS kontasks (
 	read_at    TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS kontasks_by_created ON kontasks(created_at);
+CREATE INDEX IF NOT EXISTS kontasks_by_session ON kontasks(session_id, created_at);
 `
 
 // Open opens (creating if needed) the database at path. Its folder is
