@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const root = resolve(__dirname, '..', '..');
+export const root = resolve(import.meta.dirname, '..', '..');
 export const artifacts = join(root, 'test-artifacts');
 const bin = (name: string) => join(root, 'bin', name);
 const claude = process.env.KONUI_TEST_CLAUDE ?? join(root, '.tools', 'claude', 'node_modules', '.bin', 'claude');

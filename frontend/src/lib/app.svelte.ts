@@ -4,7 +4,7 @@
 
 import { Api, ApiError } from './api';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
-import { clientId, connection, onDesktopEvent, type Connection } from './platform';
+import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { Transcript } from './transcript.svelte';
 import type { Kontask, Session } from './types';
 
@@ -62,6 +62,15 @@ export class AppState {
     this.client.on('resync', () => this.refresh(true));
     this.client.on('queue', (q) => this.onQueue(q));
     onDesktopEvent('konui:open-kontask', (id: string) => this.showKontask(id));
+    onDesktopEvent('konui:open-session', (id: string) => this.select(id));
+    // The desktop app switched Konsole: its bridge moved, so start over.
+    onDesktopEvent('konui:reconnect', () => location.reload());
+    if (this.desktop) {
+      const report = () => desktop()?.SetFocused(document.hasFocus());
+      window.addEventListener('focus', report);
+      window.addEventListener('blur', report);
+      report();
+    }
     this.client.connect();
     await this.refresh();
     this.ready = true;

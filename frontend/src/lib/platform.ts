@@ -14,18 +14,65 @@ export interface Connection {
 
 declare global {
   interface Window {
-    go?: { app?: { App?: { Connection(): Promise<{ url: string; token: string }> } } };
+    go?: { app?: { Desktop?: DesktopBindings } };
     runtime?: { EventsOn(name: string, cb: (...args: any[]) => void): () => void };
   }
+}
+
+/** The Go methods the desktop app binds (app.Desktop). */
+export interface DesktopBindings {
+  Connection(): Promise<{ url: string; token: string; profile: string }>;
+  GetSettings(): Promise<DesktopSettings>;
+  SaveProfile(id: string, name: string, url: string, token: string): Promise<ProfileView>;
+  DeleteProfile(id: string): Promise<void>;
+  UseProfile(id: string): Promise<void>;
+  TestProfile(url: string, token: string): Promise<string>;
+  SetNotifications(kontasks: boolean, turns: boolean, permissions: boolean): Promise<void>;
+  SetHideToTray(hide: boolean): Promise<void>;
+  SetPaused(paused: boolean): Promise<void>;
+  SetFocused(focused: boolean): Promise<void>;
+}
+
+export interface ProfileView {
+  id: string;
+  name: string;
+  url: string;
+  hasToken: boolean;
+}
+
+export interface DesktopSettings {
+  profiles: ProfileView[];
+  active: string;
+  override?: string;
+  notifyKontasks: boolean;
+  notifyTurns: boolean;
+  notifyPermissions: boolean;
+  hideToTray: boolean;
+  paused: boolean;
+}
+
+export function desktop(): DesktopBindings | undefined {
+  return window.go?.app?.Desktop;
 }
 
 const TOKEN_KEY = 'konui.token';
 
 export async function connection(): Promise<Connection> {
-  const bound = window.go?.app?.App?.Connection;
-  if (bound) {
-    const c = await bound();
-    return { wsBase: c.url.replace(/^http/, 'ws'), apiBase: c.url, token: c.token, desktop: true };
+  const d = desktop();
+  if (d) {
+    // The bridge may still be starting right after the window opens.
+    let last: unknown;
+    for (let i = 0; i < 50; i++) {
+      try {
+        const c = await d.Connection();
+        return { wsBase: c.url.replace(/^http/, 'ws'), apiBase: c.url, token: c.token, desktop: true };
+      } catch (e) {
+        last = e;
+        if (!/still starting/.test(String(e))) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    throw last;
   }
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (m) {

@@ -1,0 +1,393 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/cli"
+)
+
+// Desktop is the app's logic between the bridge and the OS: which Konsole
+// to follow, what to notify, what the tray shows. Its exported methods are
+// bound to the page (window.go.app.Desktop.*).
+type Desktop struct {
+	lg       *slog.Logger
+	settings *SettingsStore
+	override *Profile // --konsole for this run only
+	dataDir  string
+	claude   string
+	stateDir string
+
+	win      Window
+	notifier Notifier
+	tray     Tray
+
+	mu       sync.Mutex
+	stack    *cli.Stack
+	srv      *http.Server
+	url      string
+	token    string
+	profile  string
+	focused  bool
+	paused   bool
+	unread   []TrayItem
+	titles   map[string]string
+	notes    chan Notification
+	startErr error
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+func (d *Desktop) setStartError(err error) {
+	d.mu.Lock()
+	d.startErr = err
+	d.mu.Unlock()
+}
+
+// DesktopConfig says how to build a Desktop.
+type DesktopConfig struct {
+	Settings *SettingsStore
+	Override *Profile
+	DataDir  string
+	Claude   string
+	StateDir string
+	Logger   *slog.Logger
+}
+
+// NewDesktop prepares the app's logic; Start connects it.
+func NewDesktop(c DesktopConfig) *Desktop {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return &Desktop{lg: c.Logger, settings: c.Settings, override: c.Override, dataDir: c.DataDir, claude: c.Claude,
+		stateDir: c.StateDir, notifier: noNotifier{c: make(chan string)}, titles: map[string]string{},
+		notes: make(chan Notification, 64), done: make(chan struct{})}
+}
+
+// Attach gives the Desktop its OS parts (any may be nil until known).
+func (d *Desktop) Attach(w Window, n Notifier, t Tray) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if w != nil {
+		d.win = w
+	}
+	if n != nil {
+		d.notifier = n
+	}
+	if t != nil {
+		d.tray = t
+	}
+}
+
+// Start connects to the active Konsole and begins delivering notifications.
+func (d *Desktop) Start() error {
+	go d.deliver()
+	go d.follow()
+	return d.connect()
+}
+
+// Stop ends the bridge (and the local Konsole); idempotent.
+func (d *Desktop) Stop() {
+	d.stopOnce.Do(func() {
+		close(d.done)
+		d.mu.Lock()
+		stack, srv := d.stack, d.srv
+		d.stack, d.srv = nil, nil
+		d.mu.Unlock()
+		shutdown(stack, srv)
+	})
+}
+
+func shutdown(stack *cli.Stack, srv *http.Server) {
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		srv.Shutdown(ctx)
+		cancel()
+	}
+	if stack != nil {
+		stack.Close()
+	}
+}
+
+// activeProfile is the Konsole to follow: the override, else the setting.
+func (d *Desktop) activeProfile() (Profile, error) {
+	if d.override != nil {
+		return *d.override, nil
+	}
+	s := d.settings.Get()
+	if s.Active == LocalProfile || s.Active == "" {
+		return Profile{ID: LocalProfile, Name: "Local"}, nil
+	}
+	p, ok := s.Profile(s.Active)
+	if !ok {
+		return Profile{ID: LocalProfile, Name: "Local"}, nil
+	}
+	return p, nil
+}
+
+// connect (re)starts the bridge on the active profile. The old bridge and
+// local Konsole are closed first (a local Konsole locks its data folder).
+func (d *Desktop) connect() error {
+	p, err := d.activeProfile()
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	oldStack, oldSrv := d.stack, d.srv
+	d.stack, d.srv = nil, nil
+	d.mu.Unlock()
+	shutdown(oldStack, oldSrv)
+
+	token := auth.NewToken()
+	cfg := cli.StackConfig{DataDir: d.dataDir, Claude: d.claude, Token: token, Logger: d.lg, Bridge: func(c *bridge.Config) {
+		c.Observer = d.observe
+	}}
+	if p.ID != LocalProfile {
+		cfg.KonsoleURL, cfg.KonsoleToken = p.URL, p.Token
+	}
+	stack, err := cli.StartStack(cfg)
+	if err != nil {
+		return fmt.Errorf("failed to start Konui on %s: %w", p.Name, err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		stack.Close()
+		return fmt.Errorf("failed to listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: stack.Bridge.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	d.mu.Lock()
+	d.stack, d.srv, d.url, d.token, d.profile = stack, srv, "http://"+ln.Addr().String(), token, p.ID
+	d.mu.Unlock()
+	d.lg.Info("bridge ready", "profile", p.Name, "konsole", stack.Bridge.State().URL)
+	go d.loadUnread()
+	return nil
+}
+
+// ConnectionInfo is what the page needs to reach the bridge.
+type ConnectionInfo struct {
+	URL     string `json:"url"`
+	Token   string `json:"token"`
+	Profile string `json:"profile"`
+}
+
+// Connection hands the page the bridge's URL and token (bound method); it
+// fails with the reason when Konui could not start.
+func (d *Desktop) Connection() (ConnectionInfo, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.url == "" {
+		if d.startErr != nil {
+			return ConnectionInfo{}, d.startErr
+		}
+		return ConnectionInfo{}, errors.New("Konui is still starting")
+	}
+	return ConnectionInfo{URL: d.url, Token: d.token, Profile: d.profile}, nil
+}
+
+// observe sees every Konsole event (bridge.Config.Observer): it must not block.
+func (d *Desktop) observe(typ string, raw json.RawMessage) {
+	var ev struct {
+		SessionID string          `json:"sessionId"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(raw, &ev) != nil {
+		return
+	}
+	switch typ {
+	case "session.created", "session.updated":
+		var d2 struct {
+			Session struct{ ID, Title string } `json:"session"`
+		}
+		if json.Unmarshal(ev.Data, &d2) == nil && d2.Session.ID != "" {
+			d.mu.Lock()
+			d.titles[d2.Session.ID] = d2.Session.Title
+			d.mu.Unlock()
+		}
+	case "kontask.created", "kontask.updated":
+		var k struct {
+			Kontask struct {
+				ID, Title, Description string
+				ReadAt                 *string `json:"readAt"`
+			} `json:"kontask"`
+		}
+		if json.Unmarshal(ev.Data, &k) == nil && k.Kontask.ID != "" {
+			d.trackUnread(k.Kontask.ID, k.Kontask.Title, k.Kontask.ReadAt == nil)
+		}
+	case "turn.completed":
+		var t struct{ Reason string }
+		json.Unmarshal(ev.Data, &t)
+		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
+			d.queue(Notification{Title: "Turn " + map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason] +
+				" in " + d.title(ev.SessionID), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID})
+		}
+	case "permission.request":
+		var p struct {
+			ToolName string          `json:"toolName"`
+			Input    json.RawMessage `json:"input"`
+		}
+		json.Unmarshal(ev.Data, &p)
+		if d.wantNotify(func(s Settings) bool { return s.NotifyPermissions }, true) {
+			d.queue(Notification{Title: "Claude asks to use " + p.ToolName, Body: "In " + d.title(ev.SessionID) + ": " + clip(string(p.Input), 160),
+				Target: "session:" + ev.SessionID})
+		}
+	}
+}
+
+// KontaskCreated notifies a new kontask (the bridge calls it once per kontask).
+func (d *Desktop) KontaskCreated(id, title, description string) {
+	d.trackUnread(id, title, true)
+	if d.wantNotify(func(s Settings) bool { return s.NotifyKontasks }, false) {
+		body := description
+		if body == "" {
+			body = "Claude delivered a kontask."
+		}
+		d.queue(Notification{Title: title, Body: body, Target: "kontask:" + id})
+	}
+}
+
+func (d *Desktop) title(sessionID string) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := d.titles[sessionID]; t != "" {
+		return t
+	}
+	return "a session"
+}
+
+// wantNotify applies the settings, the pause and (for turn and permission
+// notices) whether the window has the focus.
+func (d *Desktop) wantNotify(kind func(Settings) bool, onlyUnfocused bool) bool {
+	d.mu.Lock()
+	paused, focused := d.paused, d.focused
+	d.mu.Unlock()
+	if paused || (onlyUnfocused && focused) {
+		return false
+	}
+	return kind(d.settings.Get())
+}
+
+func (d *Desktop) queue(n Notification) {
+	select {
+	case d.notes <- n:
+	default:
+		d.lg.Warn("dropping a notification: too many at once", "title", n.Title)
+	}
+}
+
+// deliver shows queued notifications off the bridge's path; a missing
+// notification service is logged once.
+func (d *Desktop) deliver() {
+	warned := false
+	for {
+		select {
+		case <-d.done:
+			return
+		case n := <-d.notes:
+			d.mu.Lock()
+			notifier := d.notifier
+			d.mu.Unlock()
+			if err := notifier.Notify(n); err != nil && !warned {
+				warned = true
+				d.lg.Warn("notifications are not available; Konui runs on without them", "err", err)
+			}
+		}
+	}
+}
+
+// follow opens what a clicked notification points at.
+func (d *Desktop) follow() {
+	d.mu.Lock()
+	clicks := d.notifier.Clicked()
+	d.mu.Unlock()
+	for {
+		select {
+		case <-d.done:
+			return
+		case target := <-clicks:
+			d.open(target)
+		}
+	}
+}
+
+func (d *Desktop) open(target string) {
+	d.mu.Lock()
+	w := d.win
+	d.mu.Unlock()
+	if w == nil {
+		return
+	}
+	w.Show()
+	if id, ok := strings.CutPrefix(target, "kontask:"); ok {
+		w.Emit("konui:open-kontask", id)
+	} else if id, ok := strings.CutPrefix(target, "session:"); ok {
+		w.Emit("konui:open-session", id)
+	}
+}
+
+func (d *Desktop) trackUnread(id, title string, unread bool) {
+	d.mu.Lock()
+	out := d.unread[:0:0]
+	for _, it := range d.unread {
+		if it.ID != id {
+			out = append(out, it)
+		}
+	}
+	if unread {
+		out = append([]TrayItem{{ID: id, Title: title}}, out...)
+	}
+	d.unread = out
+	tray := d.tray
+	n := len(out)
+	newest := append([]TrayItem(nil), out[:min(n, trayKontaskSlots)]...)
+	d.mu.Unlock()
+	if tray != nil {
+		tray.SetUnread(n, newest)
+	}
+}
+
+// loadUnread fills the tray from Konsole's unread kontasks.
+func (d *Desktop) loadUnread() {
+	d.mu.Lock()
+	url, token := d.url, d.token
+	d.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/kontasks?unread=true&limit=50", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Kontasks []struct{ ID, Title string } `json:"kontasks"`
+	}
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
+		return
+	}
+	d.mu.Lock()
+	d.unread = d.unread[:0]
+	for _, k := range list.Kontasks {
+		d.unread = append(d.unread, TrayItem{ID: k.ID, Title: k.Title})
+	}
+	d.mu.Unlock()
+	d.trackUnread("", "", false)
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

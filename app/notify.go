@@ -1,0 +1,110 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Notification is what the app asks the OS to show. Target says what its
+// action opens ("kontask:ID" or "session:ID").
+type Notification struct {
+	Title, Body, Target string
+}
+
+// Notifier shows native notifications and reports the ones clicked.
+type Notifier interface {
+	Notify(n Notification) error
+	// Clicked delivers the Target of each notification the user activated.
+	Clicked() <-chan string
+	Close() error
+}
+
+// DBusNotifier speaks org.freedesktop.Notifications on the session bus.
+type DBusNotifier struct {
+	conn    *dbus.Conn
+	icon    string
+	lg      *slog.Logger
+	clicked chan string
+	mu      sync.Mutex
+	targets map[uint32]string
+	signals chan *dbus.Signal
+}
+
+var _ Notifier = (*DBusNotifier)(nil)
+
+// NewDBusNotifier connects to the session bus. It does not autolaunch a bus
+// (that would outlive the app): without DBUS_SESSION_BUS_ADDRESS it fails.
+func NewDBusNotifier(icon string, lg *slog.Logger) (*DBusNotifier, error) {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return nil, errors.New("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
+	}
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		return nil, fmt.Errorf("failed to connect to the session bus: %w", err)
+	}
+	n := &DBusNotifier{conn: conn, icon: icon, lg: lg, clicked: make(chan string, 16), targets: map[uint32]string{}, signals: make(chan *dbus.Signal, 32)}
+	if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.Notifications"), dbus.WithMatchMember("ActionInvoked")); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("failed to listen for notification actions: %w", err)
+	}
+	conn.Signal(n.signals)
+	go n.listen()
+	return n, nil
+}
+
+func (n *DBusNotifier) listen() {
+	for sig := range n.signals {
+		if sig.Name != "org.freedesktop.Notifications.ActionInvoked" || len(sig.Body) < 2 {
+			continue
+		}
+		id, _ := sig.Body[0].(uint32)
+		n.mu.Lock()
+		target, ok := n.targets[id]
+		n.mu.Unlock()
+		if ok {
+			select {
+			case n.clicked <- target:
+			default:
+			}
+		}
+	}
+}
+
+// Notify implements Notifier.
+func (n *DBusNotifier) Notify(note Notification) error {
+	obj := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
+	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant("konui"), "urgency": dbus.MakeVariant(byte(1))}
+	call := obj.Call("org.freedesktop.Notifications.Notify", 0, "Konui", uint32(0), n.icon, note.Title, note.Body,
+		[]string{"default", "Open"}, hints, int32(-1))
+	if call.Err != nil {
+		return fmt.Errorf("failed to show a notification: %w", call.Err)
+	}
+	var id uint32
+	if err := call.Store(&id); err == nil && note.Target != "" {
+		n.mu.Lock()
+		n.targets[id] = note.Target
+		n.mu.Unlock()
+	}
+	return nil
+}
+
+// Clicked implements Notifier.
+func (n *DBusNotifier) Clicked() <-chan string { return n.clicked }
+
+// Close implements Notifier.
+func (n *DBusNotifier) Close() error {
+	n.conn.RemoveSignal(n.signals)
+	return n.conn.Close()
+}
+
+// noNotifier stands in when the OS has no notification service.
+type noNotifier struct{ c chan string }
+
+func (noNotifier) Notify(Notification) error { return nil }
+func (n noNotifier) Clicked() <-chan string  { return n.c }
+func (noNotifier) Close() error              { return nil }

@@ -1,0 +1,163 @@
+package app
+
+import (
+	"fmt"
+	"sync"
+
+	"fyne.io/systray"
+)
+
+// TrayItem is one unread kontask in the tray menu.
+type TrayItem struct {
+	ID, Title string
+}
+
+// Tray is the status icon and its menu.
+type Tray interface {
+	// SetUnread shows the unread count and the newest unread kontasks.
+	SetUnread(count int, newest []TrayItem)
+	SetPaused(paused bool)
+}
+
+// TrayActions are what the tray's menu asks of the app.
+type TrayActions struct {
+	Open        func()
+	OpenKontask func(id string)
+	TogglePause func()
+	Quit        func()
+}
+
+// trayKontaskSlots is how many unread kontasks the menu lists.
+const trayKontaskSlots = 5
+
+// SysTray is the tray through fyne.io/systray (StatusNotifierItem over
+// D-Bus on Linux), run beside Wails with RunWithExternalLoop. Without a
+// tray host it logs and carries on.
+type SysTray struct {
+	mu     sync.Mutex
+	ready  bool
+	slots  [trayKontaskSlots]*systray.MenuItem
+	ids    [trayKontaskSlots]string
+	header *systray.MenuItem
+	pause  *systray.MenuItem
+	count  int
+	newest []TrayItem
+	paused bool
+	end    func()
+}
+
+var _ Tray = (*SysTray)(nil)
+
+// StartSysTray registers the tray icon and menu.
+func StartSysTray(icon []byte, a TrayActions) *SysTray {
+	t := &SysTray{}
+	start, end := systray.RunWithExternalLoop(func() { t.onReady(icon, a) }, func() {})
+	t.end = end
+	start()
+	return t
+}
+
+func (t *SysTray) onReady(icon []byte, a TrayActions) {
+	systray.SetIcon(icon)
+	systray.SetTitle("Konui")
+	systray.SetTooltip("Konui")
+	open := systray.AddMenuItem("Open Konui", "Show the window")
+	systray.AddSeparator()
+	header := systray.AddMenuItem("No unread kontasks", "")
+	header.Disable()
+	var slots [trayKontaskSlots]*systray.MenuItem
+	for i := range slots {
+		slots[i] = systray.AddMenuItem("", "Open this kontask")
+		slots[i].Hide()
+	}
+	systray.AddSeparator()
+	pause := systray.AddMenuItemCheckbox("Pause notifications", "Stop showing notifications until unpaused", false)
+	quit := systray.AddMenuItem("Quit", "Quit Konui")
+	go func() {
+		for range open.ClickedCh {
+			a.Open()
+		}
+	}()
+	go func() {
+		for range pause.ClickedCh {
+			a.TogglePause()
+		}
+	}()
+	go func() {
+		for range quit.ClickedCh {
+			a.Quit()
+		}
+	}()
+	for i, s := range slots {
+		go func() {
+			for range s.ClickedCh {
+				t.mu.Lock()
+				id := t.ids[i]
+				t.mu.Unlock()
+				if id != "" {
+					a.OpenKontask(id)
+				}
+			}
+		}()
+	}
+	t.mu.Lock()
+	t.header, t.slots, t.pause, t.ready = header, slots, pause, true
+	t.mu.Unlock()
+	t.render()
+}
+
+// SetUnread implements Tray.
+func (t *SysTray) SetUnread(count int, newest []TrayItem) {
+	t.mu.Lock()
+	t.count, t.newest = count, newest
+	t.mu.Unlock()
+	t.render()
+}
+
+// SetPaused implements Tray.
+func (t *SysTray) SetPaused(p bool) {
+	t.mu.Lock()
+	t.paused = p
+	t.mu.Unlock()
+	t.render()
+}
+
+func (t *SysTray) render() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.ready {
+		return
+	}
+	title, tip := "Konui", "Konui: no unread kontasks"
+	if t.count > 0 {
+		title = fmt.Sprintf("Konui (%d)", t.count)
+		tip = fmt.Sprintf("Konui: %d unread kontask(s)", t.count)
+		t.header.SetTitle(fmt.Sprintf("%d unread kontask(s)", t.count))
+	} else {
+		t.header.SetTitle("No unread kontasks")
+	}
+	systray.SetTitle(title)
+	systray.SetTooltip(tip)
+	for i, s := range t.slots {
+		if i < len(t.newest) {
+			t.ids[i] = t.newest[i].ID
+			s.SetTitle(t.newest[i].Title)
+			s.Show()
+		} else {
+			t.ids[i] = ""
+			s.Hide()
+		}
+	}
+	if t.paused {
+		t.pause.Check()
+	} else {
+		t.pause.Uncheck()
+	}
+}
+
+// Close removes the tray icon.
+func (t *SysTray) Close() {
+	if t.end != nil {
+		t.end()
+	}
+}
