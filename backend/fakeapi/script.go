@@ -14,6 +14,7 @@ import (
 //
 //	[[bash: CMD]]            call the Bash tool with CMD, then report its output
 //	[[long N]]               stream N words, 20 ms apart (a long answer to stop)
+//	[[long N MS]]            the same, MS milliseconds apart (5 = 200 deltas/s)
 //	[[kontask: JSON]]        call mcp__konsole__kontask_create with JSON input
 //	[[tool NAME: JSON]]      call any tool with JSON input
 //	anything else            answer "Echo: <prompt>" in a few chunks
@@ -82,15 +83,23 @@ func DefaultScript(r *Request) Reply {
 		return Reply{Blocks: []Block{{Text: "Running it. "}, {Tool: &ToolUse{Name: "Bash",
 			Input: map[string]any{"command": arg, "description": "Run the requested command"}}}}}
 	case "long":
-		n, err := strconv.Atoi(arg)
-		if err != nil || n <= 0 {
-			n = 500
+		fields := strings.Fields(arg)
+		n, delay := 500, 20*time.Millisecond
+		if len(fields) > 0 {
+			if v, err := strconv.Atoi(fields[0]); err == nil && v > 0 {
+				n = v
+			}
+		}
+		if len(fields) > 1 {
+			if v, err := strconv.Atoi(fields[1]); err == nil && v >= 0 {
+				delay = time.Duration(v) * time.Millisecond
+			}
 		}
 		words := make([]string, n)
 		for i := range words {
 			words[i] = fmt.Sprintf("word%d", i+1)
 		}
-		return Reply{Blocks: []Block{{Text: strings.Join(words, " ")}}, ChunkDelay: 20 * time.Millisecond}
+		return Reply{Blocks: []Block{{Text: strings.Join(words, " ")}}, ChunkDelay: delay}
 	case "kontask":
 		return Reply{Blocks: []Block{{Tool: &ToolUse{Name: "mcp__konsole__kontask_create", Input: jsonArg(arg)}}}}
 	case "tool":

@@ -49,6 +49,8 @@ export class Stack {
   fakeURL = '';
   konsolePort = 0;
   servePort = 0;
+  /** Extra flags and a prepared data folder (benchmarks). */
+  serveArgs: string[] = [];
   private fake?: ChildProcess;
   private konsole?: ChildProcess;
   private serve?: ChildProcess;
@@ -87,7 +89,7 @@ export class Stack {
     this.servePort = await freePort();
     this.serve = run(
       bin('konui'),
-      ['serve', '--listen', `127.0.0.1:${this.servePort}`, '--token', this.token, '--konsole', `http://127.0.0.1:${this.konsolePort}`, '--konsole-token', this.konsoleToken],
+      ['serve', '--listen', `127.0.0.1:${this.servePort}`, '--token', this.token, '--konsole', `http://127.0.0.1:${this.konsolePort}`, '--konsole-token', this.konsoleToken, ...this.serveArgs],
       this.agentEnv(),
     );
     await waitFor(async () => (await fetch(`http://127.0.0.1:${this.servePort}/`)).ok, 'konui serve');

@@ -75,7 +75,11 @@ export class Transcript {
   items: Item[] = $state([]);
   /** The running turn, if any. */
   activeTurn: string | null = $state(null);
-  private byId = new Map<string, Item>();
+  // Positions by id: items are reached through this.items[i], so that only
+  // the items touched get a reactive proxy (a long transcript loads fast).
+  private index = new Map<string, number>();
+  /** Item ids in order, a plain array: keys for the virtual list without touching the items. */
+  keys: string[] = [];
   private streaming = new Map<string, string>(); // turnId -> streaming assistant item id
   private seq = 0;
   /** Incremented on every change: views that follow the end watch it. */
@@ -85,22 +89,25 @@ export class Transcript {
 
   private add(item: Item): void {
     if (this.building) {
+      this.index.set(item.id, this.building.length);
       this.building.push(item);
-      this.byId.set(item.id, item);
+      this.keys.push(item.id);
       return;
     }
+    this.index.set(item.id, this.items.length);
+    this.keys.push(item.id);
     this.items.push(item);
-    // Keep the reactive proxy, so that later changes through byId show.
-    this.byId.set(item.id, this.items[this.items.length - 1]);
   }
 
   get(id: string): Item | undefined {
-    return this.byId.get(id);
+    const i = this.index.get(id);
+    return i === undefined ? undefined : this.items[i];
   }
 
   /** Replaces everything with a transcript fetched over REST. */
   load(rows: MessageRow[], pending: { requestId: string; toolName: string; input: any; turnId?: string }[] = []): void {
-    this.byId.clear();
+    this.index.clear();
+    this.keys = [];
     this.streaming.clear();
     this.building = [];
     for (const r of rows) {
@@ -114,10 +121,9 @@ export class Transcript {
     for (const p of pending) {
       this.add({ kind: 'permission', id: p.requestId, turnId: p.turnId, toolName: p.toolName, input: p.input, state: 'pending' });
     }
-    // One assignment for the whole transcript, then index the proxies.
+    // One assignment for the whole transcript.
     this.items = this.building;
     this.building = null;
-    for (const it of this.items) this.byId.set(it.id, it);
     this.version++;
   }
 
@@ -128,7 +134,7 @@ export class Transcript {
     switch (ev.type) {
       case 'turn.started': {
         this.activeTurn = turnId ?? null;
-        const pending = d.clientMessageId ? this.byId.get('pending:' + d.clientMessageId) : undefined;
+        const pending = d.clientMessageId ? this.get('pending:' + d.clientMessageId) : undefined;
         if (pending && pending.kind === 'user') {
           pending.pending = undefined;
           pending.turnId = turnId;
@@ -140,7 +146,7 @@ export class Transcript {
       case 'text.delta': {
         if (!turnId) return false;
         const sid = this.streaming.get(turnId);
-        const cur = sid ? this.byId.get(sid) : undefined;
+        const cur = sid ? this.get(sid) : undefined;
         if (cur && cur.kind === 'assistant' && this.items[this.items.length - 1] === cur) {
           cur.text += d.text ?? '';
         } else {
@@ -154,11 +160,11 @@ export class Transcript {
         this.message(d.role, d.content ?? [], turnId, false);
         break;
       case 'permission.request':
-        if (this.byId.has(d.requestId)) return false;
+        if (this.index.has(d.requestId)) return false;
         this.add({ kind: 'permission', id: d.requestId, turnId, toolName: d.toolName, input: d.input, state: 'pending' });
         break;
       case 'permission.resolved': {
-        const p = this.byId.get(d.requestId);
+        const p = this.get(d.requestId);
         if (!p || p.kind !== 'permission') return false;
         p.state = d.behavior === 'allow' ? 'allow' : 'deny';
         p.message = d.message;
@@ -180,11 +186,12 @@ export class Transcript {
    */
   applyAfterLoad(ev: KonsoleEvent): void {
     const turnId: string | undefined = ev.data?.turnId ?? ev.turnId;
-    if (turnId && this.byId.has('end:' + turnId)) return;
-    if (ev.type === 'turn.started' && this.byId.has('prompt:' + turnId)) return;
+    if (turnId && this.index.has('end:' + turnId)) return;
+    if (ev.type === 'turn.started' && this.index.has('prompt:' + turnId)) return;
     if (ev.type === 'message' && ev.data?.role === 'assistant') {
       const texts = (ev.data.content ?? []).filter((b: Block) => b.type === 'text').map((b: Block) => b.text);
-      const dup = this.items.some((it) => it.kind === 'assistant' && it.turnId === turnId && !it.streaming && texts.includes(it.text));
+      const recent = this.items.slice(-200);
+      const dup = recent.some((it) => it.kind === 'assistant' && it.turnId === turnId && !it.streaming && texts.includes(it.text));
       if (dup) return;
     }
     this.apply(ev);
@@ -193,7 +200,7 @@ export class Transcript {
   /** Shows a prompt typed by the user before Konsole confirms it. */
   addPending(clientMessageId: string, text: string, state: 'queued' | 'sending' | 'failed', error?: string): void {
     const id = 'pending:' + clientMessageId;
-    const cur = this.byId.get(id);
+    const cur = this.get(id);
     if (cur && cur.kind === 'user') {
       if (cur.pending) {
         cur.pending = state;
@@ -208,10 +215,12 @@ export class Transcript {
   /** Removes a pending prompt the user discarded. */
   removePending(clientMessageId: string): void {
     const id = 'pending:' + clientMessageId;
-    const i = this.items.findIndex((it) => it.id === id);
+    const i = this.index.get(id) ?? -1;
     if (i >= 0) {
       this.items.splice(i, 1);
-      this.byId.delete(id);
+      this.keys.splice(i, 1);
+      this.index.clear();
+      this.keys.forEach((k, j) => this.index.set(k, j));
       this.version++;
     }
   }
@@ -225,7 +234,7 @@ export class Transcript {
       }
       for (const b of content) {
         if (b.type === 'tool_result' && b.tool_use_id) {
-          const t = this.byId.get(b.tool_use_id);
+          const t = this.get(b.tool_use_id);
           if (t && t.kind === 'tool') {
             t.result = resultText(b.content);
             t.isError = !!b.is_error;
@@ -238,7 +247,7 @@ export class Transcript {
     for (const b of content) {
       if (b.type === 'text') {
         const sid = turnId ? this.streaming.get(turnId) : undefined;
-        const cur = sid ? this.byId.get(sid) : undefined;
+        const cur = sid ? this.get(sid) : undefined;
         if (cur && cur.kind === 'assistant' && cur.streaming) {
           cur.text = b.text ?? cur.text;
           cur.streaming = false;
@@ -247,7 +256,7 @@ export class Transcript {
           this.add({ kind: 'assistant', id: `text:${turnId}:${++this.seq}`, turnId, text: b.text ?? '', streaming: false });
         }
       } else if (b.type === 'tool_use' && b.id) {
-        if (!this.byId.has(b.id)) {
+        if (!this.index.has(b.id)) {
           this.add({ kind: 'tool', id: b.id, turnId, name: b.name ?? 'tool', input: b.input ?? {}, status: 'running' });
         }
       } else if (b.type === 'thinking' && (b.thinking || b.text)) {
@@ -259,10 +268,13 @@ export class Transcript {
   private endTurn(turnId: string, reason: any, d: any): void {
     if (this.activeTurn === turnId) this.activeTurn = null;
     const sid = this.streaming.get(turnId);
-    const cur = sid ? this.byId.get(sid) : undefined;
+    const cur = sid ? this.get(sid) : undefined;
     if (cur && cur.kind === 'assistant') cur.streaming = false;
     this.streaming.delete(turnId);
-    for (const it of this.items) {
+    // A turn's items are at the end: walk back to the previous turn's end.
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i];
+      if (it.kind === 'turn-end' && it.turnId !== turnId) break;
       if (it.turnId !== turnId) continue;
       if (it.kind === 'tool' && it.status === 'running') {
         it.status = reason === 'completed' ? 'done' : 'error';
@@ -270,7 +282,7 @@ export class Transcript {
       if (it.kind === 'permission' && (it.state === 'pending' || it.state === 'answering')) it.state = 'deny';
     }
     const id = 'end:' + turnId;
-    if (this.byId.has(id)) return;
+    if (this.index.has(id)) return;
     this.add({
       kind: 'turn-end',
       id,
