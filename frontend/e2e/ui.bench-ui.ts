@@ -45,12 +45,16 @@ async function open(page: Page, title: string): Promise<number> {
       if (h?.textContent === title && document.querySelectorAll('.vrow').length > 0) break;
     }
     await frame(); // the frame with the rows has been painted
-    return performance.now() - t0;
+    const total = performance.now() - t0;
+    const m = (n: string) => performance.getEntriesByName(n).at(-1)?.startTime ?? 0;
+    (window as any).__phases = { fetch: m('konui:transcript-fetched') - m('konui:transcript-fetch'), load: m('konui:transcript-loaded') - m('konui:transcript-fetched'), render: t0 + total - m('konui:transcript-loaded') };
+    return total;
   }, title);
 }
 
 it('opens a 10,000-message session quickly', async () => {
   const long: number[] = [];
+  const phases: any[] = [];
   const short: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     for (const [title, into] of [['short session', short], ['long session', long]] as const) {
@@ -58,12 +62,14 @@ it('opens a 10,000-message session quickly', async () => {
       await page.locator('[data-testid=session-item]').nth(1).waitFor();
       // Open the other session first so that the measured one is not cached.
       into.push(await open(page, title));
+      if (title === 'long session') phases.push(await page.evaluate(() => (window as any).__phases));
       await page.context().close();
     }
   }
   results.openLongMs = { median: median(long), all: long };
   results.openShortMs = { median: median(short), all: short };
   results.openRatio = median(long) / median(short);
+  results.openLongPhasesMs = phases;
 });
 
 it('keeps frames short while 200 deltas per second stream in', async () => {

@@ -115,12 +115,15 @@ export class AppState {
   async loadTranscript(id: string): Promise<void> {
     const t = this.transcripts.get(id)!;
     this.loading.set(id, []);
+    performance.mark('konui:transcript-fetch');
     try {
       const [m, p] = await Promise.all([
         this.api.get<{ messages: any[] }>(`/sessions/${id}/messages`),
         this.api.get<{ permissions: any[] }>(`/sessions/${id}/permissions`).catch(() => ({ permissions: [] })),
       ]);
+      performance.mark('konui:transcript-fetched');
       t.load(m.messages, p.permissions);
+      performance.mark('konui:transcript-loaded');
       const s = this.sessions.find((x) => x.id === id);
       t.activeTurn = s?.activeTurnId ?? null;
       for (const ev of this.loading.get(id) ?? []) t.applyAfterLoad(ev);
