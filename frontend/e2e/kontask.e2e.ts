@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { newSession, sendPrompt, shot, Stack } from './harness';
+
+const kontask = {
+  title: 'WebSocket Implementation Status Report',
+  description: 'Comprehensive audit of the WebSocket migration',
+  output:
+    '<div style="background:#1e1e1e;color:#e0e0e0;padding:20px"><h2 id="hello">Status: one gap</h2>' +
+    '<p>Stop did not stop Claude.</p>' +
+    '<script>parent.__pwned = "script"; window.top.__pwned = "script"</script>' +
+    '<img src="x" onerror="parent.__pwned = \'onerror\'"></div>',
+  choices: [
+    { label: 'Fix stop turn', value: 'Implement the stop turn functionality now', primary: true },
+    { label: 'Show file details', value: 'Show me console-websocket.ts' },
+  ],
+  scope: 'vibetools',
+  tags: ['websocket', 'console'],
+};
+
+describe('kontasks in Chromium', () => {
+  const stack = new Stack();
+  let page: Page;
+
+  beforeAll(async () => {
+    await stack.start();
+    page = await stack.page();
+    await page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+    await newSession(page, stack);
+  });
+  afterAll(() => stack.stop());
+
+  it('arrives as a toast and in the list with an unread count', async () => {
+    await sendPrompt(page, `[[kontask: ${JSON.stringify(kontask)}]]`);
+    await page.getByTestId('toast').filter({ hasText: kontask.title }).waitFor();
+    await page.getByTestId('turn-end').last().waitFor();
+    expect(await page.getByTestId('kontasks-tab').textContent()).toContain('1');
+    await shot(page, 'kontask-toast');
+    await page.getByTestId('kontasks-tab').click();
+    await page.getByTestId('kontask-item').filter({ hasText: kontask.title }).waitFor();
+    await shot(page, 'kontask-list');
+  });
+
+  it('opens in the detail view with its output sandboxed: no script runs', async () => {
+    await page.getByTestId('kontask-item').filter({ hasText: kontask.title }).click();
+    await page.getByTestId('kontask-detail').waitFor();
+    const frame = page.frameLocator('[data-testid="kontask-output"]');
+    await frame.locator('#hello').waitFor();
+    expect(await frame.locator('#hello').textContent()).toBe('Status: one gap');
+    await page.waitForTimeout(500); // give a script or onerror every chance to run
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    const sandbox = await page.getByTestId('kontask-output').getAttribute('sandbox');
+    expect(sandbox).not.toContain('allow-scripts');
+    const height = await page.getByTestId('kontask-output').evaluate((el) => el.getBoundingClientRect().height);
+    expect(height).toBeGreaterThan(60);
+    await shot(page, 'kontask-detail');
+    // Opening it marked it read.
+    await page.locator('[data-testid="kontasks-tab"]:not(:has(.badge))').waitFor();
+  });
+
+  it('sends a choice as the next prompt of its session', async () => {
+    await page.getByTestId('choice').filter({ hasText: 'Fix stop turn' }).click();
+    await page.getByTestId('assistant-msg').filter({ hasText: 'Echo: Implement the stop turn functionality now' }).waitFor();
+    expect((await page.getByTestId('user-msg').last().textContent())?.trim()).toBe('Implement the stop turn functionality now');
+    await shot(page, 'kontask-choice-sent');
+  });
+});
