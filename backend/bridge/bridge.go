@@ -45,6 +45,12 @@ type Config struct {
 	// reaches the clients (the desktop app's notifications and tray). It
 	// runs on the bridge's delivery path and must not block.
 	Observer func(typ string, raw json.RawMessage)
+	// Notifier, when set, hears of each new kontask once (see Notifier).
+	Notifier Notifier
+	// StateDir keeps what the bridge must remember across restarts: the
+	// kontasks already notified and when the bridge first started. When
+	// empty, that is kept in memory and every start is a first start.
+	StateDir string
 	Version  string
 	Logger   *slog.Logger
 }
@@ -98,9 +104,12 @@ type Bridge struct {
 	hub *hub
 	api *konsoleAPI
 	up  *upstream
+	// notes is nil without a Notifier.
+	notes *notifications
 
 	cancel    context.CancelFunc
 	done      chan struct{}
+	notesDone chan struct{}
 	closeOnce sync.Once
 	handler   http.Handler
 }
@@ -111,12 +120,18 @@ func New(cfg Config) (*Bridge, error) {
 	if _, err := url.Parse(cfg.KonsoleURL); err != nil || cfg.KonsoleURL == "" {
 		return nil, &apiError{Code: "bad_konsole_url", Message: "the Konsole URL is not a valid http(s) URL"}
 	}
-	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{})}
+	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{}), notesDone: make(chan struct{})}
 	b.hub = newHub(cfg.ReplayFrames, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
 	b.api = &konsoleAPI{base: cfg.KonsoleURL, token: cfg.KonsoleToken, client: cfg.HTTPClient}
+	if cfg.Notifier != nil {
+		var err error
+		if b.notes, err = newNotifications(cfg.Notifier, cfg.StateDir, b.api, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
 	b.up = &upstream{url: cfg.KonsoleURL + "/v1/events", token: cfg.KonsoleToken, client: cfg.HTTPClient,
 		backoff: cfg.Backoff, watchdog: cfg.Watchdog, downAfter: cfg.DownAfter, maxEvent: cfg.MaxEventBytes, lg: cfg.Logger,
-		deliver: b.deliver, setState: b.hub.setState}
+		deliver: b.deliver, setState: b.setState}
 	b.handler = b.routes()
 	return b, nil
 }
@@ -129,6 +144,12 @@ func (b *Bridge) Start() {
 		defer close(b.done)
 		b.up.run(ctx)
 	}()
+	go func() {
+		defer close(b.notesDone)
+		if b.notes != nil {
+			b.notes.run(ctx)
+		}
+	}()
 }
 
 // Close stops following Konsole and closes every client; idempotent.
@@ -137,6 +158,7 @@ func (b *Bridge) Close() {
 		if b.cancel != nil {
 			b.cancel()
 			<-b.done
+			<-b.notesDone
 		}
 		b.hub.closeAll(CloseShutdown, "the bridge is shutting down")
 	})
@@ -157,6 +179,16 @@ func (b *Bridge) deliver(ev upstreamEvent) {
 	b.hub.publishEvent(ev)
 	if b.cfg.Observer != nil {
 		b.cfg.Observer(ev.Type, ev.Raw)
+	}
+	if b.notes != nil {
+		b.notes.event(ev)
+	}
+}
+
+func (b *Bridge) setState(st KonsoleState) {
+	b.hub.setState(st)
+	if st.State == StateConnected && b.notes != nil {
+		b.notes.connected()
 	}
 }
 

@@ -73,6 +73,30 @@ func (k *konsoleProcess) kill9() {
 	k.cmd.Wait()
 }
 
+// stop ends Konsole the way a user does (SIGTERM): it ends its agents and
+// waits for them, so that none writes into the test's folders afterwards.
+func (k *konsoleProcess) stop() {
+	k.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { k.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		k.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// killOrphan ends the agent a killed Konsole left behind. Nothing kills it
+// with its Konsole: with its stdin gone it still finishes the turn (seconds
+// of writing into its HOME) before it exits.
+func killOrphan(pid int) {
+	syscall.Kill(-pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); syscall.Kill(pid, 0) == nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (k *konsoleProcess) api(method, path, body string) map[string]any {
 	k.t.Helper()
 	req, _ := http.NewRequest(method, "http://"+k.addr+path, strings.NewReader(body))
@@ -127,7 +151,7 @@ func TestKill9OfKonsoleMidTurnThenRestartLosesAndRepeatsNothing(t *testing.T) {
 		env: append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)}
 	os.MkdirAll(filepath.Join(home, "work"), 0o755)
 	k.start()
-	defer func() { k.cmd.Process.Kill(); k.cmd.Wait() }()
+	defer k.stop()
 
 	h := startBridge(t, "http://"+k.addr, k.token, nil)
 	h.waitConnected()
@@ -146,7 +170,9 @@ func TestKill9OfKonsoleMidTurnThenRestartLosesAndRepeatsNothing(t *testing.T) {
 		return n == 20
 	})...)
 
+	orphan := int(k.api("GET", "/v1/sessions/"+sid, "")["agentPid"].(float64))
 	k.kill9()
+	killOrphan(orphan)
 	frames = append(frames, c.until(10*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "reconnecting" })...)
 	k.start()
 	frames = append(frames, c.until(20*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "connected" })...)
