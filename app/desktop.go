@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -151,6 +152,11 @@ func (d *Desktop) connect() error {
 	token := auth.NewToken()
 	cfg := cli.StackConfig{DataDir: d.dataDir, Claude: d.claude, Token: token, Logger: d.lg, Bridge: func(c *bridge.Config) {
 		c.Observer = d.observe
+		c.Notifier = d
+		if d.stateDir != "" {
+			// What was notified is remembered per Konsole.
+			c.StateDir = filepath.Join(d.stateDir, "bridge-"+p.ID)
+		}
 	}}
 	if p.ID != LocalProfile {
 		cfg.KonsoleURL, cfg.KonsoleToken = p.URL, p.Token
@@ -244,15 +250,18 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 	}
 }
 
-// KontaskCreated notifies a new kontask (the bridge calls it once per kontask).
-func (d *Desktop) KontaskCreated(id, title, description string) {
-	d.trackUnread(id, title, true)
+var _ bridge.Notifier = (*Desktop)(nil)
+
+// KontaskCreated notifies a new kontask; the bridge calls it once per
+// kontask, never again on replay or restart (bridge.Notifier).
+func (d *Desktop) KontaskCreated(k bridge.Kontask) {
+	d.trackUnread(k.ID, k.Title, true)
 	if d.wantNotify(func(s Settings) bool { return s.NotifyKontasks }, false) {
-		body := description
+		body := k.Description
 		if body == "" {
 			body = "Claude delivered a kontask."
 		}
-		d.queue(Notification{Title: title, Body: body, Target: "kontask:" + id})
+		d.queue(Notification{Title: k.Title, Body: body, Target: "kontask:" + k.ID})
 	}
 }
 

@@ -74,7 +74,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	d := NewDesktop(DesktopConfig{Settings: settings, Override: override, DataDir: *data, Claude: *claude, Logger: lg})
+	stateDir, err := cli.DataDir()
+	if err != nil {
+		fmt.Fprintln(stderr, "konui:", err)
+		return 1
+	}
+	d := NewDesktop(DesktopConfig{Settings: settings, Override: override, DataDir: *data, Claude: *claude,
+		StateDir: filepath.Join(stateDir, "desktop"), Logger: lg})
 	w := &wailsApp{d: d, lg: lg, settings: settings}
 	geo := settings.Get().Window
 	width, height := 1280, 820

@@ -206,7 +206,7 @@ func (b *Bridge) routes() http.Handler {
 	if b.cfg.UI != nil {
 		mux.Handle("/", uiHandler(b.cfg.UI))
 	}
-	return mux
+	return b.cors(mux)
 }
 
 // guard checks the token and refuses cross-site requests from browsers.

@@ -172,3 +172,32 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+func TestTheDesktopOriginMayCallTheRESTAPIAndOthersGetNoCORS(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	h := startBridge(t, k.URL, k.Token, nil)
+	pre, _ := http.NewRequest("OPTIONS", h.srv.URL+"/api/sessions", nil)
+	pre.Header.Set("Origin", "wails://wails")
+	pre.Header.Set("Access-Control-Request-Method", "GET")
+	pre.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err := http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "wails://wails" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ := http.NewRequest("GET", h.srv.URL+"/api/sessions", nil)
+	req.Header.Set("Origin", "wails://wails")
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, _ = http.DefaultClient.Do(req)
+	if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "wails://wails" {
+		t.Fatalf("desktop call: %d %v", resp.StatusCode, resp.Header)
+	}
+	pre.Header.Set("Origin", "https://evil.example")
+	resp, _ = http.DefaultClient.Do(pre)
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatal("a foreign origin got CORS headers")
+	}
+}

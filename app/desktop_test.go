@@ -1,0 +1,197 @@
+package app
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/konui/konui/backend/bridge"
+)
+
+type fakeNotifier struct {
+	mu    sync.Mutex
+	notes []Notification
+	c     chan string
+}
+
+func (f *fakeNotifier) Notify(n Notification) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notes = append(f.notes, n)
+	return nil
+}
+func (f *fakeNotifier) Clicked() <-chan string { return f.c }
+func (f *fakeNotifier) Close() error           { return nil }
+func (f *fakeNotifier) all() []Notification {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Notification(nil), f.notes...)
+}
+
+type fakeTray struct {
+	mu     sync.Mutex
+	count  int
+	newest []TrayItem
+	paused bool
+}
+
+func (t *fakeTray) SetUnread(n int, newest []TrayItem) {
+	t.mu.Lock()
+	t.count, t.newest = n, newest
+	t.mu.Unlock()
+}
+func (t *fakeTray) SetPaused(p bool) { t.mu.Lock(); t.paused = p; t.mu.Unlock() }
+
+type fakeWindow struct {
+	mu     sync.Mutex
+	shown  int
+	events []string
+}
+
+func (w *fakeWindow) Show() { w.mu.Lock(); w.shown++; w.mu.Unlock() }
+func (w *fakeWindow) Hide() {}
+func (w *fakeWindow) Emit(name string, data ...any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.events = append(w.events, name+" "+strings.Trim(strings.Join(strings.Fields(strings.Trim(jsonOf(data), "[]")), " "), `"`))
+}
+func (w *fakeWindow) Geometry() (Geometry, bool) { return Geometry{}, false }
+func (w *fakeWindow) Quit()                      {}
+
+func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func newTestDesktop(t *testing.T) (*Desktop, *fakeNotifier, *fakeTray, *fakeWindow) {
+	t.Helper()
+	st, err := OpenSettings(filepath.Join(t.TempDir(), "konui", "settings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDesktop(DesktopConfig{Settings: st})
+	n, tr, w := &fakeNotifier{c: make(chan string, 1)}, &fakeTray{}, &fakeWindow{}
+	d.Attach(w, n, tr)
+	go d.deliver()
+	go d.follow()
+	t.Cleanup(func() { close(d.done) })
+	return d, n, tr, w
+}
+
+func eventually(t *testing.T, ok func() bool) {
+	t.Helper()
+	for i := 0; i < 100 && !ok(); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !ok() {
+		t.Fatal("condition not met")
+	}
+}
+
+func ev(sessionID string, data any) json.RawMessage {
+	return json.RawMessage(jsonOf(map[string]any{"sessionId": sessionID, "data": data}))
+}
+
+func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
+	d, n, tr, _ := newTestDesktop(t)
+	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "Fix stop turn", Description: "Stop did not stop"})
+	eventually(t, func() bool { return len(n.all()) == 1 })
+	if got := n.all()[0]; got.Title != "Fix stop turn" || got.Body != "Stop did not stop" || got.Target != "kontask:k1" {
+		t.Fatalf("notification %+v", got)
+	}
+	if tr.count != 1 || tr.newest[0].ID != "k1" {
+		t.Fatalf("tray %d %v", tr.count, tr.newest)
+	}
+	d.observe("kontask.updated", ev("", map[string]any{"kontask": map[string]any{"id": "k1", "title": "Fix stop turn", "readAt": "2026-01-01T00:00:00Z"}}))
+	if tr.count != 0 {
+		t.Fatalf("a read kontask still counts: %d", tr.count)
+	}
+}
+
+func TestPauseAndSettingsSilenceNotifications(t *testing.T) {
+	d, n, tr, _ := newTestDesktop(t)
+	d.SetPaused(true)
+	if !tr.paused {
+		t.Fatal("the tray does not show the pause")
+	}
+	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "quiet"})
+	d.SetPaused(false)
+	d.SetNotifications(false, true, true)
+	d.KontaskCreated(bridge.Kontask{ID: "k2", Title: "off"})
+	time.Sleep(50 * time.Millisecond)
+	if len(n.all()) != 0 {
+		t.Fatalf("notified while paused or switched off: %+v", n.all())
+	}
+}
+
+func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T) {
+	d, n, _, _ := newTestDesktop(t)
+	d.observe("session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
+	d.SetFocused(true)
+	d.observe("turn.completed", ev("s1", map[string]any{"reason": "completed"}))
+	time.Sleep(30 * time.Millisecond)
+	if len(n.all()) != 0 {
+		t.Fatal("notified while the window had the focus")
+	}
+	d.SetFocused(false)
+	d.observe("turn.completed", ev("s1", map[string]any{"reason": "interrupted"}))
+	d.observe("permission.request", ev("s1", map[string]any{"toolName": "Bash", "input": map[string]any{"command": "ls"}}))
+	eventually(t, func() bool { return len(n.all()) == 2 })
+	if a := n.all(); a[0].Title != "Turn interrupted in api-server" || !strings.HasPrefix(a[1].Title, "Claude asks to use Bash") {
+		t.Fatalf("notifications %+v", a)
+	}
+	d.SetNotifications(true, false, false)
+	d.observe("turn.completed", ev("s1", map[string]any{"reason": "completed"}))
+	time.Sleep(30 * time.Millisecond)
+	if len(n.all()) != 2 {
+		t.Fatal("a switched-off kind was notified")
+	}
+}
+
+func TestClickingANotificationRaisesTheWindowOnItsKontask(t *testing.T) {
+	_, n, _, w := newTestDesktop(t)
+	n.c <- "kontask:k9"
+	eventually(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.events) == 1 })
+	if w.shown != 1 || w.events[0] != "konui:open-kontask k9" {
+		t.Fatalf("shown %d events %v", w.shown, w.events)
+	}
+}
+
+func TestProfilesAreValidatedStoredPrivatelyAndNeverShowTheirToken(t *testing.T) {
+	d, _, _, _ := newTestDesktop(t)
+	for _, bad := range []Profile{{Name: "", URL: "https://x:1", Token: "t"}, {Name: "x", URL: "ftp://x", Token: "t"},
+		{Name: "x", URL: "https://x:1", Token: ""}, {Name: "x", URL: "not a url", Token: "t"}} {
+		if _, err := d.SaveProfile("", bad.Name, bad.URL, bad.Token); err == nil {
+			t.Errorf("accepted %+v", bad)
+		}
+	}
+	p, err := d.SaveProfile("", "Dev box", "https://devbox:7421/", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SaveProfile(p.ID, "Dev box 2", "https://devbox:7421", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := d.settings.Get().Profile(p.ID)
+	if got.Token != "s3cret" || got.Name != "Dev box 2" || got.URL != "https://devbox:7421" {
+		t.Fatalf("stored %+v", got)
+	}
+	fi, _ := os.Stat(d.settings.path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("settings mode %v", fi.Mode().Perm())
+	}
+	if strings.Contains(jsonOf(d.GetSettings()), "s3cret") {
+		t.Fatal("the settings view carries the token")
+	}
+	d.settings.Update(func(s *Settings) error { s.Active = p.ID; return nil })
+	if err := d.settings.DeleteProfile(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d.settings.Get().Active != LocalProfile {
+		t.Fatal("deleting the active profile did not fall back to Local")
+	}
+	if msg := d.TestProfile("http://127.0.0.1:1", "t"); !strings.Contains(msg, "Cannot reach") {
+		t.Fatalf("test of a dead URL: %q", msg)
+	}
+}
