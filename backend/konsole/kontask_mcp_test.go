@@ -3,11 +3,22 @@ package konsole_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -153,5 +164,64 @@ func TestTheSessionMCPTokenNamesItsSessionAndOpensOnlyMCP(t *testing.T) {
 	_, list = h.Do("GET", "/v1/kontasks?q=operator", nil)
 	if k := list["kontasks"].([]any)[0].(map[string]any); k["sessionId"] != "" {
 		t.Fatalf("operator kontask = %v", k)
+	}
+}
+
+// selfSigned writes a certificate for "konsole.test" only: the agent could
+// not use it for 127.0.0.1 even if it trusted it.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "konsole.test"},
+		DNSNames: []string{"konsole.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+func TestUnderTLSTheAgentReachesMCPOnAPlainLoopbackEndpointThatServesNothingElse(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "konsole.test"}}}
+	h := kt.Start(t, kt.Options{Client: client, Configure: func(c *konsole.Config) { c.TLSCert, c.TLSKey = certFile, keyFile }})
+	if !strings.HasPrefix(h.URL, "https://") {
+		t.Fatalf("url %s", h.URL)
+	}
+	sid := h.CreateSession()
+	st := h.Events(-1)
+	turn := h.Prompt(sid, `[[kontask: {"title":"Over TLS"}]]`)
+	evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
+	e := find(evs, konsole.EvKontaskCreated)
+	if e == nil {
+		t.Fatalf("no kontask; the agent said %q", deltas(evs, turn))
+	}
+	if k := e.DataMap()["kontask"].(map[string]any); k["sessionId"] != sid || k["requestId"] != turn {
+		t.Fatalf("kontask = %v", k)
+	}
+	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", int(s["agentPid"].(float64))))
+	m := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+)/mcp"`).FindSubmatch(cmdline)
+	if m == nil {
+		t.Fatalf("no plain loopback MCP URL in %q", cmdline)
+	}
+	req, _ := http.NewRequest("GET", string(m[1])+"/v1/sessions", nil)
+	req.Header.Set("Authorization", "Bearer "+h.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the agents' endpoint served /v1/sessions: %d", resp.StatusCode)
 	}
 }

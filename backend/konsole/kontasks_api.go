@@ -2,7 +2,6 @@ package konsole
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -157,10 +156,4 @@ func decodeCursor(s string) (store.KontaskCursor, error) {
 		return store.KontaskCursor{}, err
 	}
 	return store.KontaskCursor{CreatedAt: t, ID: id}, nil
-}
-
-// kontaskJSON is the kontask as the tools and the bridge see it.
-func kontaskJSON(k kontask.Kontask) json.RawMessage {
-	b, _ := json.Marshal(k)
-	return b
 }

@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -112,11 +114,44 @@ func withoutVar(env []string, name string) []string {
 	return out
 }
 
+// startAgentMCP serves /mcp alone, in plain http on a loopback port, for
+// the agents of a Konsole that serves TLS: its certificate names the host
+// remote clients use, which the agent (Node.js) would not accept for
+// 127.0.0.1, and a private CA is not in Node's trust store either.
+func (s *Server) startAgentMCP() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("failed to listen on loopback for the agents' MCP endpoint: %w", err)
+	}
+	api := s.Handler()
+	onlyMCP := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/mcp" {
+			writeError(w, errorf(http.StatusNotFound, CodeNotFound, "only /mcp is served here; the API is at %s", s.URL()))
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: onlyMCP, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug)}
+	s.urlMu.Lock()
+	s.agentLn, s.agentHTTP = ln, srv
+	s.urlMu.Unlock()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.lg.Error("konsole stopped serving the agents' MCP endpoint", "err", err)
+		}
+	}()
+	return nil
+}
+
 // mcpURL is where the agents reach /mcp: Konsole's own address, with a
-// wildcard host replaced by loopback (the agents run on this machine).
+// wildcard host replaced by loopback (the agents run on this machine), or
+// the loopback endpoint of startAgentMCP when Konsole serves TLS.
 func (s *Server) mcpURL() string {
 	s.urlMu.Lock()
 	defer s.urlMu.Unlock()
+	if s.agentLn != nil {
+		return "http://" + s.agentLn.Addr().String() + "/mcp"
+	}
 	if s.ln == nil {
 		return ""
 	}
@@ -130,11 +165,7 @@ func (s *Server) mcpURL() string {
 			host = "::1"
 		}
 	}
-	scheme := "http"
-	if s.cfg.TLSCert != "" {
-		scheme = "https"
-	}
-	return scheme + "://" + net.JoinHostPort(host, port) + "/mcp"
+	return "http://" + net.JoinHostPort(host, port) + "/mcp"
 }
 
 // mcpCaller is who calls a tool: an agent's session, or (with Konsole's

@@ -56,11 +56,15 @@ type Server struct {
 	handlerOnce sync.Once
 	handler     http.Handler
 	http        *http.Server
-	urlMu       sync.Mutex // guards ln and url, read by agents' Prepare
+	urlMu       sync.Mutex // guards ln, url and agentLn, read by agents' Prepare
 	ln          net.Listener
 	url         string
-	closeOnce   sync.Once
-	lock        *os.File
+	// agentLn and agentHTTP serve /mcp to the agents in plain http on
+	// loopback when Konsole itself serves TLS (see startAgentMCP).
+	agentLn   net.Listener
+	agentHTTP *http.Server
+	closeOnce sync.Once
+	lock      *os.File
 }
 
 type extraRoute struct {
@@ -186,6 +190,12 @@ func (s *Server) Start() error {
 			s.lg.Error("konsole stopped serving", "err", err)
 		}
 	}()
+	if scheme == "https" {
+		if err := s.startAgentMCP(); err != nil {
+			s.http.Close()
+			return err
+		}
+	}
 	return nil
 }
 
@@ -205,6 +215,9 @@ func (s *Server) Close() error {
 			s.http.Shutdown(ctx)
 			cancel()
 			s.http.Close()
+		}
+		if s.agentHTTP != nil {
+			s.agentHTTP.Close()
 		}
 		s.mgr.Close()
 		s.log.Close()

@@ -60,6 +60,9 @@ type Options struct {
 	Claude      string          // another agent binary (a misbehaving one)
 	Configure   func(*konsole.Config)
 	BeforeStart func(*konsole.Server)
+	// Client calls the API (one that trusts a test certificate when
+	// Configure turns TLS on); http.DefaultClient when nil.
+	Client *http.Client
 }
 
 // Harness is a running Konsole and its fake API.
@@ -72,12 +75,16 @@ type Harness struct {
 	DataDir string
 	Home    string
 	Work    string
+	Client  *http.Client
 }
 
 // Start runs a Konsole on loopback. It is closed when the test ends.
 func Start(t testing.TB, o Options) *Harness {
 	t.Helper()
-	h := &Harness{T: t, Token: "test-token-" + strings.ReplaceAll(t.Name(), "/", "-"), DataDir: o.DataDir, Home: o.Home, Fake: o.Fake}
+	h := &Harness{T: t, Token: "test-token-" + strings.ReplaceAll(t.Name(), "/", "-"), DataDir: o.DataDir, Home: o.Home, Fake: o.Fake, Client: o.Client}
+	if h.Client == nil {
+		h.Client = http.DefaultClient
+	}
 	if h.DataDir == "" {
 		h.DataDir = t.TempDir()
 	}
@@ -160,7 +167,7 @@ func (h *Harness) DoRaw(method, path string, body any, token string) (int, []byt
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.Client.Do(req)
 	if err != nil {
 		h.T.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -225,7 +232,7 @@ func (h *Harness) Events(since int64) *Stream {
 	if since >= 0 {
 		req.Header.Set("Last-Event-ID", fmt.Sprint(since))
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.Client.Do(req)
 	if err != nil {
 		h.T.Fatal(err)
 	}
