@@ -83,6 +83,31 @@ func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
 			}
 		}
 	}()
+	// Once the bridge has dropped the slow client, it reads: it finds its
+	// backlog cut by a close that tells it to resume. It must start reading
+	// before the bridge's write timeout: a close frame cannot pass a full
+	// socket, and a write that times out ends the connection without one.
+	closed := make(chan websocket.StatusCode, 1)
+	go func() {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if resp, err := http.Get(h.srv.URL + "/api/health?token=" + h.token); err == nil {
+				var m struct{ Clients int }
+				json.NewDecoder(resp.Body).Decode(&m)
+				resp.Body.Close()
+				if m.Clients == 1 {
+					break
+				}
+			}
+		}
+		rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer rcancel()
+		for {
+			if _, _, err := slow.Read(rctx); err != nil {
+				closed <- websocket.CloseStatus(err)
+				return
+			}
+		}
+	}()
 	start := time.Now()
 	got := 0
 	fast.until(30*time.Second, func(f frame) bool {
@@ -92,17 +117,7 @@ func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
 		return got == n
 	})
 	took := time.Since(start)
-	// Now the slow client reads: it finds its backlog cut by a close that
-	// tells it to resume.
-	var code websocket.StatusCode
-	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer rcancel()
-	for {
-		if _, _, err := slow.Read(rctx); err != nil {
-			code = websocket.CloseStatus(err)
-			break
-		}
-	}
+	code := <-closed
 	if code != bridge.CloseOverflow {
 		t.Fatalf("slow client closed with %d, want %d", code, bridge.CloseOverflow)
 	}
