@@ -5,5 +5,6 @@
 // Start reading at Bridge (bridge.go). Upstream (upstream.go) is the SSE
 // client with its reconnect loop and watchdog; the hub (hub.go) numbers
 // frames and keeps the replay buffer; ws.go is one WebSocket client with its
-// own bounded send queue; requests.go forwards client requests to Konsole.
+// own bounded send queue; requests.go forwards client requests to Konsole;
+// notify.go tells a Notifier about each new kontask exactly once.
 package bridge

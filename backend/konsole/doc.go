@@ -4,5 +4,9 @@
 //
 // Start reading at Server (server.go), which wires the Log (log.go), the
 // Manager (manager.go, session.go) and the HTTP routes (api.go, sse.go).
+// Kontasks are stored and announced in kontasks.go, served over REST in
+// kontasks_api.go and to the agents over MCP in mcp.go, which also gives
+// every agent its --mcp-config and its session's MCP token; what a kontask
+// is and its rules are in backend/kontask.
 // The wire contract is written down in docs/protocol.md.
 package konsole

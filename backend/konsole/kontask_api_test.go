@@ -195,6 +195,7 @@ func TestPatchChangesStatusAndReadAndAnnouncesIt(t *testing.T) {
 		{"PATCH", "/v1/kontasks/nope", map[string]any{"read": true}, 404, `no kontask with id \"nope\"`},
 		{"GET", "/v1/kontasks/nope", nil, 404, "not_found"},
 		{"DELETE", "/v1/kontasks/" + id, nil, 405, "method_not_allowed"},
+		{"GET", "/mcp", nil, 405, "MCP requests are POSTed"},
 	}
 	for _, c := range cases {
 		status, raw := h.DoRaw(c.method, c.path, c.body, h.Token)

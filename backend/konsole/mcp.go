@@ -199,8 +199,17 @@ func (s *Server) mcpHandler() http.Handler {
 		Annotations: &mcp.ToolAnnotations{Title: "List kontasks", ReadOnlyHint: true}, Meta: deferred}, s.toolList)
 	srv.AddTool(&mcp.Tool{Name: kontask.ToolUpdate, Description: kontask.UpdateDescription, InputSchema: kontask.UpdateSchema,
 		Annotations: &mcp.ToolAnnotations{Title: "Change a kontask's status"}, Meta: deferred}, s.toolUpdate)
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, MaxRequestBodyBytes: MaxKontaskBodyBytes, Logger: s.lg})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Stateless, only POST means anything; say so in Konsole's JSON.
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on /mcp: MCP requests are POSTed (stateless streamable HTTP)", r.Method))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // toolError is a result the agent reads and can act on; nothing changed.
