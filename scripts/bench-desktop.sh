@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Desktop benchmark: binary size, and the memory (PSS of the process and all
+# its children: main and WebKit) of the running app idle and with a
+# 1,000-message transcript open, beside a bare Wails window built in the
+# same run. Runs itself under Xvfb and a private session bus. Prints a
+# Markdown section.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${KONUI_BENCH_INNER:-}" ]; then
+  go build -trimpath -tags desktop,production,webkit2_41 -ldflags '-s -w' -o bin/konui-desktop .
+  go build -trimpath -tags desktop,production,webkit2_41 -ldflags '-s -w' -o bin/bare-wails ./app/internal/bare
+  go build -o bin/konui-seed ./backend/konsoletest/cmd/konui-seed
+  KONUI_BENCH_INNER=1 exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- "$0" "$@"
+fi
+
+pss_tree() { # pid -> total PSS in KiB of the pid and its descendants
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    if [ "$p" != "$1" ]; then
+      total=$((total + $(pss_tree "$p")))
+    elif [ -r "/proc/$p/smaps_rollup" ]; then
+      total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")))
+    fi
+  done
+  echo "$total"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+measure() { # label, settle seconds, command...
+  local label=$1 settle=$2
+  shift 2
+  "$@" >/dev/null 2>&1 &
+  local pid=$!
+  sleep "$settle"
+  local samples=()
+  for _ in 1 2 3 4 5; do
+    samples+=("$(pss_tree "$pid")")
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  sleep 1
+  printf '%s\n' "${samples[@]}" | median
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_DATA_HOME=$work/home/.local/share XDG_CACHE_HOME=$work/home/.cache
+mkdir -p "$HOME/project"
+export KONUI_CLAUDE=${KONUI_CLAUDE:-$PWD/.tools/claude/node_modules/.bin/claude}
+bin/konui-seed --data "$work/seeded" --cwd "$HOME/project" --title "1,000 messages" --messages 1000 >/dev/null
+
+runs=${RUNS:-3}
+bare=() idle=() open=()
+for _ in $(seq "$runs"); do
+  bare+=("$(measure bare 6 bin/bare-wails)")
+  idle+=("$(measure idle 8 bin/konui-desktop --data "$work/empty")")
+  open+=("$(measure open 10 bin/konui-desktop --data "$work/seeded")")
+done
+b=$(printf '%s\n' "${bare[@]}" | median)
+i=$(printf '%s\n' "${idle[@]}" | median)
+o=$(printf '%s\n' "${open[@]}" | median)
+size=$(stat -c %s bin/konui-desktop)
+bsize=$(stat -c %s bin/bare-wails)
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
+verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
+cat <<MD
+### Desktop app (Wails window, WebKitGTK 4.1, under Xvfb)
+
+Medians of $runs runs, each the median of 5 samples taken 1 s apart after the
+window settled. PSS summed over the process and all its children (the Go
+process with the embedded Konsole and bridge, WebKitWebProcess,
+WebKitNetworkProcess).
+
+| figure | konui | bare Wails window | difference | target |
+|---|---|---|---|---|
+| binary size (stripped) | $(mib $((size / 1024))) MiB | $(mib $((bsize / 1024))) MiB | | under 25 MB: $(verdict $((size < 25000000))) |
+| PSS idle | $(mib "$i") MiB | $(mib "$b") MiB | +$(mib $((i - b))) MiB | within 40 MB of bare: $(verdict $(((i - b) * 1024 < 40000000))) |
+| PSS with a 1,000-message transcript open | $(mib "$o") MiB | $(mib "$b") MiB | +$(mib $((o - b))) MiB | |
+
+Samples (KiB): bare ${bare[*]}; idle ${idle[*]}; open ${open[*]}.
+MD
