@@ -76,6 +76,9 @@ func agentMCPToken(t *testing.T, h *kt.Harness, sid string) string {
 	if token == "" {
 		t.Fatalf("no %s in the agent's environment", konsole.MCPTokenEnv)
 	}
+	if bytes.Contains(env, []byte("KONSOLE_TOKEN=")) || bytes.Contains(env, []byte(h.Token)) {
+		t.Fatal("Konsole's own token is in the agent's environment")
+	}
 	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if bytes.Contains(cmdline, []byte(token)) || bytes.Contains(cmdline, []byte(h.Token)) {
 		t.Fatal("a token is on the agent's command line")
@@ -87,7 +90,9 @@ func agentMCPToken(t *testing.T, h *kt.Harness, sid string) string {
 }
 
 func TestTheSessionMCPTokenNamesItsSessionAndOpensOnlyMCP(t *testing.T) {
-	h := kt.Start(t, kt.Options{})
+	h := kt.Start(t, kt.Options{Configure: func(c *konsole.Config) {
+		c.Env = append(c.Env, "KONSOLE_TOKEN="+c.Token) // as when konui konsole takes it from $KONSOLE_TOKEN
+	}})
 	sid, other := h.CreateSession(), h.CreateSession()
 	token := agentMCPToken(t, h, sid)
 	if token == agentMCPToken(t, h, other) {
@@ -162,7 +167,7 @@ func TestTheSessionMCPTokenNamesItsSessionAndOpensOnlyMCP(t *testing.T) {
 		t.Fatal(text)
 	}
 	_, list = h.Do("GET", "/v1/kontasks?q=operator", nil)
-	if k := list["kontasks"].([]any)[0].(map[string]any); k["sessionId"] != "" {
+	if k := list["kontasks"].([]any)[0].(map[string]any); k["sessionId"] != "" || k["createdBy"] != "mcp" {
 		t.Fatalf("operator kontask = %v", k)
 	}
 }

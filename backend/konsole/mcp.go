@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,13 +102,18 @@ func (s *Server) prepareAgent(sessionID string, opts *claude.Options) {
 	if env == nil {
 		env = os.Environ()
 	}
-	opts.Env = append(withoutVar(env, MCPTokenEnv), MCPTokenEnv+"="+s.mcpKeys.token(sessionID))
+	opts.Env = append(withoutVars(env, secretVars...), MCPTokenEnv+"="+s.mcpKeys.token(sessionID))
 }
 
-func withoutVar(env []string, name string) []string {
+// secretVars are never passed on to an agent: with Konsole's own token an
+// agent could answer its own permission requests.
+var secretVars = []string{MCPTokenEnv, "KONSOLE_TOKEN", "KONUI_TOKEN"}
+
+func withoutVars(env []string, names ...string) []string {
 	out := make([]string, 0, len(env)+1)
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
 			out = append(out, kv)
 		}
 	}
@@ -263,9 +269,9 @@ func (s *Server) toolCreate(ctx context.Context, req *mcp.CallToolRequest) (*mcp
 	}
 	caller := s.callerOf(req)
 	in := kontask.Input{Title: a.Title, Description: a.Description, Output: a.Output, Choices: a.Choices, Type: a.Type,
-		Scope: a.Scope, Tags: a.Tags, Status: a.Status, TargetUser: a.TargetUser, CreatedBy: "claude", SessionID: caller.sessionID}
+		Scope: a.Scope, Tags: a.Tags, Status: a.Status, TargetUser: a.TargetUser, CreatedBy: "mcp", SessionID: caller.sessionID}
 	if caller.sessionID != "" {
-		in.RequestID = s.mgr.ActiveTurn(caller.sessionID)
+		in.CreatedBy, in.RequestID = "claude", s.mgr.ActiveTurn(caller.sessionID)
 	}
 	k, err := s.kontasks.create(in)
 	if err != nil {
