@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs konui: the desktop window when a display is available, otherwise the
-# dashboard for a browser ("konui serve"), saying so.
+# Runs konui: the desktop window. Without a display, the desktop binary says
+# so itself and serves the dashboard for a browser (konui serve) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x bin/konui-desktop ]; then
+if [ -x bin/konui-desktop ]; then
   exec bin/konui-desktop "$@"
 fi
-echo "run: no display found (DISPLAY and WAYLAND_DISPLAY are unset): starting \"konui serve\" for a browser instead"
+echo "run: bin/konui-desktop was not built: starting \"konui serve\" for a browser instead"
 exec bin/konui serve "$@"
