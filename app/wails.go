@@ -32,6 +32,10 @@ const UniqueID = "dev.konui.desktop"
 // Run opens the desktop window; without a display it says so and serves
 // the dashboard for a browser instead.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintln(stdout, "konui: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so no window can open: serving the dashboard for a browser instead.")
+		return cli.Main(append([]string{"serve"}, args...), stdout, stderr)
+	}
 	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	konsoleURL := fs.String("konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
@@ -41,10 +45,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
-	}
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		fmt.Fprintln(stdout, "konui: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so no window can open: serving the dashboard for a browser instead.")
-		return cli.Main(append([]string{"serve"}, args...), stdout, stderr)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
