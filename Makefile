@@ -50,6 +50,7 @@ test-desktop:
 # A short run of every fuzz target over its committed corpus and new inputs.
 test-fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime 10s ./backend/agent/claude
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 10s ./backend/kontask
 
 # A Debian package of the desktop app, with a .desktop entry and icon.
 package: desktop

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"errors"
@@ -157,13 +159,28 @@ func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessag
 	}
 	var k struct {
 		SessionID string `json:"sessionId"`
+		Context   struct {
+			Choices []struct {
+				Value string `json:"value"`
+			} `json:"choices"`
+		} `json:"context"`
 	}
 	json.Unmarshal(raw, &k)
 	if k.SessionID == "" {
 		return nil, errors.New("this kontask belongs to no session, so its choice has nowhere to go")
 	}
+	offered := false
+	for _, c := range k.Context.Choices {
+		offered = offered || c.Value == req.Value
+	}
+	if !offered {
+		return nil, errors.New("that value is not one of this kontask's choices")
+	}
+	// The same choice of the same kontask is one prompt, however often it is
+	// clicked or retried.
+	sum := sha256.Sum256([]byte(req.Value))
 	res, err := b.api.do(ctx, "POST", "/v1/sessions/"+url.PathEscape(k.SessionID)+"/prompt",
-		map[string]any{"text": req.Value, "clientMessageId": "kontask:" + req.KontaskID + ":" + req.ID})
+		map[string]any{"text": req.Value, "clientMessageId": "kontask:" + req.KontaskID + ":" + hex.EncodeToString(sum[:8])})
 	if err != nil {
 		return nil, err
 	}

@@ -86,18 +86,23 @@ func (s *Server) routes() http.Handler {
 	return s.logRequests(s.authenticate(methodNotAllowedJSON(mux)))
 }
 
-// methodNotAllowedJSON keeps the mux's 405 answers JSON like every other error.
+// methodNotAllowedJSON keeps the mux's 405 answers JSON like every other
+// error, with an Allow header that names every method the path takes.
 func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "/" || pattern == "" {
 			probe := r.Clone(r.Context())
+			var allowed []string
 			for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
 				probe.Method = m
 				if _, p := mux.Handler(probe); p != "" && p != "/" {
-					w.Header().Set("Allow", m)
-					writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
-					return
+					allowed = append(allowed, m)
 				}
+			}
+			if len(allowed) > 0 {
+				w.Header().Set("Allow", strings.Join(allowed, ", "))
+				writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on %s", r.Method, r.URL.Path))
+				return
 			}
 		}
 		mux.ServeHTTP(w, r)

@@ -91,7 +91,10 @@ func Start(opts Options) (*Process, error) {
 	cmd := exec.Command(path, opts.Args()...)
 	cmd.Dir = opts.Dir
 	cmd.Env = opts.Env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so that Stop can signal the CLI and its tools
+	// together; and a parent-death signal, so that an agent never outlives a
+	// Konsole that was killed (kill -9 included).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{})}
 	p.stderr.max = 8 << 10
 	cmd.Stderr = &p.stderr
