@@ -200,9 +200,11 @@ func (b *Bridge) routes() http.Handler {
 	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/"} {
 		mux.Handle(p, b.guard(proxy))
 	}
-	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Unknown /api/ paths need the token too: a stranger learns nothing,
+	// not even which routes exist.
+	mux.Handle("/api/", b.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path)
-	}))
+	})))
 	if b.cfg.UI != nil {
 		mux.Handle("/", uiHandler(b.cfg.UI))
 	}
