@@ -2,9 +2,9 @@ package bridge
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +68,14 @@ func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (jso
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = json.RawMessage("{}")
 	}
-	return raw, nil
+	// The answer goes into an ack as it is: something that is not JSON (a
+	// proxy's page, a body cut at the limit) would make the ack fail to
+	// encode, and invalid UTF-8 would break the client's text frame.
+	if !json.Valid(raw) {
+		return nil, &apiError{Status: resp.StatusCode, Code: "konsole_error",
+			Message: fmt.Sprintf("Konsole answered HTTP %d with something that is not JSON; is %s a Konsole?", resp.StatusCode, k.base)}
+	}
+	return bytes.ToValidUTF8(raw, []byte("\uFFFD")), nil
 }
 
 // request is a client-to-server frame.
@@ -90,7 +97,13 @@ type request struct {
 func (b *Bridge) handleRequest(ctx context.Context, data []byte) []byte {
 	var req request
 	if err := json.Unmarshal(data, &req); err != nil {
-		return ackJSON("", false, nil, "malformed frame: "+err.Error())
+		// A frame with a readable id but a field of the wrong type is
+		// answered under its id, so that the client's request ends now.
+		var head struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(data, &head)
+		return ackJSON(head.ID, false, nil, "malformed frame: "+err.Error())
 	}
 	if req.ID == "" {
 		return ackJSON("", false, nil, "every request needs an \"id\"")

@@ -479,7 +479,7 @@ func TestTokensNeverAppearInLogsOrErrors(t *testing.T) {
 		keep("mcp", do(t, k.URL, "POST", "/mcp", tok, false, "").body)
 		keep("konsole", do(t, k.URL, "GET", "/v1/sessions", tok, false, "").body)
 	}
-	ack = c.request("prompt", map[string]any{"sessionId": sess.ID, "text": "[[bash: echo hello]]"})
+	ack = c.request("prompt", map[string]any{"sessionId": sess.ID, "text": "[[bash: echo hello > hello.txt; cat hello.txt]]"})
 	keep("ack", ack.raw)
 	json.Unmarshal(ack.Result, &r)
 	for _, f := range c.until(90*time.Second, func(f frame) bool {

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -234,5 +235,9 @@ func (u *upstream) handle(m *sse.Event, connStart int64) {
 		u.lastID = head.ID
 	}
 	u.mu.Unlock()
-	u.deliver(upstreamEvent{ID: head.ID, Type: head.Type, Raw: append(json.RawMessage(nil), m.Data...)})
+	// A copy, with invalid UTF-8 (which a Konsole should never send, and
+	// which is only possible inside JSON strings) replaced: the event goes
+	// to the clients in a WebSocket text frame, which a browser drops, with
+	// the connection, when it is not UTF-8.
+	u.deliver(upstreamEvent{ID: head.ID, Type: head.Type, Raw: bytes.ToValidUTF8(m.Data, []byte("\uFFFD"))})
 }
