@@ -105,6 +105,7 @@ func (u *upstream) LastID() int64 {
 func (u *upstream) run(ctx context.Context) {
 	attempt := 0
 	for ctx.Err() == nil {
+		began := time.Now()
 		connected, err := u.once(ctx)
 		if ctx.Err() != nil {
 			return
@@ -114,6 +115,12 @@ func (u *upstream) run(ctx context.Context) {
 		}
 		attempt++
 		delay := u.backoff.Delay(attempt)
+		if connected && time.Since(began) > time.Second {
+			// A stream that worked for a while and ended (Konsole restarting,
+			// a proxy timing out) is resumed at once; the backoff is for
+			// failures to connect, and for streams that end at once.
+			delay = 0
+		}
 		msg := "the event stream ended"
 		if err != nil {
 			msg = err.Error()

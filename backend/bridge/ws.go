@@ -105,6 +105,14 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 func (b *Bridge) writeLoop(ctx context.Context, c *client) {
 	defer c.conn.CloseNow()
 	for {
+		// A close goes before anything still queued: a dropped client must
+		// learn why (4001: resume) as soon as its socket has room.
+		select {
+		case <-c.closed:
+			c.conn.Close(websocket.StatusCode(c.code), c.reason)
+			return
+		default:
+		}
 		select {
 		case data := <-c.q:
 			wctx, cancel := context.WithTimeout(ctx, b.cfg.WriteTimeout)

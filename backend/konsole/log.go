@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/konui/konui/backend/store"
@@ -157,7 +158,7 @@ func (l *Log) Close() {
 	}
 	l.closed = true
 	for s := range l.subs {
-		s.end(false)
+		s.end()
 	}
 	l.subs = nil
 	l.flushed.Broadcast()
@@ -173,7 +174,7 @@ func (l *Log) EndSubscriptions() {
 	defer l.mu.Unlock()
 	for s := range l.subs {
 		delete(l.subs, s)
-		s.end(false)
+		s.end()
 	}
 }
 
@@ -214,15 +215,13 @@ func (l *Log) publish(batch []store.EventRow) {
 		for _, r := range batch {
 			select {
 			case s.ch <- r:
+				continue
 			default:
-				// A subscriber that falls this far behind is ended, not waited
-				// for: it resumes from its last id with nothing lost.
-				delete(l.subs, s)
-				s.end(true)
 			}
-			if s.isEnded() {
-				break
-			}
+			// A subscriber this far behind is never waited for: it misses the
+			// rest of the batch here and reads it back from the store.
+			s.markLagged()
+			break
 		}
 	}
 	l.flushed.Broadcast()
@@ -260,9 +259,11 @@ type Subscription struct {
 	upto  int64
 	reset bool
 
-	endMu    sync.Mutex
-	ended    bool
-	overflow bool
+	lag    chan struct{}
+	lagged atomic.Bool
+
+	endMu sync.Mutex
+	ended bool
 }
 
 // Subscribe starts reading after since. With since < 0 only new events are
@@ -274,7 +275,7 @@ func (l *Log) Subscribe(since int64) (*Subscription, error) {
 	if l.closed {
 		return nil, fmt.Errorf("failed to subscribe: the log is closed")
 	}
-	s := &Subscription{l: l, ch: make(chan store.EventRow, subscriberBuffer), upto: l.committed}
+	s := &Subscription{l: l, ch: make(chan store.EventRow, subscriberBuffer), lag: make(chan struct{}, 1), upto: l.committed}
 	switch {
 	case since < 0:
 		s.since = l.committed
@@ -313,14 +314,56 @@ func (s *Subscription) Replay(f func(store.EventRow) error) (int64, error) {
 }
 
 // C delivers live events; events already replayed may come again and must
-// be skipped by id. It is closed when the subscription ends.
+// be skipped by id; a gap in ids means some were dropped (see Lagged). It is
+// closed when the subscription ends.
 func (s *Subscription) C() <-chan store.EventRow { return s.ch }
 
-// Overflowed tells whether the subscription was ended for falling behind.
-func (s *Subscription) Overflowed() bool {
-	s.endMu.Lock()
-	defer s.endMu.Unlock()
-	return s.overflow
+// Lagged signals that live events were dropped for this subscriber because
+// it fell behind: the reader catches up with CatchUp. Any live event whose
+// id is not the next one tells the same.
+func (s *Subscription) Lagged() <-chan struct{} { return s.lag }
+
+// HasLagged tells whether the subscriber ever fell behind.
+func (s *Subscription) HasLagged() bool { return s.lagged.Load() }
+
+func (s *Subscription) markLagged() {
+	s.lagged.Store(true)
+	select {
+	case s.lag <- struct{}{}:
+	default:
+	}
+}
+
+// CatchUp reads from the store every committed event after last up to upto
+// (every committed one when upto <= 0), in order, and returns the last id
+// passed to f. reset reports that events after last are no longer kept:
+// the reader must refetch state; last then jumps to the newest event.
+func (s *Subscription) CatchUp(last, upto int64, f func(store.EventRow) error) (newLast int64, reset bool, err error) {
+	s.l.mu.Lock()
+	floor, committed := s.l.floor, s.l.committed
+	s.l.mu.Unlock()
+	if upto <= 0 || upto > committed {
+		upto = committed
+	}
+	if last < floor {
+		return committed, true, nil
+	}
+	for last < upto {
+		rows, err := s.l.st.EventsAfter(last, upto, replayPage)
+		if err != nil {
+			return last, false, err
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			if err := f(r); err != nil {
+				return last, false, err
+			}
+			last = r.ID
+		}
+	}
+	return last, false, nil
 }
 
 // Close ends the subscription; it is safe to call more than once.
@@ -330,21 +373,15 @@ func (s *Subscription) Close() {
 	if s.l.subs != nil {
 		delete(s.l.subs, s)
 	}
-	s.end(false)
+	s.end()
 }
 
-func (s *Subscription) end(overflow bool) {
+func (s *Subscription) end() {
 	s.endMu.Lock()
 	defer s.endMu.Unlock()
 	if s.ended {
 		return
 	}
-	s.ended, s.overflow = true, overflow
+	s.ended = true
 	close(s.ch)
-}
-
-func (s *Subscription) isEnded() bool {
-	s.endMu.Lock()
-	defer s.endMu.Unlock()
-	return s.ended
 }

@@ -101,37 +101,62 @@ func TestAnIDOlderThanTheKeptWindowGivesReset(t *testing.T) {
 	}
 }
 
-func TestASubscriberThatFallsBehindIsEndedNotWaitedFor(t *testing.T) {
+func TestASubscriberThatFallsBehindIsNotWaitedForAndCatchesUpFromTheStore(t *testing.T) {
 	l, st := openLog(t, filepath.Join(t.TempDir(), "k.db"), 0)
 	defer st.Close()
 	defer l.Close()
 	slow, _ := l.Subscribe(-1)
 	fast, _ := l.Subscribe(-1)
+	const n = subscriberBuffer + 100
 	done := make(chan int)
 	go func() {
-		n := 0
+		got := 0
 		for range fast.C() {
-			n++
-			if n == subscriberBuffer+100 {
+			got++
+			if got == n {
 				break
 			}
 		}
-		done <- n
+		done <- got
 	}()
-	for i := 0; i < subscriberBuffer+100; i++ {
+	for i := 0; i < n; i++ {
 		l.Append("x", "", "", struct{}{})
 	}
 	select {
-	case n := <-done:
-		if n != subscriberBuffer+100 {
-			t.Fatalf("fast subscriber got %d", n)
+	case got := <-done:
+		if got != n {
+			t.Fatalf("fast subscriber got %d", got)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the fast subscriber was held up by the slow one")
 	}
-	for range slow.C() {
+	l.Flush()
+	// The slow one was not waited for: it lagged, and reads the rest back.
+	select {
+	case <-slow.Lagged():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow subscriber was not told it lagged")
 	}
-	if !slow.Overflowed() {
-		t.Fatal("the slow subscriber should be ended as overflowed")
+	var ids []int64
+	last := int64(0)
+	for len(slow.C()) > 0 {
+		r := <-slow.C()
+		if r.ID != last+1 {
+			break
+		}
+		ids = append(ids, r.ID)
+		last = r.ID
+	}
+	last, reset, err := slow.CatchUp(last, 0, func(r store.EventRow) error { ids = append(ids, r.ID); return nil })
+	if err != nil || reset || last != n || len(ids) != n {
+		t.Fatalf("catch-up: last %d reset %v err %v, %d ids", last, reset, err, len(ids))
+	}
+	for i, id := range ids {
+		if id != int64(i+1) {
+			t.Fatalf("id %d at %d", id, i)
+		}
+	}
+	if !slow.HasLagged() || fast.HasLagged() {
+		t.Fatal("lag flags wrong")
 	}
 }

@@ -103,6 +103,27 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, sub *Subscr
 	}
 	beat := time.NewTicker(s.cfg.HeartbeatInterval)
 	defer beat.Stop()
+	// catchUp reads from the store what the live feed dropped for this
+	// reader, so that a slow reader falls behind without losing anything.
+	catchUp := func(upto int64) bool {
+		next, reset, err := sub.CatchUp(last, upto, func(row store.EventRow) error {
+			if err := send(row); err != nil {
+				return err
+			}
+			if stop != nil && stop(row) {
+				return errStreamDone
+			}
+			return nil
+		})
+		if err != nil {
+			return false
+		}
+		if reset && out.bare(EvReset) != nil {
+			return false
+		}
+		last = next
+		return true
+	}
 	for {
 		select {
 		case <-r.Context().Done():
@@ -111,9 +132,19 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, sub *Subscr
 			if out.bare(EvHeartbeat) != nil || out.flush() != nil {
 				return
 			}
+		case <-sub.Lagged():
+			if !catchUp(0) || out.flush() != nil {
+				return
+			}
 		case row, ok := <-sub.C():
 			if !ok {
 				out.flush()
+				return
+			}
+			if row.ID <= last {
+				continue
+			}
+			if row.ID > last+1 && !catchUp(row.ID-1) {
 				return
 			}
 			if row.ID <= last {
