@@ -482,9 +482,11 @@ func TestTokensNeverAppearInLogsOrErrors(t *testing.T) {
 	ack = c.request("prompt", map[string]any{"sessionId": sess.ID, "text": "[[bash: echo hello > hello.txt; cat hello.txt]]"})
 	keep("ack", ack.raw)
 	json.Unmarshal(ack.Result, &r)
+	asked := false
 	for _, f := range c.until(90*time.Second, func(f frame) bool {
 		e := f.ev()
 		if e.Type == "permission.request" {
+			asked = true
 			var d struct{ RequestID string }
 			json.Unmarshal(e.Data, &d)
 			c.send(map[string]any{"id": "perm", "type": "permission", "sessionId": sess.ID, "requestId": d.RequestID, "behavior": "allow"})
@@ -492,6 +494,9 @@ func TestTokensNeverAppearInLogsOrErrors(t *testing.T) {
 		return turnDone(r.TurnID)(f)
 	}) {
 		keep("frame", f.raw)
+	}
+	if !asked {
+		t.Fatal("the tool call asked no permission")
 	}
 	keep("ack", c.request("kontask.choose", map[string]any{"kontaskId": kontaskID, "value": "go on"}).raw)
 	keep("ack", c.request("stop", map[string]any{"sessionId": sess.ID}).raw)
