@@ -49,8 +49,10 @@ test-desktop:
 
 # A short run of every fuzz target over its committed corpus and new inputs.
 test-fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime 10s ./backend/agent/claude
-	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 10s ./backend/kontask
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime 10s ./backend/agent/claude
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime 10s ./backend/kontask
+	$(GO) test -run '^$$' -fuzz '^FuzzSSEReader$$' -fuzztime 10s -fuzzminimizetime 5s ./backend/bridge
+	$(GO) test -run '^$$' -fuzz '^FuzzFrameDecoder$$' -fuzztime 10s -fuzzminimizetime 5s ./backend/bridge
 
 # A Debian package of the desktop app, with a .desktop entry and icon.
 package: desktop

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of Konsole and the bridge (backend/bench) and rewrites
-# docs/benchmarks.md with their figures and the machine they ran on.
+# Runs the benchmarks of Konsole and the bridge (backend/bench), of the
+# dashboard in Chromium (frontend/e2e/ui.bench-ui.ts) and of the desktop
+# window (scripts/bench-desktop.sh), and rewrites docs/benchmarks.md with
+# their figures and the machine they ran on.
 # They take a few minutes. Knobs (environment): KONUI_BENCH_STOPS,
 # KONUI_BENCH_LOG_EVENTS, KONUI_BENCH_LOG_RUNS, KONUI_BENCH_LATENCY_RATE,
 # KONUI_BENCH_LATENCY_SECONDS, KONUI_BENCH_LATENCY_ROUNDS, KONUI_BENCH_RATES,
@@ -17,6 +19,15 @@ set +e
 go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 30m ./backend/bench/ 2>&1 | tee "$work/log"
 status=${PIPESTATUS[0]}
 set -e
+
+# The dashboard in Chromium, and the desktop window's size and memory.
+echo "bench: the dashboard in Chromium"
+make --no-print-directory frontend >/dev/null
+go build -o bin/konui . && go build -o bin/fakeapi ./backend/fakeapi/cmd/fakeapi && go build -o bin/konui-seed ./backend/konsoletest/cmd/konui-seed
+rm -f test-artifacts/ui-bench.md
+(cd frontend && npx vitest run --config vitest.bench.config.ts) || status=1
+echo "bench: the desktop window"
+./scripts/bench-desktop.sh >"$work/desktop.md" || status=1
 
 if [ ! -s "$KONUI_BENCH_REPORT" ]; then
   echo "bench: the benchmarks wrote no report; docs/benchmarks.md is unchanged"
@@ -53,9 +64,22 @@ target is marked **PASS** or **MISS**.
 - **Bridge sustained rate** (target at least 20,000 events/s with nothing lost): the
   highest step of rate the chain holds for the whole step with every event delivered in
   order (contiguous `seq`), beside the same ladder over the direct WebSocket baseline.
+- **Dashboard** (targets: a 10,000-message session painted within 500 ms of opening it;
+  no frame over 50 ms while 200 deltas per second stream in): measured in Chromium,
+  beside a 10-message session and the idle page.
+- **Desktop** (targets: binary under 25 MB; the app idle within 40 MB PSS of a bare Wails
+  window): the stripped desktop binary, and PSS of the app's process tree (Go process,
+  WebKit processes) idle and with a 1,000-message transcript open, beside a bare Wails
+  window built in the same run.
 
 INTRO
   cat "$KONUI_BENCH_REPORT"
+  echo
+  echo "## Dashboard and desktop"
+  echo
+  cat test-artifacts/ui-bench.md 2>/dev/null || echo "The dashboard benchmark wrote no figures."
+  echo
+  grep -v '^SpiRegistry' "$work/desktop.md" 2>/dev/null || echo "The desktop benchmark wrote no figures."
   echo
   echo "## Raw output"
   echo

@@ -266,7 +266,7 @@ func BenchmarkEventLog(b *testing.B) {
 	}
 
 	var body strings.Builder
-	fmt.Fprintf(&body, "Each run appends %d `text.delta` events (the session's own shape, %d bytes each as stored) as fast as `Log.Append` takes them and times from the first Append until one subscriber holds the last event; events/s = %d / that time. %d runs per path after one warm-up run, the paths alternating, a fresh log (and database) each run. A subscriber that falls more than 8,192 events behind is cut off by design and resumes from its last id (over HTTP: a reconnect with `Last-Event-ID`); those resumptions are counted and included in the time.\n\n", n, eventSize(), n, runs)
+	fmt.Fprintf(&body, "Each run appends %d `text.delta` events (the session's own shape, %d bytes each as stored) as fast as `Log.Append` takes them and times from the first Append until one subscriber holds the last event; events/s = %d / that time. %d runs per path after one warm-up run, the paths alternating, a fresh log (and database) each run. A subscriber that falls more than 8,192 events behind is not waited for: it reads what the live feed dropped back from the store (the Log's CatchUp, which the SSE handler uses too); those catch-ups are counted as resumptions and included in the time.\n\n", n, eventSize(), n, runs)
 	body.WriteString("| path | median | min | max | ratio to memory (median) | Append calls alone (median) | resumptions (all runs) |\n|---|---|---|---|---|---|---|\n")
 	base := median(mem.rates)
 	for _, p := range []*path{mem, sql, web} {

@@ -28,7 +28,35 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.stop();
   writeFileSync(join(artifacts, 'ui-bench.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(artifacts, 'ui-bench.md'), markdown());
 });
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const verdict = (ok: boolean) => (ok ? '**PASS**' : '**MISS**');
+
+function markdown(): string {
+  const o = results.openLongMs;
+  const f = results.frames;
+  if (!o || !f) return '### Dashboard (Chromium)\n\nThe dashboard benchmark did not finish; see the raw output.\n';
+  return [
+    '### Dashboard (Chromium)',
+    '',
+    `Debian's Chromium, headless, software rendering, 1280x800, driven by playwright-core against a real \`konui serve\` and Konsole. ` +
+      `Opening: a click on the session until the frame with its rows has been painted (fresh page each time, ${RUNS} runs, median), ` +
+      'beside a 10-message session opened the same way. Streaming: requestAnimationFrame intervals for 8 s while `[[long 2400 5]]` streams ' +
+      '200 text deltas per second into a session that already holds 10,000 messages, beside 3 s of the same page idle.',
+    '',
+    '| figure | measured | baseline | target |',
+    '|---|---|---|---|',
+    `| open a 10,000-message session to first paint | ${ms(o.median)} (runs: ${o.all.map(ms).join(', ')}) | 10 messages: ${ms(results.openShortMs.median)} | < 500 ms: ${verdict(o.median < 500)} |`,
+    `| longest frame while 200 deltas/s stream in | ${ms(f.streamingMaxMs)} (p99 ${ms(f.streamingP99Ms)}, ${f.streamingFrames} frames) | idle: longest ${ms(f.idleMaxMs)}, p99 ${ms(f.idleP99Ms)} | no frame over 50 ms: ${verdict(f.streamingMaxMs <= 50)} |`,
+    '',
+    `Phases of opening the long session (ms, per run: fetch over REST, building the transcript, rendering): ` +
+      (results.openLongPhasesMs ?? []).map((p: any) => `${p.fetch.toFixed(0)}/${p.load.toFixed(0)}/${p.render.toFixed(0)}`).join(', ') +
+      '.',
+    '',
+  ].join('\n');
+}
 
 /** Clicks a session and returns ms until its transcript is painted. */
 async function open(page: Page, title: string): Promise<number> {
