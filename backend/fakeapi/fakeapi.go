@@ -1,3 +1,11 @@
+// Package fakeapi is a fake Anthropic Messages API on loopback, so that the
+// real Claude Code CLI runs offline in tests and benchmarks.
+//
+// Start reading at Start (fakeapi.go) and DefaultScript (script.go), whose
+// [[...]] commands inside a prompt choose the reply: a streamed text, a Bash
+// or MCP tool call, a slow long answer to stop. Set FAKEAPI_DUMP to a folder
+// to keep every request body the CLI sent there, when the CLI's wire format
+// needs looking at.
 package fakeapi
 
 import (
