@@ -72,6 +72,7 @@ type Process struct {
 	err    error
 	stderr tail
 	seq    atomic.Int64
+	tag    string // see AgentTagEnv
 }
 
 // Start spawns the CLI in its own process group.
@@ -90,12 +91,13 @@ func Start(opts Options) (*Process, error) {
 	}
 	cmd := exec.Command(path, opts.Args()...)
 	cmd.Dir = opts.Dir
-	cmd.Env = opts.Env
+	tag := newAgentTag()
+	cmd.Env = withTag(opts.Env, tag)
 	// Its own process group, so that Stop can signal the CLI and its tools
 	// together; and a parent-death signal, so that an agent never outlives a
 	// Konsole that was killed (kill -9 included).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{})}
+	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{}), tag: tag}
 	p.stderr.max = 8 << 10
 	cmd.Stderr = &p.stderr
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
@@ -134,6 +136,9 @@ func (p *Process) read(stdout io.Reader) {
 	defer func() {
 		close(p.out)
 		p.err = p.cmd.Wait()
+		if pids := reapTagged(p.tag); len(pids) > 0 {
+			p.log.Warn("killed processes the agent left running", "pid", p.Pid(), "killed", pids)
+		}
 		close(p.done)
 	}()
 	r := bufio.NewReaderSize(stdout, 64<<10)
