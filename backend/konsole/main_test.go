@@ -18,6 +18,9 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv("KONUI_FAKE_AGENT"); mode != "" {
 		os.Exit(fakeAgent(mode))
 	}
+	if dir := os.Getenv("KONUI_CRASH_WRITER"); dir != "" {
+		os.Exit(crashWriter(dir)) // see crash_test.go
+	}
 	os.Exit(m.Run())
 }
 
