@@ -200,7 +200,7 @@ func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) boo
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 	var req CreateRequest
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	sess, err := s.mgr.Create(req)
@@ -213,7 +213,7 @@ func wantsStream(r *http.Request) bool {
 
 func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 	var req PromptRequest
-	if !decode(w, r, &req) {
+	if !decode(w, r, &req) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	var sub *Subscription

@@ -53,7 +53,7 @@ type createBody struct {
 
 func (s *Server) createKontask(w http.ResponseWriter, r *http.Request) {
 	var b createBody
-	if !decodeLimit(w, r, &b, MaxKontaskBodyBytes) {
+	if !decodeLimit(w, r, &b, MaxKontaskBodyBytes) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	in := b.Input
@@ -73,7 +73,7 @@ func (s *Server) createKontask(w http.ResponseWriter, r *http.Request) {
 		in.CreatedBy = "api"
 	}
 	k, err := s.kontasks.create(in)
-	reply(w, http.StatusCreated, k, err)
+	reply(w, http.StatusCreated, k, s.asStorageError(err))
 }
 
 func (s *Server) listKontasks(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package konsole
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -71,7 +72,10 @@ type Log struct {
 	floor     int64
 	subs      map[*Subscription]struct{}
 	closed    bool
-	flushed   *sync.Cond
+	// failing is the error of the last write when it failed: until a write
+	// succeeds again Append refuses new events (see Failing).
+	failing error
+	flushed *sync.Cond
 
 	wake chan struct{}
 	done chan struct{}
@@ -114,6 +118,11 @@ func (l *Log) Append(typ, sessionID, turnID string, data any) (Event, error) {
 		l.mu.Unlock()
 		return Event{}, fmt.Errorf("failed to append %s event: the log is closed", typ)
 	}
+	if l.failing != nil {
+		err := l.failing
+		l.mu.Unlock()
+		return Event{}, fmt.Errorf("failed to append %s event: %w: %w", typ, ErrStorage, err)
+	}
 	ev.ID = l.next
 	line, err := json.Marshal(ev)
 	if err != nil {
@@ -138,6 +147,18 @@ func (l *Log) Flush() {
 	for l.committed < target && !l.closed {
 		l.flushed.Wait()
 	}
+}
+
+// ErrStorage marks an event refused because the log cannot be written.
+var ErrStorage = errors.New("the event log cannot be written")
+
+// Failing returns the error of the last write if it failed, nil once a
+// write succeeded. While it is set Append refuses events; the events it
+// accepted before are kept in memory and retried until they are written.
+func (l *Log) Failing() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failing
 }
 
 // LastID returns the id of the newest committed event.
@@ -192,10 +213,19 @@ func (l *Log) writer() {
 			}
 			for {
 				err := l.st.AppendEvents(batch)
+				l.mu.Lock()
+				wasFailing := l.failing != nil
+				l.failing = err
+				l.mu.Unlock()
 				if err == nil {
+					if wasFailing {
+						l.log.Warn("the event log is written again", "count", len(batch))
+					}
 					break
 				}
-				l.log.Error("failed to write events; retrying", "err", err, "count", len(batch))
+				if !wasFailing {
+					l.log.Error("failed to write events; refusing new ones and retrying", "err", err, "count", len(batch))
+				}
 				time.Sleep(persistRetryInterval)
 			}
 			l.publish(batch)
