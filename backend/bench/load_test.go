@@ -1,0 +1,401 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/konsoletest"
+)
+
+// The load and soak tests run only with KONUI_LOAD=1 (scripts/load.sh):
+// they take minutes and many Claude Code processes.
+func needLoad(t *testing.T) {
+	if os.Getenv("KONUI_LOAD") != "1" {
+		t.Skip("load and soak tests run with KONUI_LOAD=1: use scripts/load.sh")
+	}
+}
+
+// loadRig is one Konsole with the real CLI on the fake API and one bridge.
+type loadRig struct {
+	h     *konsoletest.Harness
+	br    *bridge.Bridge
+	wsURL string
+}
+
+func startRig(t *testing.T) *loadRig {
+	h := konsoletest.Start(t, konsoletest.Options{})
+	br, err := bridge.New(bridge.Config{KonsoleURL: h.URL, KonsoleToken: h.Token, Token: "load-token", Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br.Start()
+	srv := httptest.NewServer(br.Handler())
+	t.Cleanup(func() { br.Close(); srv.Close() })
+	for deadline := time.Now().Add(60 * time.Second); br.State().State != bridge.StateConnected; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bridge did not connect to Konsole: %+v", br.State())
+		}
+	}
+	return &loadRig{h: h, br: br, wsURL: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/console/ws?token=load-token"}
+}
+
+// wsClient reads every frame of one WebSocket client and checks it.
+type wsClient struct {
+	conn    *websocket.Conn
+	mu      sync.Mutex
+	last    int64 // seq of the last seq-bearing frame
+	gaps    int   // frames whose seq was not last+1
+	resyncs int
+	ids     map[int64]int // Konsole event id -> times received
+	maxID   int64
+	err     error
+}
+
+func (r *loadRig) dial(t *testing.T, name string) *wsClient {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, r.wsURL+"&clientId="+name, nil)
+	if err != nil {
+		t.Fatalf("client %s: %v", name, err)
+	}
+	conn.SetReadLimit(64 << 20)
+	c := &wsClient{conn: conn, ids: map[int64]int{}, last: -1}
+	t.Cleanup(func() { conn.CloseNow() })
+	go c.read()
+	return c
+}
+
+func (c *wsClient) read() {
+	for {
+		_, data, err := c.conn.Read(context.Background())
+		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.mu.Unlock()
+			return
+		}
+		var f struct {
+			Type  string `json:"type"`
+			Seq   int64  `json:"seq"`
+			Event struct {
+				ID int64 `json:"id"`
+			} `json:"event"`
+		}
+		if json.Unmarshal(data, &f) != nil {
+			continue
+		}
+		c.mu.Lock()
+		switch f.Type {
+		case "hello":
+			c.last = f.Seq
+		case "event", "resync":
+			if c.last >= 0 && f.Seq != c.last+1 {
+				c.gaps++
+			}
+			c.last = f.Seq
+			if f.Type == "resync" {
+				c.resyncs++
+			} else {
+				c.ids[f.Event.ID]++
+				c.maxID = max(c.maxID, f.Event.ID)
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// tally compares what the client got with the events of the log after base.
+func (c *wsClient) tally(log []int64) (lost, dup int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range log {
+		switch n := c.ids[id]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			dup += n - 1
+		}
+	}
+	return lost, dup
+}
+
+// traffic keeps sessions busy with prompt until stop is closed, sending the
+// next prompt as soon as a turn ends; it returns the number of turns sent.
+func (r *loadRig) traffic(t *testing.T, sessions int, prompt string, stop <-chan struct{}) func() int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	turns := 0
+	for i := 0; i < sessions; i++ {
+		sid := r.h.CreateSession()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				status, s := r.h.Do("GET", "/v1/sessions/"+sid, nil)
+				if status == 200 && s["status"] != konsole.StatusRunning && s["status"] != konsole.StatusStarting && s["status"] != konsole.StatusStopping {
+					if st, _ := r.h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": prompt}); st == 202 {
+						mu.Lock()
+						turns++
+						mu.Unlock()
+					}
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(250 * time.Millisecond):
+				}
+			}
+		}()
+	}
+	return func() int {
+		wg.Wait()
+		// Stop what still runs, and wait for every session to be idle.
+		for _, s := range r.h.Server.Manager().List() {
+			if s.Status == konsole.StatusRunning {
+				r.h.Do("POST", "/v1/sessions/"+s.ID+"/stop", nil)
+			}
+		}
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			busy := 0
+			for _, s := range r.h.Server.Manager().List() {
+				if s.Status == konsole.StatusRunning || s.Status == konsole.StatusStopping || s.Status == konsole.StatusStarting {
+					busy++
+				}
+			}
+			if busy == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d sessions still busy a minute after the traffic stopped", busy)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return turns
+	}
+}
+
+// logIDs reads the ids of every event of Konsole's log after base, through
+// GET /v1/events?since=base, up to the newest one.
+func (r *loadRig) logIDs(t *testing.T, base int64) []int64 {
+	r.h.Server.Log().Flush()
+	last := r.h.Server.Log().LastID()
+	st := r.h.Events(base)
+	defer st.Close()
+	var ids []int64
+	if last <= base {
+		return nil
+	}
+	for _, e := range st.Until(t, 60*time.Second, func(e konsoletest.Event) bool { return e.ID >= last }) {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
+func loadReport(text string) {
+	path := os.Getenv("KONUI_LOAD_REPORT")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	f.WriteString(text)
+}
+
+// TestLoad: 50 WebSocket clients on one bridge, 20 sessions streaming at
+// once on one Konsole (real CLI, fake API) for 60 s, each turn restarted as
+// it ends; every client must get every Konsole event exactly once, in a
+// contiguous seq. Knobs: KONUI_LOAD_CLIENTS, KONUI_LOAD_SESSIONS,
+// KONUI_LOAD_SECONDS, KONUI_LOAD_PROMPT.
+func TestLoad(t *testing.T) {
+	needLoad(t)
+	clients := envInt("KONUI_LOAD_CLIENTS", 50)
+	sessions := envInt("KONUI_LOAD_SESSIONS", 20)
+	secs := envInt("KONUI_LOAD_SECONDS", 60)
+	prompt := os.Getenv("KONUI_LOAD_PROMPT")
+	if prompt == "" {
+		prompt = "[[long 1000 20]]" // 20 s turns: each session restarts a few times in 60 s
+	}
+	r := startRig(t)
+	base := r.h.Server.Log().LastID()
+	var cs []*wsClient
+	for i := 0; i < clients; i++ {
+		cs = append(cs, r.dial(t, fmt.Sprintf("load-%d", i)))
+	}
+	time.Sleep(500 * time.Millisecond) // every hello read
+	stop := make(chan struct{})
+	start := time.Now()
+	done := r.traffic(t, sessions, prompt, stop)
+	time.Sleep(time.Duration(secs) * time.Second)
+	close(stop)
+	turns := done()
+	elapsed := time.Since(start)
+	ids := r.logIDs(t, base)
+	last := ids[len(ids)-1]
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		behind := 0
+		for _, c := range cs {
+			c.mu.Lock()
+			if c.maxID < last && c.err == nil {
+				behind++
+			}
+			c.mu.Unlock()
+		}
+		if behind == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	totalLost, totalDup, totalGaps, totalResyncs, failed := 0, 0, 0, 0, 0
+	for i, c := range cs {
+		lost, dup := c.tally(ids)
+		c.mu.Lock()
+		gaps, resyncs, err := c.gaps, c.resyncs, c.err
+		c.mu.Unlock()
+		totalLost += lost
+		totalDup += dup
+		totalGaps += gaps
+		totalResyncs += resyncs
+		if lost+dup+gaps+resyncs > 0 || err != nil {
+			failed++
+			t.Errorf("client %d: lost %d, duplicated %d, seq gaps %d, resyncs %d, error %v", i, lost, dup, gaps, resyncs, err)
+		}
+	}
+	rate := float64(len(ids)) / elapsed.Seconds()
+	summary := fmt.Sprintf("%d clients, %d sessions, %s: %d turns sent, %d Konsole events (%.0f/s), %d frames delivered in all; lost %d, duplicated %d, seq gaps %d, resyncs %d, clients failing %d",
+		clients, sessions, elapsed.Round(time.Second), turns, len(ids), rate, len(ids)*clients, totalLost, totalDup, totalGaps, totalResyncs, failed)
+	t.Log(summary)
+	loadReport(fmt.Sprintf("\n### Load (%s)\n\n%d WebSocket clients on one bridge, %d sessions streaming `%s` at once on one Konsole (the real CLI on the fake API), each turn restarted as it ended, for %s.\n\n| turns | Konsole events | events/s | frames delivered | lost | duplicated | seq gaps | resyncs | result |\n|---|---|---|---|---|---|---|---|---|\n| %d | %d | %.0f | %d | %d | %d | %d | %d | %s |\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), clients, sessions, prompt, elapsed.Round(time.Second),
+		turns, len(ids), rate, len(ids)*clients, totalLost, totalDup, totalGaps, totalResyncs, verdict(failed == 0)))
+}
+
+// memSample is the heap in use (after a GC) and the resident set of this
+// process, which runs Konsole and the bridge.
+type memSample struct {
+	at        time.Duration
+	heap, rss uint64
+}
+
+func sampleMem(start time.Time) memSample {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return memSample{at: time.Since(start), heap: ms.HeapInuse, rss: vmRSS()}
+}
+
+func vmRSS() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// TestSoak: steady traffic for 10 minutes (KONUI_SOAK_MINUTES), sampling
+// the heap in use and VmRSS every 10 s; after a 2-minute warm-up
+// (KONUI_SOAK_WARMUP_MINUTES) neither may grow by more than 10%: the mean
+// of the last three samples against the mean of the first three after the
+// warm-up. Traffic: KONUI_SOAK_SESSIONS (5) sessions, KONUI_SOAK_CLIENTS
+// (10) WebSocket clients.
+func TestSoak(t *testing.T) {
+	needLoad(t)
+	minutes := envInt("KONUI_SOAK_MINUTES", 10)
+	warm := envInt("KONUI_SOAK_WARMUP_MINUTES", 2)
+	sessions := envInt("KONUI_SOAK_SESSIONS", 5)
+	clients := envInt("KONUI_SOAK_CLIENTS", 10)
+	prompt := "[[long 1000 20]]"
+	r := startRig(t)
+	base := r.h.Server.Log().LastID()
+	var cs []*wsClient
+	for i := 0; i < clients; i++ {
+		cs = append(cs, r.dial(t, fmt.Sprintf("soak-%d", i)))
+	}
+	stop := make(chan struct{})
+	start := time.Now()
+	done := r.traffic(t, sessions, prompt, stop)
+	var samples []memSample
+	tick := time.NewTicker(10 * time.Second)
+	for time.Since(start) < time.Duration(minutes)*time.Minute {
+		<-tick.C
+		s := sampleMem(start)
+		samples = append(samples, s)
+		t.Logf("%s: heap in use %s, VmRSS %s", s.at.Round(time.Second), mib(s.heap), mib(s.rss))
+	}
+	tick.Stop()
+	close(stop)
+	turns := done()
+	ids := r.logIDs(t, base)
+
+	var after []memSample
+	for _, s := range samples {
+		if s.at >= time.Duration(warm)*time.Minute {
+			after = append(after, s)
+		}
+	}
+	if len(after) < 6 {
+		t.Fatalf("only %d samples after the warm-up: run longer", len(after))
+	}
+	mean := func(ss []memSample, f func(memSample) uint64) float64 {
+		var sum float64
+		for _, s := range ss {
+			sum += float64(f(s))
+		}
+		return sum / float64(len(ss))
+	}
+	heapOf := func(s memSample) uint64 { return s.heap }
+	rssOf := func(s memSample) uint64 { return s.rss }
+	first, lastS := after[:3], after[len(after)-3:]
+	heapGrowth := mean(lastS, heapOf)/mean(first, heapOf) - 1
+	rssGrowth := mean(lastS, rssOf)/mean(first, rssOf) - 1
+	lostAll := 0
+	for _, c := range cs {
+		lost, dup := c.tally(ids)
+		lostAll += lost + dup
+	}
+	summary := fmt.Sprintf("%d min, %d sessions, %d clients: %d turns, %d events; heap in use %s -> %s (%+.1f%%), VmRSS %s -> %s (%+.1f%%); client losses and duplicates %d",
+		minutes, sessions, clients, turns, len(ids), mib(uint64(mean(first, heapOf))), mib(uint64(mean(lastS, heapOf))), 100*heapGrowth,
+		mib(uint64(mean(first, rssOf))), mib(uint64(mean(lastS, rssOf))), 100*rssGrowth, lostAll)
+	t.Log(summary)
+	ok := heapGrowth <= 0.10 && rssGrowth <= 0.10 && lostAll == 0
+	var rows strings.Builder
+	for _, s := range samples {
+		fmt.Fprintf(&rows, "| %s | %s | %s |\n", s.at.Round(time.Second), mib(s.heap), mib(s.rss))
+	}
+	loadReport(fmt.Sprintf("\n### Soak (%s)\n\n%d minutes of steady traffic (%d sessions streaming `%s`, restarted as they end; %d WebSocket clients) through one Konsole and one bridge in one process; the heap in use (after a GC) and VmRSS sampled every 10 s. Growth compares the mean of the last three samples with the mean of the first three after a %d-minute warm-up; the limit is 10%%.\n\n| turns | events | heap growth | VmRSS growth | client losses | result |\n|---|---|---|---|---|---|\n| %d | %d | %+.1f%% | %+.1f%% | %d | %s |\n\n<details><summary>samples</summary>\n\n| at | heap in use | VmRSS |\n|---|---|---|\n%s\n</details>\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), minutes, sessions, prompt, clients, warm, turns, len(ids), 100*heapGrowth, 100*rssGrowth, lostAll, verdict(ok), rows.String()))
+	if !ok {
+		t.Fatalf("soak failed: %s", summary)
+	}
+}
