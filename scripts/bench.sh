@@ -34,6 +34,9 @@ if [ ! -s "$KONUI_BENCH_REPORT" ]; then
   exit 1
 fi
 
+# scripts/load.sh owns the "Load and soak" section: keep it.
+load_section=$(sed -n '/^## Load and soak/,$p' docs/benchmarks.md 2>/dev/null || true)
+
 {
   cat <<'INTRO'
 # Benchmarks
@@ -86,6 +89,10 @@ INTRO
   echo '```'
   grep -E '^(goos|goarch|cpu|Benchmark)' "$work/log" || true
   echo '```'
+  if [ -n "$load_section" ]; then
+    echo
+    echo "$load_section"
+  fi
 } >docs/benchmarks.md
 
 echo "bench: wrote docs/benchmarks.md"
