@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,18 +70,7 @@ func startRigWith(t *testing.T, apiURL string) *loadRig {
 		o.Configure = func(c *konsole.Config) { c.Env = konsoletest.AgentEnv(o.Home, apiURL) }
 	}
 	h := konsoletest.Start(t, o)
-	br, err := bridge.New(bridge.Config{KonsoleURL: h.URL, KonsoleToken: h.Token, Token: "load-token", Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	br.Start()
-	srv := httptest.NewServer(br.Handler())
-	t.Cleanup(func() { br.Close(); srv.Close() })
-	for deadline := time.Now().Add(60 * time.Second); br.State().State != bridge.StateConnected; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the bridge did not connect to Konsole: %+v", br.State())
-		}
-	}
+	br, srv := startBridge(t, h, "load-token")
 	return &loadRig{h: h, br: br, wsURL: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/console/ws?token=load-token"}
 }
 

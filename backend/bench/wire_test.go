@@ -298,16 +298,11 @@ type chain struct {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func startChain(tb testing.TB) *chain {
+// startBridge runs a bridge with token over the harness's Konsole, serves
+// it on loopback and waits until it follows Konsole's events.
+func startBridge(tb testing.TB, h *konsoletest.Harness, token string) (*bridge.Bridge, *httptest.Server) {
 	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	h := konsoletest.Start(tb, konsoletest.Options{Claude: exe, Configure: func(c *konsole.Config) {
-		c.Env = append(os.Environ(), "KONUI_BENCH_AGENT=1")
-	}})
-	br, err := bridge.New(bridge.Config{KonsoleURL: h.URL, KonsoleToken: h.Token, Token: "bench-token", Logger: quiet()})
+	br, err := bridge.New(bridge.Config{KonsoleURL: h.URL, KonsoleToken: h.Token, Token: token, Logger: quiet()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -319,6 +314,19 @@ func startChain(tb testing.TB) *chain {
 			tb.Fatalf("the bridge did not connect to Konsole: %+v", br.State())
 		}
 	}
+	return br, srv
+}
+
+func startChain(tb testing.TB) *chain {
+	tb.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := konsoletest.Start(tb, konsoletest.Options{Claude: exe, Configure: func(c *konsole.Config) {
+		c.Env = append(os.Environ(), "KONUI_BENCH_AGENT=1")
+	}})
+	br, srv := startBridge(tb, h, "bench-token")
 	c := &chain{h: h, br: br, wsURL: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/console/ws?token=bench-token&clientId=bench"}
 	if err := c.dial(); err != nil {
 		tb.Fatal(err)
