@@ -33,20 +33,22 @@ type Desktop struct {
 	notifier Notifier
 	tray     Tray
 
-	mu       sync.Mutex
-	stack    *cli.Stack
-	srv      *http.Server
-	url      string
-	token    string
-	profile  string
-	focused  bool
-	paused   bool
-	unread   []TrayItem
-	titles   map[string]string
-	notes    chan Notification
-	startErr error
-	stopOnce sync.Once
-	done     chan struct{}
+	mu      sync.Mutex
+	stack   *cli.Stack
+	srv     *http.Server
+	url     string
+	token   string
+	profile string
+	focused bool
+	paused  bool
+	unread  []TrayItem
+	// unreadMore counts unread kontasks beyond those listed in unread.
+	unreadMore int
+	titles     map[string]string
+	notes      chan Notification
+	startErr   error
+	stopOnce   sync.Once
+	done       chan struct{}
 }
 
 func (d *Desktop) setStartError(err error) {
@@ -344,6 +346,7 @@ func (d *Desktop) open(target string) {
 	}
 }
 
+// trackUnread adds a kontask to the unread list (newest first) or removes it.
 func (d *Desktop) trackUnread(id, title string, unread bool) {
 	d.mu.Lock()
 	out := d.unread[:0:0]
@@ -356,9 +359,16 @@ func (d *Desktop) trackUnread(id, title string, unread bool) {
 		out = append([]TrayItem{{ID: id, Title: title}}, out...)
 	}
 	d.unread = out
+	d.mu.Unlock()
+	d.renderTray()
+}
+
+// renderTray shows the unread count and the newest unread kontasks.
+func (d *Desktop) renderTray() {
+	d.mu.Lock()
 	tray := d.tray
-	n := len(out)
-	newest := append([]TrayItem(nil), out[:min(n, trayKontaskSlots)]...)
+	n := len(d.unread) + d.unreadMore
+	newest := append([]TrayItem(nil), d.unread[:min(len(d.unread), trayKontaskSlots)]...)
 	d.mu.Unlock()
 	if tray != nil {
 		tray.SetUnread(n, newest)
@@ -381,6 +391,7 @@ func (d *Desktop) loadUnread() {
 	defer resp.Body.Close()
 	var list struct {
 		Kontasks []struct{ ID, Title string } `json:"kontasks"`
+		Total    int                          `json:"total"`
 	}
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
 		return
@@ -390,8 +401,10 @@ func (d *Desktop) loadUnread() {
 	for _, k := range list.Kontasks {
 		d.unread = append(d.unread, TrayItem{ID: k.ID, Title: k.Title})
 	}
+	// The list is the newest 50; the count covers them all.
+	d.unreadMore = max(0, list.Total-len(list.Kontasks))
 	d.mu.Unlock()
-	d.trackUnread("", "", false)
+	d.renderTray()
 }
 
 func clip(s string, n int) string {
