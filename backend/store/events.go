@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 )
@@ -15,27 +16,33 @@ type EventRow struct {
 	Line      []byte
 }
 
-// AppendEvents writes a batch of events in one transaction.
+// AppendEvents writes a batch of events in one transaction, on the
+// connection kept for events with its prepared INSERT.
 func (s *Store) AppendEvents(rows []EventRow) error {
-	tx, err := s.db.Begin()
-	if err != nil {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	ctx := context.Background()
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("failed to begin writing events: %w", err)
 	}
-	defer tx.Rollback()
-	st, err := tx.Prepare(`INSERT INTO events(id, type, session_id, turn_id, line) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("failed to prepare writing events: %w", err)
-	}
-	defer st.Close()
 	for _, r := range rows {
-		if _, err := st.Exec(r.ID, r.Type, r.SessionID, r.TurnID, r.Line); err != nil {
+		if _, err := s.insert.ExecContext(ctx, r.ID, r.Type, r.SessionID, r.TurnID, r.Line); err != nil {
+			s.rollback()
 			return fmt.Errorf("failed to write event %d: %w", r.ID, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		s.rollback()
 		return fmt.Errorf("failed to commit events: %w", err)
 	}
+	s.ckpt.wrote(len(rows))
 	return nil
+}
+
+// rollback ends a failed transaction of the event connection; SQLite may
+// have rolled it back already, which makes this a harmless error.
+func (s *Store) rollback() {
+	s.wconn.ExecContext(context.Background(), "ROLLBACK")
 }
 
 // EventsAfter returns up to limit events with since < id <= upto, oldest first.

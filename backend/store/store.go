@@ -1,19 +1,35 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
 
 // Store is an open Konsole database. The caller should call Close.
+//
+// Events, the hot path, are written on a connection of their own with the
+// INSERT prepared once. No connection checkpoints the write-ahead log inside
+// its commits (wal_autocheckpoint is 0): a background checkpointer does, so
+// that copying pages into the database file and its fsyncs stay off the
+// path from an agent's output to the event stream (see checkpoint.go).
 type Store struct {
 	db   *sql.DB
 	path string
+
+	// wmu serializes event writes; the checkpointer holds it for the short
+	// pass that lets the log restart (see checkpointer).
+	wmu    sync.Mutex
+	wconn  *sql.Conn
+	insert *sql.Stmt
+
+	ckpt *checkpointer
 }
 
 const schema = `
@@ -68,7 +84,7 @@ func Open(path string) (*Store, error) {
 	}
 	f.Close()
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "wal_autocheckpoint(0)"} {
 		q.Add("_pragma", p)
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
@@ -82,11 +98,35 @@ func Open(path string) (*Store, error) {
 	for _, side := range []string{"-wal", "-shm"} {
 		os.Chmod(path+side, 0o600)
 	}
-	return &Store{db: db, path: path}, nil
+	// Connections beyond the idle ones are closed after use; keep enough
+	// for the writer, the checkpointer and a few readers without reopening
+	// (each opening parses the schema again).
+	db.SetMaxIdleConns(6)
+	s := &Store{db: db, path: path}
+	if s.wconn, err = db.Conn(context.Background()); err == nil {
+		s.insert, err = s.wconn.PrepareContext(context.Background(), `INSERT INTO events(id, type, session_id, turn_id, line) VALUES (?, ?, ?, ?, ?)`)
+	}
+	if err != nil {
+		if s.wconn != nil {
+			s.wconn.Close()
+		}
+		db.Close()
+		return nil, fmt.Errorf("failed to prepare the database %s: %w", path, err)
+	}
+	s.ckpt = startCheckpointer(s)
+	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the checkpointer and closes the database (which checkpoints
+// what is left in the write-ahead log).
+func (s *Store) Close() error {
+	s.ckpt.stop()
+	s.wmu.Lock()
+	s.insert.Close()
+	s.wconn.Close()
+	s.wmu.Unlock()
+	return s.db.Close()
+}
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
