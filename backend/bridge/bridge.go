@@ -26,9 +26,10 @@ type Config struct {
 	Token string
 	// UI, when set, is served at / (the built dashboard).
 	UI fs.FS
-	// OriginPatterns are the extra origins allowed besides the same origin
-	// (default: wails, wails.localhost).
-	OriginPatterns []string
+	// Origins are the extra origins allowed besides the same origin, each a
+	// whole origin matched on scheme and host (default: wails://wails and
+	// http://wails.localhost, the desktop window's page).
+	Origins []string
 
 	HeartbeatInterval time.Duration // app heartbeat and ping, 30 s
 	StaleAfter        time.Duration // drop a silent client, 90 s
@@ -84,8 +85,8 @@ func (c *Config) defaults() {
 	if c.MaxEventBytes <= 0 {
 		c.MaxEventBytes = 64 << 20
 	}
-	if c.OriginPatterns == nil {
-		c.OriginPatterns = []string{"wails", "wails.localhost"}
+	if c.Origins == nil {
+		c.Origins = []string{"wails://wails", "http://wails.localhost"}
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
@@ -227,7 +228,7 @@ func (b *Bridge) guard(next http.Handler) http.Handler {
 }
 
 // originAllowed accepts requests without Origin (non-browser clients), from
-// the same origin, and from the configured patterns (the Wails webview).
+// the same origin, and from the configured origins (the Wails webview).
 func (b *Bridge) originAllowed(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
@@ -237,15 +238,33 @@ func (b *Bridge) originAllowed(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	if strings.EqualFold(u.Host, r.Host) {
+	if (u.Scheme == "http" || u.Scheme == "https") && u.Path == "" && strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
-	for _, p := range b.cfg.OriginPatterns {
-		if strings.EqualFold(u.Host, p) {
+	return b.configuredOrigin(o)
+}
+
+// configuredOrigin reports whether origin is one of the configured origins,
+// compared whole (scheme, host and port), ignoring case.
+func (b *Bridge) configuredOrigin(origin string) bool {
+	for _, o := range b.cfg.Origins {
+		if strings.EqualFold(origin, o) {
 			return true
 		}
 	}
 	return false
+}
+
+// originHosts are the configured origins' hosts, the patterns given to the
+// WebSocket library's own check, which runs after originAllowed.
+func (b *Bridge) originHosts() []string {
+	var hosts []string
+	for _, o := range b.cfg.Origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
 }
 
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {

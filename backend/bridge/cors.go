@@ -1,10 +1,6 @@
 package bridge
 
-import (
-	"net/http"
-	"net/url"
-	"strings"
-)
+import "net/http"
 
 // cors lets the desktop window (origin wails://wails or
 // http://wails.localhost) call the REST API on the loopback bridge: it
@@ -14,7 +10,7 @@ import (
 func (b *Bridge) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || !b.corsOrigin(origin) {
+		if origin == "" || !b.configuredOrigin(origin) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -30,17 +26,4 @@ func (b *Bridge) cors(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func (b *Bridge) corsOrigin(origin string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	for _, p := range b.cfg.OriginPatterns {
-		if strings.EqualFold(u.Host, p) {
-			return true
-		}
-	}
-	return false
 }

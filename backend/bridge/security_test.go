@@ -190,7 +190,9 @@ func TestEveryBridgeRouteRefusesEveryWrongTokenWith401JSON(t *testing.T) {
 func TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed(t *testing.T) {
 	_, h := securityBridge(t)
 	evil := []string{"https://evil.example", "null", "http://127.0.0.1.evil.example", "wails://wails.evil.example",
-		"http://wails.localhost.evil.example", "http://wails.localhost:8080", "file://"}
+		"http://wails.localhost.evil.example", "http://wails.localhost:8080", "file://",
+		// The desktop origins' hosts under another scheme are other origins.
+		"http://wails", "https://wails", "https://wails.localhost", "wails://wails.localhost"}
 	for _, o := range evil {
 		// The WebSocket: 403, no upgrade, with the right token.
 		_, resp, err := h.dial("token="+h.token+"&clientId=evil", http.Header{"Origin": {o}})

@@ -66,6 +66,13 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "a valid token is required (?token=TOKEN)")
 		return
 	}
+	// Cross-site WebSocket hijacking: only the same origin and the
+	// configured ones, matched whole; the library checks hosts again.
+	if !b.originAllowed(r) {
+		b.lg.Info("refused a WebSocket", "origin", r.Header.Get("Origin"), "err", "origin not allowed")
+		writeError(w, http.StatusForbidden, "forbidden_origin", "WebSockets from this origin are not allowed")
+		return
+	}
 	since := int64(-1)
 	if v := r.URL.Query().Get("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -77,7 +84,7 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &client{id: r.URL.Query().Get("clientId"), q: make(chan []byte, b.cfg.ReplayFrames+b.cfg.ClientQueue), closed: make(chan struct{})}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		OriginPatterns:  b.cfg.OriginPatterns,
+		OriginPatterns:  b.originHosts(),
 		OnPongReceived:  func(context.Context, []byte) { c.seen() },
 		CompressionMode: websocket.CompressionDisabled,
 	})
