@@ -34,3 +34,28 @@ func cpuOf(pid int) time.Duration {
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
+
+// cpuTicks reads the machine's CPU time from /proc/stat: all of it and the
+// part stolen by the hypervisor (given to other guests while this one had
+// work to run), in clock ticks.
+func cpuTicks() (total, steal int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if i < 8 { // user nice system idle iowait irq softirq steal; guest time is inside user
+			total += n
+		}
+		if i == 7 {
+			steal = n
+		}
+	}
+	return total, steal
+}
