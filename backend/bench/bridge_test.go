@@ -43,16 +43,13 @@ func BenchmarkBridgeLatency(b *testing.B) {
 		}{{&base, bl.measure}, {&full, ch.measure}} {
 			t0, s0 := cpuTicks()
 			r := p.measure(rt, perRound)
-			if t1, s1 := cpuTicks(); p.into == &full && t1 > t0 {
-				roundSteal = append(roundSteal, 100*float64(s1-s0)/float64(t1-t0))
-			} else if p.into == &full {
-				roundSteal = append(roundSteal, 0)
-			}
+			t1, s1 := cpuTicks()
 			if p.into == &base {
 				roundBase = append(roundBase, r.Lat.pct(99))
 			} else {
 				roundFull = append(roundFull, r.Lat.pct(99))
 				roundAdded = append(roundAdded, r.Lat.pct(99)-roundBase[len(roundBase)-1])
+				roundSteal = append(roundSteal, stealShare(t0, s0, t1, s1))
 			}
 			p.into.N += r.N
 			p.into.Sent += r.Sent
@@ -73,10 +70,7 @@ func BenchmarkBridgeLatency(b *testing.B) {
 		}
 	}
 	total1, steal1 := cpuTicks()
-	stealPct := 0.0
-	if total1 > total0 {
-		stealPct = 100 * float64(steal1-steal0) / float64(total1-total0)
-	}
+	stealPct := stealShare(total0, steal0, total1, steal1)
 	// A separate round with a second SSE client reading Konsole directly
 	// splits the chain in two: agent -> Konsole's SSE, and the bridge.
 	stopProbe := ch.probe()
@@ -85,7 +79,7 @@ func BenchmarkBridgeLatency(b *testing.B) {
 
 	added99 := full.Lat.pct(99) - base.Lat.pct(99)
 	added50 := full.Lat.pct(50) - base.Lat.pct(50)
-	addedRound := roundAdded.pct(50)
+	addedRound := roundAdded.median()
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(msf(base.Lat.pct(50)), "baseline-p50-ms")
 	b.ReportMetric(msf(base.Lat.pct(99)), "baseline-p99-ms")

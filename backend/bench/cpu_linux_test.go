@@ -59,3 +59,12 @@ func cpuTicks() (total, steal int64) {
 	}
 	return total, steal
 }
+
+// stealShare is the percentage of the machine's CPU time stolen between two
+// readings of cpuTicks.
+func stealShare(total0, steal0, total1, steal1 int64) float64 {
+	if total1 <= total0 {
+		return 0
+	}
+	return 100 * float64(steal1-steal0) / float64(total1-total0)
+}

@@ -24,6 +24,19 @@ type dist []time.Duration
 // pct returns the p-th percentile by nearest rank (p in 0..100): the
 // smallest sample with at least p% of the samples at or below it. With
 // fewer than 100 samples p99 is therefore the maximum.
+// median is the middle sample, or the mean of the middle two.
+func (d dist) median() time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append(dist(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 func (d dist) pct(p float64) time.Duration {
 	if len(d) == 0 {
 		return 0

@@ -93,10 +93,7 @@ func Start(opts Options) (*Process, error) {
 	cmd.Dir = opts.Dir
 	tag := newAgentTag()
 	cmd.Env = withTag(opts.Env, tag)
-	// Its own process group, so that Stop can signal the CLI and its tools
-	// together; and a parent-death signal, so that an agent never outlives a
-	// Konsole that was killed (kill -9 included).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = sysProcAttr()
 	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{}), tag: tag}
 	p.stderr.max = 8 << 10
 	cmd.Stderr = &p.stderr
