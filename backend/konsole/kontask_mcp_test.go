@@ -9,8 +9,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"os"
@@ -228,5 +230,50 @@ func TestUnderTLSTheAgentReachesMCPOnAPlainLoopbackEndpointThatServesNothingElse
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("the agents' endpoint served /v1/sessions: %d", resp.StatusCode)
+	}
+}
+
+// The MCP SDK's own HTTP errors (plain text) reach the client as Konsole's
+// JSON error with the same status; JSON-RPC answers pass untouched.
+func TestMCPTransportErrorsAreKonsolesJSONErrors(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	post := func(body []byte, accept, contentType string) (int, string, string) {
+		req, _ := http.NewRequest("POST", h.URL+"/mcp", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+h.Token)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	ping := []byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}`)
+	both := "application/json, text/event-stream"
+	for _, c := range []struct {
+		name                string
+		body                []byte
+		accept, ctype, code string
+		status              int
+	}{
+		{"no Accept header", ping, "", "application/json", "bad_request", 400},
+		{"a body over 8 MiB", append(append([]byte(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"`), bytes.Repeat([]byte("x"), 9<<20)...), `"}}`...), both, "application/json", "too_large", 413},
+		{"a body that is not JSON", []byte("not json"), both, "application/json", "bad_request", 400},
+	} {
+		status, ctype, body := post(c.body, c.accept, c.ctype)
+		var e struct{ Error, Code string }
+		if status != c.status || !strings.HasPrefix(ctype, "application/json") || json.Unmarshal([]byte(body), &e) != nil || e.Code != c.code || !strings.HasPrefix(e.Error, "MCP: ") {
+			t.Errorf("%s: %d %s %.200s", c.name, status, ctype, body)
+		}
+	}
+	status, ctype, body := post(ping, both, "application/json")
+	if status != 200 || !strings.HasPrefix(ctype, "application/json") || !strings.Contains(body, `"jsonrpc":"2.0"`) || !strings.Contains(body, `"result"`) {
+		t.Fatalf("ping: %d %s %s", status, ctype, body)
 	}
 }

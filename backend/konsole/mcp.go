@@ -214,8 +214,66 @@ func (s *Server) mcpHandler() http.Handler {
 			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on /mcp: MCP requests are POSTed (stateless streamable HTTP)", r.Method))
 			return
 		}
-		h.ServeHTTP(w, r)
+		ew := &mcpErrorWriter{ResponseWriter: w}
+		h.ServeHTTP(ew, r)
+		ew.finish()
 	})
+}
+
+// mcpErrorWriter turns the SDK's own HTTP errors, plain text (a missing
+// Accept header, a body over the limit, a malformed JSON-RPC message), into
+// Konsole's JSON error with the same status. JSON-RPC answers, errors
+// included, pass as they are.
+type mcpErrorWriter struct {
+	http.ResponseWriter
+	status int // a plain-text error held back, 0 when none
+	text   []byte
+}
+
+func (m *mcpErrorWriter) WriteHeader(status int) {
+	if status >= 400 && !strings.HasPrefix(m.Header().Get("Content-Type"), "application/json") {
+		m.status = status
+		return
+	}
+	m.ResponseWriter.WriteHeader(status)
+}
+
+func (m *mcpErrorWriter) Write(b []byte) (int, error) {
+	if m.status == 0 {
+		return m.ResponseWriter.Write(b)
+	}
+	if room := 1024 - len(m.text); room > 0 {
+		m.text = append(m.text, b[:min(room, len(b))]...)
+	}
+	return len(b), nil
+}
+
+// Flush passes through for answers; a held-back error is written by finish.
+func (m *mcpErrorWriter) Flush() {
+	if f, ok := m.ResponseWriter.(http.Flusher); ok && m.status == 0 {
+		f.Flush()
+	}
+}
+
+func (m *mcpErrorWriter) Unwrap() http.ResponseWriter { return m.ResponseWriter }
+
+// finish writes the held-back error, if any, as Konsole's JSON error.
+func (m *mcpErrorWriter) finish() {
+	if m.status == 0 {
+		return
+	}
+	msg := strings.TrimSpace(string(m.text))
+	if msg == "" {
+		msg = strings.ToLower(http.StatusText(m.status))
+	}
+	code := map[int]string{
+		http.StatusBadRequest: CodeBadRequest, http.StatusNotFound: CodeNotFound,
+		http.StatusRequestEntityTooLarge: CodeTooLarge, http.StatusUnsupportedMediaType: CodeUnsupported,
+	}[m.status]
+	if code == "" {
+		code = strings.ReplaceAll(strings.ToLower(http.StatusText(m.status)), " ", "_")
+	}
+	writeError(m.ResponseWriter, errorf(m.status, code, "MCP: %s", msg))
 }
 
 // toolError is a result the agent reads and can act on; nothing changed.
