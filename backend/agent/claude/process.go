@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -251,13 +250,7 @@ func (p *Process) CloseInput() error {
 }
 
 // Signal sends sig to the whole process group (the CLI and its tools).
-func (p *Process) Signal(sig syscall.Signal) error {
-	err := syscall.Kill(-p.Pid(), sig)
-	if errors.Is(err, syscall.ESRCH) {
-		return nil
-	}
-	return err
-}
+func (p *Process) Signal(sig syscall.Signal) error { return signalGroup(p.Pid(), sig) }
 
 // Escalate sends SIGINT, then SIGTERM, then SIGKILL to the process group,
 // waiting step between them, and returns once the process has exited.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // AgentTagEnv names the environment variable that marks every process an
@@ -58,7 +57,7 @@ func reapTagged(tag string) []int {
 			if err != nil || !(bytes.HasPrefix(env, want) || bytes.Contains(env, append([]byte{0}, want...))) {
 				continue
 			}
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			if killPid(pid) == nil {
 				seen[pid], found = true, true
 				killed = append(killed, pid)
 			}

@@ -1,0 +1,33 @@
+package claude
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+)
+
+// sysProcAttr starts the CLI in a process group of its own, as on Unix.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
+}
+
+// signalGroup ends the CLI and every process it started: Windows has no
+// signals to send a process group, so each step of an escalation is
+// taskkill of the whole tree (Stop has already asked the CLI to interrupt
+// over its input before anything is signalled).
+func signalGroup(pid int, _ syscall.Signal) error {
+	if exec.Command("taskkill", "/T", "/F", "/PID", strconv.Itoa(pid)).Run() == nil {
+		return nil
+	}
+	return killPid(pid)
+}
+
+// killPid ends one process at once.
+func killPid(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return nil // gone already
+	}
+	return p.Kill()
+}
