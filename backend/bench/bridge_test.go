@@ -108,7 +108,7 @@ func BenchmarkBridgeLatency(b *testing.B) {
 	for i := range roundAdded {
 		fmt.Fprintf(&body, "| %d | %s | %s | %s | %.1f%% |\n", i+1, ms(roundBase[i]), ms(roundFull[i]), ms(roundAdded[i]), roundSteal[i])
 	}
-	fmt.Fprintf(&body, "\nMedian over the rounds: **%s added at p99**. Target: under 1 ms added at p99: **%s** (ruled on the median of the rounds: the hypervisor took %.1f%% of this machine's CPU time from it during these rounds, in bursts, and a burst that lands on a round lifts that round's tail; the pooled p99 would be **%s**).\n",
+	fmt.Fprintf(&body, "\nMedian over the rounds: **%s added at p99**. Target: under 1 ms added at p99: **%s** (ruled on the median of the rounds, so that one round lifted by something outside the chain, such as a burst of CPU steal on this shared machine (%.1f%% of its CPU time over these rounds) or another process, does not decide the figure; the pooled p99 would be **%s**).\n",
 		ms(addedRound), verdict(addedRound < time.Millisecond), stealPct, verdict(added99 < time.Millisecond))
 	fmt.Fprintf(&body, "\nWhere the chain's time goes (one more round of %d at %d/s, with a second SSE client reading Konsole's `GET /v1/events` directly beside the bridge; that client adds a little load of its own):\n\n", 3*rt, rt)
 	body.WriteString("| segment | samples | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|\n")
