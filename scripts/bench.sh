@@ -5,6 +5,7 @@
 # their figures and the machine they ran on.
 # They take a few minutes. Knobs (environment): KONUI_BENCH_STOPS,
 # KONUI_BENCH_LOG_EVENTS, KONUI_BENCH_LOG_RUNS, KONUI_BENCH_LATENCY_RATE,
+# KONUI_BENCH_WRITE_RATE, KONUI_BENCH_WRITE_ROUNDS, KONUI_BENCH_WRITE_EVENTS,
 # KONUI_BENCH_LATENCY_SECONDS, KONUI_BENCH_LATENCY_ROUNDS, KONUI_BENCH_RATES,
 # KONUI_BENCH_STEP_SECONDS (see backend/bench).
 set -euo pipefail
@@ -58,6 +59,9 @@ target is marked **PASS** or **MISS**.
   baseline `konsole.MemoryEvents` (Log + Subscription), and through the whole server
   over SQLite (`Server.Log().Append` -> `GET /v1/events` over HTTP). The target applies to
   the HTTP path.
+- **Event commits** (no target of its own): Konsole's store committing one event at a
+  time at 1,000 commits/s, with the write-ahead log checkpointed in the background, beside
+  the same store with SQLite's automatic checkpoints (run inside a commit).
 - **Bridge latency** (target: under 1 ms added at p99 over the baseline, at 1,000
   events/s): from the agent writing a stdout line to the dashboard's WebSocket client
   reading the frame. The test binary plays the agent; its lines go through the real chain:

@@ -295,18 +295,21 @@ func BenchmarkEventLog(b *testing.B) {
 }
 
 // eventSize is the stored size of one benchmark event.
-func eventSize() int {
+func eventSize() int { return len(eventLine()) }
+
+// eventLine is one benchmark event as the Log stores it.
+func eventLine() []byte {
 	m := &konsole.MemoryEvents{}
 	l, err := konsole.NewLog(m, 0, quiet())
 	if err != nil {
-		return 0
+		return nil
 	}
 	defer l.Close()
 	appendN(l, 1)
 	l.Flush()
 	rows, _ := m.EventsAfter(0, 1, 1)
 	if len(rows) == 0 {
-		return 0
+		return nil
 	}
-	return len(rows[0].Line)
+	return rows[0].Line
 }

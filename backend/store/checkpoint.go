@@ -19,7 +19,8 @@ const (
 
 // checkpointer copies the write-ahead log into the database file in the
 // background (PRAGMA wal_checkpoint(PASSIVE), which neither waits for nor
-// blocks writers), in place of SQLite's automatic checkpoints, which run
+// blocks writers), in place of SQLite's automatic checkpoints (a nil
+// checkpointer, with Options.SQLiteCheckpoints), which run
 // inside the commit that crosses 1,000 pages and add the copy and two
 // fsyncs to that commit's latency.
 //
@@ -47,7 +48,7 @@ func startCheckpointer(s *Store) *checkpointer {
 // wrote counts events written and wakes the checkpointer every
 // checkpointKickRows of them.
 func (c *checkpointer) wrote(n int) {
-	if c.rows.Add(int64(n)) < checkpointKickRows {
+	if c == nil || c.rows.Add(int64(n)) < checkpointKickRows {
 		return
 	}
 	c.rows.Store(0)
@@ -94,6 +95,9 @@ func (c *checkpointer) checkpoint() (frames, copied int, err error) {
 }
 
 func (c *checkpointer) stop() {
+	if c == nil {
+		return
+	}
 	c.once.Do(func() { close(c.quit) })
 	<-c.done
 }
