@@ -107,6 +107,9 @@ type Bridge struct {
 	up  *upstream
 	// notes is nil without a Notifier.
 	notes *notifications
+	// wsHosts are the configured origins' hosts, the patterns given to the
+	// WebSocket library's own origin check, which runs after guard's.
+	wsHosts []string
 
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -122,6 +125,11 @@ func New(cfg Config) (*Bridge, error) {
 		return nil, &apiError{Code: "bad_konsole_url", Message: "the Konsole URL is not a valid http(s) URL"}
 	}
 	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{}), notesDone: make(chan struct{})}
+	for _, o := range cfg.Origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			b.wsHosts = append(b.wsHosts, u.Host)
+		}
+	}
 	b.hub = newHub(cfg.ReplayFrames, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
 	b.api = &konsoleAPI{base: cfg.KonsoleURL, token: cfg.KonsoleToken, client: cfg.HTTPClient}
 	if cfg.Notifier != nil {
@@ -195,7 +203,9 @@ func (b *Bridge) setState(st KonsoleState) {
 
 func (b *Bridge) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/console/ws", b.serveWS)
+	// The token and the origin (cross-site WebSocket hijacking) are checked
+	// before the upgrade, as on every route.
+	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	proxy := b.proxy()
 	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/"} {
@@ -253,18 +263,6 @@ func (b *Bridge) configuredOrigin(origin string) bool {
 		}
 	}
 	return false
-}
-
-// originHosts are the configured origins' hosts, the patterns given to the
-// WebSocket library's own check, which runs after originAllowed.
-func (b *Bridge) originHosts() []string {
-	var hosts []string
-	for _, o := range b.cfg.Origins {
-		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			hosts = append(hosts, u.Host)
-		}
-	}
-	return hosts
 }
 
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {

@@ -141,9 +141,8 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, sub *Subscr
 				out.flush()
 				return
 			}
-			if row.ID <= last {
-				continue
-			}
+			// A gap in ids means the live feed dropped events: read them
+			// from the store first. Ids at or below last were sent already.
 			if row.ID > last+1 && !catchUp(row.ID-1) {
 				return
 			}

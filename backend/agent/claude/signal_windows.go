@@ -7,11 +7,6 @@ import (
 	"syscall"
 )
 
-// sysProcAttr starts the CLI in a process group of its own, as on Unix.
-func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
-}
-
 // signalGroup ends the CLI and every process it started: Windows has no
 // signals to send a process group, so each step of an escalation is
 // taskkill of the whole tree (Stop has already asked the CLI to interrupt
