@@ -120,25 +120,57 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// statusWriter notes the status of an answer and when it reached the
+// client: at its first flush (a stream: SSE, an MCP listen) or when the
+// handler returns. A long-lived stream is answered at once though the
+// request lasts, and the log tells the two apart.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	wrote    bool
+	answered time.Time
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets the streams below reach the client through this writer.
+func (w *statusWriter) Flush() {
+	if w.answered.IsZero() {
+		w.answered = time.Now()
+	}
+	http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs method, path and status; never the query, which may carry the token.
+// logRequests logs method, path, status, how long the first byte of the
+// answer took and how long the whole request lasted; never the query,
+// which may carry the token. MCP requests also name their JSON-RPC method.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		s.lg.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
+		answered := sw.answered
+		if answered.IsZero() {
+			answered = time.Now()
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"answeredIn", answered.Sub(start), "took", time.Since(start)}
+		if m := r.Header.Get(mcpMethodHeader); m != "" {
+			attrs = append(attrs, "mcpMethod", m)
+		}
+		level := slog.LevelDebug
+		if sw.status >= 400 && sw.status != http.StatusUnauthorized && r.URL.Path == "/mcp" {
+			// An agent's MCP client that Konsole refuses loses its tools: worth seeing.
+			level = slog.LevelWarn
+		}
+		s.lg.Log(r.Context(), level, "request", attrs...)
 	})
 }
 

@@ -1,6 +1,7 @@
 package konsole
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -196,7 +198,11 @@ func (s *Server) callerOf(req *mcp.CallToolRequest) mcpCaller {
 // needs no cleanup. Authentication happens before it (authenticate).
 func (s *Server) mcpHandler() http.Handler {
 	srv := mcp.NewServer(&mcp.Implementation{Name: kontask.ServerName, Title: "Konsole", Version: s.cfg.Version},
-		&mcp.ServerOptions{Instructions: "Konsole delivers kontasks (result cards with choices) to the user of this session."})
+		&mcp.ServerOptions{Instructions: "Konsole delivers kontasks (result cards with choices) to the user of this session.",
+			// The tool list never changes, so say so: advertising listChanged
+			// invites every agent to open a subscriptions/listen stream it
+			// then waits on before its first turn.
+			Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}}})
 	srv.AddTool(&mcp.Tool{Name: kontask.ToolCreate, Description: kontask.CreateDescription, InputSchema: kontask.CreateSchema,
 		Annotations: &mcp.ToolAnnotations{Title: "Deliver a kontask"}}, s.toolCreate)
 	// The rarely needed tools stay behind Claude Code's ToolSearch.
@@ -214,10 +220,46 @@ func (s *Server) mcpHandler() http.Handler {
 			writeError(w, errorf(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not allowed on /mcp: MCP requests are POSTed (stateless streamable HTTP)", r.Method))
 			return
 		}
+		if err := nameNotification(r, MaxKontaskBodyBytes); err != nil {
+			writeError(w, err)
+			return
+		}
 		ew := &mcpErrorWriter{ResponseWriter: w}
 		h.ServeHTTP(ew, r)
 		ew.finish()
 	})
+}
+
+// mcpMethodHeader mirrors a JSON-RPC message's method on MCP requests of
+// protocol 2026-07-28 and later.
+const mcpMethodHeader = "Mcp-Method"
+
+// nameNotification gives a JSON-RPC notification without an Mcp-Method
+// header the header of its own method. The 2026-07-28 transport requires
+// the header on requests and leaves notifications undefined; the SDK
+// refuses both without it, and Claude Code sends its notifications/cancelled
+// bare, so a cancellation it means kindly would come back as a 400. Requests
+// keep the SDK's check. The body is read (up to limit) and put back.
+func nameNotification(r *http.Request, limit int64) error {
+	if r.Header.Get(mcpMethodHeader) != "" || r.Body == nil {
+		return nil
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return errorf(http.StatusBadRequest, CodeBadRequest, "MCP: failed to read the body: %v", err)
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	if json.Unmarshal(head, &msg) == nil && msg.ID == nil && msg.Method != "" {
+		r.Header.Set(mcpMethodHeader, msg.Method)
+	}
+	return nil
 }
 
 // mcpErrorWriter turns the SDK's own HTTP errors, plain text (a missing
@@ -248,10 +290,12 @@ func (m *mcpErrorWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// Flush passes through for answers; a held-back error is written by finish.
+// Flush passes through for answers, through every wrapper below (an SSE
+// answer such as a listen stream's acknowledgement must reach the agent at
+// once); a held-back error is written by finish.
 func (m *mcpErrorWriter) Flush() {
-	if f, ok := m.ResponseWriter.(http.Flusher); ok && m.status == 0 {
-		f.Flush()
+	if m.status == 0 {
+		http.NewResponseController(m.ResponseWriter).Flush()
 	}
 }
 
