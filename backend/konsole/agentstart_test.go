@@ -163,3 +163,54 @@ func TestMCPListenIsAcknowledgedAndCancellationAccepted(t *testing.T) {
 		t.Fatalf("tools/list without Mcp-Method: %d, want 400", bad.StatusCode)
 	}
 }
+
+// sessionStatus matches a session event that carries status.
+func sessionStatus(sid, status string) func(kt.Event) bool {
+	return func(e kt.Event) bool {
+		if e.Type != konsole.EvSessionUpdated {
+			return false
+		}
+		s, _ := e.DataMap()["session"].(map[string]any)
+		return s["id"] == sid && s["status"] == status
+	}
+}
+
+// A new session says "starting" until its agent answers that it is ready,
+// then "idle", before any prompt is sent.
+func TestNewSessionIsStartingUntilItsAgentIsReady(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	st := h.Events(-1)
+	status, s := h.Do("POST", "/v1/sessions", map[string]any{"cwd": h.Work})
+	if status != http.StatusCreated || s["status"] != konsole.StatusStarting {
+		t.Fatalf("create: %d %v, want 201 and status starting", status, s)
+	}
+	st.Until(t, 60*time.Second, sessionStatus(s["id"].(string), konsole.StatusIdle))
+}
+
+// A prompt sent while the agent starts is accepted, not refused, and
+// answered as soon as the agent is ready.
+func TestPromptWhileTheAgentStartsIsHeldAndSent(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	st := h.Events(-1)
+	status, s := h.Do("POST", "/v1/sessions", map[string]any{"cwd": h.Work})
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, s)
+	}
+	sid := s["id"].(string)
+	status, r := h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "sent before the agent was ready"})
+	if status != http.StatusAccepted {
+		t.Fatalf("prompt while starting: %d %v, want 202", status, r)
+	}
+	turn := r["turnId"].(string)
+	evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
+	if got := deltas(evs, turn); got != "Echo: sent before the agent was ready" {
+		t.Fatalf("answer = %q", got)
+	}
+	if d := evs[len(evs)-1].DataMap(); d["reason"] != "completed" {
+		t.Fatalf("turn = %v", d)
+	}
+	_, after := h.Do("GET", "/v1/sessions/"+sid, nil)
+	if after["status"] != konsole.StatusIdle {
+		t.Fatalf("session after the turn = %v", after["status"])
+	}
+}

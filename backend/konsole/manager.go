@@ -127,8 +127,6 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 	s.emit(EvSessionCreated, "", map[string]any{"session": s.info})
 	if err := s.start(); err != nil {
 		s.info.Status, s.info.LastError = StatusError, err.Error()
-	} else {
-		s.info.Status = StatusIdle
 	}
 	s.changed()
 	return s.info, nil

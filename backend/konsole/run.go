@@ -26,6 +26,7 @@ type session struct {
 	turn     *turn
 	perms    map[string]*permission
 	procCost float64
+	initID   string // the initialize request the current process has yet to answer
 	ending   bool
 	seen     map[string]string // clientMessageId -> turnId, for exactly-once prompts
 	seenList []string
@@ -99,9 +100,25 @@ func (s *session) start() error {
 	}
 	s.proc, s.procCost = p, 0
 	s.info.AgentPID = p.Pid()
+	s.info.Status = StatusStarting
 	s.pumped = make(chan struct{})
 	go s.pump(p, s.pumped)
+	// The session stays starting until the CLI answers; a prompt sent
+	// meanwhile is written after this request and read once it is ready.
+	if s.initID, err = p.Initialize(); err != nil {
+		s.m.lg.Warn("failed to ask the agent whether it is ready", "session", s.info.ID, "err", err)
+		s.ready()
+	}
 	return nil
+}
+
+// ready marks a starting session idle: its agent has answered.
+func (s *session) ready() {
+	s.initID = ""
+	if s.info.Status == StatusStarting {
+		s.info.Status = StatusIdle
+		s.changed()
+	}
 }
 
 func (s *session) pump(p *claude.Process, done chan struct{}) {
@@ -129,6 +146,9 @@ func (s *session) turnID() string {
 func (s *session) handle(out claude.Output) {
 	switch out.Kind {
 	case claude.KindInit:
+		if s.initID != "" {
+			s.ready()
+		}
 		if id := out.Init.SessionID; id != "" && id != s.info.AgentSessionID {
 			s.info.AgentSessionID = id
 			if s.info.Model == "" {
@@ -147,6 +167,9 @@ func (s *session) handle(out claude.Output) {
 	case claude.KindResult:
 		s.result(out.Result)
 	case claude.KindControl:
+		if out.Control.RequestID == s.initID && s.initID != "" {
+			s.ready()
+		}
 		if out.Control.Subtype == "error" {
 			s.m.lg.Warn("the agent refused a control request", "session", s.info.ID, "request", out.Control.RequestID, "err", out.Control.Error)
 		}

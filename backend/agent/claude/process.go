@@ -209,6 +209,19 @@ func (p *Process) SendUser(text string) error {
 	})
 }
 
+// Initialize sends the initialize control request, which the CLI answers
+// once it is ready for a turn (its MCP servers connected): the first sign
+// of readiness, since its system/init line only comes with the first turn.
+// It returns the request id that the CLI's control_response will carry.
+func (p *Process) Initialize() (string, error) {
+	id := fmt.Sprintf("init_%d_konsole", p.seq.Add(1))
+	return id, p.write(map[string]any{
+		"type":       "control_request",
+		"request_id": id,
+		"request":    map[string]any{"subtype": "initialize"},
+	})
+}
+
 // Interrupt asks the CLI to stop the running turn; it returns the control
 // request id that the CLI's control_response will carry.
 func (p *Process) Interrupt() (string, error) {
