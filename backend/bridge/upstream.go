@@ -66,6 +66,42 @@ func (b Backoff) Delay(n int) time.Duration {
 	return d
 }
 
+// retryPlan says when to connect again after a connection ended.
+type retryPlan struct {
+	backoff Backoff
+	attempt int // failures counted by the backoff since the last connection
+	quick   int // quick retries left after a stream that worked ended
+}
+
+// After a stream that worked for a while ends (Konsole restarting, a proxy
+// timing out) the bridge resumes at once and, while Konsole is coming back,
+// tries again every quickRetry for quickRetries times before the backoff:
+// a Konsole restart is followed within a tenth of a second of its return
+// instead of after the backoff's first steps (seconds).
+const (
+	quickRetries = 10
+	quickRetry   = 100 * time.Millisecond
+)
+
+// next returns the wait before the next connection and the attempt number
+// it counts as (0 for a resume or a quick retry), given whether the last
+// one connected and how long it lasted.
+func (p *retryPlan) next(connected bool, lasted time.Duration) (time.Duration, int) {
+	if connected {
+		p.attempt = 0
+		if lasted > time.Second {
+			p.quick = quickRetries
+			return 0, 0
+		}
+		p.quick = 0 // a stream that ends at once is a failure like any other
+	} else if p.quick > 0 {
+		p.quick--
+		return quickRetry, 0
+	}
+	p.attempt++
+	return p.backoff.Delay(p.attempt), p.attempt
+}
+
 // upstream follows GET /v1/events for as long as its context lives,
 // reconnecting with backoff and resuming with Last-Event-ID.
 type upstream struct {
@@ -103,24 +139,14 @@ func (u *upstream) LastID() int64 {
 // (backoff.StopBackOff); this loop owns reconnection, because the client's
 // own gives up after 15 minutes and returns nil on a cleanly closed stream.
 func (u *upstream) run(ctx context.Context) {
-	attempt := 0
+	plan := retryPlan{backoff: u.backoff}
 	for ctx.Err() == nil {
 		began := time.Now()
 		connected, err := u.once(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if connected {
-			attempt = 0
-		}
-		attempt++
-		delay := u.backoff.Delay(attempt)
-		if connected && time.Since(began) > time.Second {
-			// A stream that worked for a while and ended (Konsole restarting,
-			// a proxy timing out) is resumed at once; the backoff is for
-			// failures to connect, and for streams that end at once.
-			delay = 0
-		}
+		delay, attempt := plan.next(connected, time.Since(began))
 		msg := "the event stream ended"
 		if err != nil {
 			msg = err.Error()

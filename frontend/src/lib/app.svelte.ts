@@ -56,6 +56,7 @@ export class AppState {
       const wasConnected = this.conn.kind === 'connected';
       this.conn = s;
       if (s.kind === 'connected' && !wasConnected && this.ready) this.refresh();
+      this.reportReady();
     });
     this.client.on('konsole', (k) => (this.konsole = k));
     this.client.on('event', ({ event }) => this.onEvent(event));
@@ -74,6 +75,16 @@ export class AppState {
     this.client.connect();
     await this.refresh();
     this.ready = true;
+    this.reportReady();
+  }
+
+  private readyReported = false;
+
+  /** Tells the desktop app, once, that the dashboard is connected and shows the session list. */
+  private reportReady(): void {
+    if (this.readyReported || !this.ready || this.conn.kind !== 'connected') return;
+    this.readyReported = true;
+    desktop()?.DashboardReady?.(this.sessions.length);
   }
 
   /** Refetches sessions and kontasks; with all, reloads open transcripts too. */

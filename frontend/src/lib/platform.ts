@@ -31,6 +31,8 @@ export interface DesktopBindings {
   SetHideToTray(hide: boolean): Promise<void>;
   SetPaused(paused: boolean): Promise<void>;
   SetFocused(focused: boolean): Promise<void>;
+  /** Absent in older builds of the app. */
+  DashboardReady?(sessions: number): Promise<void>;
 }
 
 export interface ProfileView {

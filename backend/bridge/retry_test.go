@@ -1,0 +1,43 @@
+package bridge
+
+import (
+	"testing"
+	"time"
+)
+
+// After a stream that worked ends, Konsole is probably restarting: the
+// bridge resumes at once, retries every quickRetry while it comes back,
+// and only then falls back to the backoff, whose attempts count from 1.
+func TestRetryPlanFollowsARestartingKonsoleQuickly(t *testing.T) {
+	p := retryPlan{backoff: Backoff{Min: time.Second, Max: 30 * time.Second}}
+	if d, n := p.next(true, time.Minute); d != 0 || n != 0 {
+		t.Fatalf("after a stream that worked: wait %s (attempt %d), want to resume at once", d, n)
+	}
+	for i := 0; i < quickRetries; i++ {
+		if d, n := p.next(false, 0); d != quickRetry || n != 0 {
+			t.Fatalf("quick retry %d: wait %s (attempt %d), want %s uncounted", i, d, n, quickRetry)
+		}
+	}
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		if d, n := p.next(false, 0); d != want || n != i+1 {
+			t.Fatalf("backoff step %d: wait %s (attempt %d), want %s (attempt %d)", i, d, n, want, i+1)
+		}
+	}
+	// A connection that ends at once is a failure: no quick retries.
+	if d, n := p.next(true, 10*time.Millisecond); d != time.Second || n != 1 {
+		t.Fatalf("after a stream that ended at once: wait %s (attempt %d), want 1s (attempt 1)", d, n)
+	}
+	if d, _ := p.next(false, 0); d != 2*time.Second {
+		t.Fatalf("then: wait %s, want 2s", d)
+	}
+}
+
+// A bridge that never connected uses the backoff from the first failure.
+func TestRetryPlanBacksOffWhenKonsoleWasNeverReached(t *testing.T) {
+	p := retryPlan{backoff: Backoff{Min: time.Second, Max: 4 * time.Second}}
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
+		if d, n := p.next(false, 0); d != want || n != i+1 {
+			t.Fatalf("attempt %d: wait %s (attempt %d), want %s", i+1, d, n, want)
+		}
+	}
+}
