@@ -33,17 +33,11 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, sess, err)
 	})
 	route("PATCH", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Title *string `json:"title"`
-		}
-		if !decode(w, r, &req) {
+		var p SessionPatch
+		if !decode(w, r, &p) {
 			return
 		}
-		if req.Title == nil {
-			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "nothing to change: send {\"title\": \"...\"}"))
-			return
-		}
-		sess, err := s.mgr.Rename(r.PathValue("id"), *req.Title)
+		sess, err := s.mgr.Update(r.PathValue("id"), p)
 		reply(w, http.StatusOK, sess, err)
 	})
 	route("DELETE", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -76,6 +70,7 @@ func (s *Server) routes() http.Handler {
 	})
 	route("GET", "/v1/events", s.events)
 	s.kontaskRoutes(route)
+	s.consoleRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	for _, h := range s.extra {
 		mux.Handle(h.pattern, h.handler)
@@ -256,12 +251,24 @@ func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tid, dup, err := s.mgr.Prompt(r.PathValue("id"), req)
-	if err != nil || sub == nil || dup {
+	if req.WhenBusy != "" && req.WhenBusy != "queue" && req.WhenBusy != "refuse" {
 		if sub != nil {
 			sub.Close()
 		}
-		reply(w, http.StatusAccepted, map[string]any{"turnId": tid, "duplicate": dup}, err)
+		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "whenBusy %q is not \"queue\" or \"refuse\"", req.WhenBusy))
+		return
+	}
+	out, err := s.mgr.PromptOrQueue(r.PathValue("id"), req)
+	tid := out.TurnID
+	if err != nil || sub == nil || out.Duplicate || out.Queued {
+		if sub != nil {
+			sub.Close()
+		}
+		if out.Queued {
+			reply(w, http.StatusAccepted, out, err)
+			return
+		}
+		reply(w, http.StatusAccepted, map[string]any{"turnId": tid, "duplicate": out.Duplicate}, err)
 		return
 	}
 	mine := func(row store.EventRow) bool { return row.TurnID == tid }

@@ -33,6 +33,8 @@ const (
 	EvPermissionResolved  = "permission.resolved"
 	EvTurnCompleted       = "turn.completed"
 	EvAgentExited         = "agent.exited"
+	EvAgentInfo           = "agent.info"
+	EvQueueUpdated        = "queue.updated"
 	EvKontaskCreated      = "kontask.created"
 	EvKontaskUpdated      = "kontask.updated"
 	EvReset               = "reset"

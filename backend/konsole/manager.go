@@ -46,6 +46,7 @@ type Manager struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	closing  bool
+	caps     *claude.Capabilities // the newest initialize answer of any agent
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when
@@ -102,8 +103,14 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 	if fi, err := os.Stat(cwd); err != nil || !fi.IsDir() {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "cwd %q is not an existing folder", cwd)
 	}
-	if !permissionModes[req.PermissionMode] {
-		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "permissionMode %q is not one of default, acceptEdits, plan, bypassPermissions, dontAsk", req.PermissionMode)
+	if err := checkMode(req.PermissionMode); err != nil {
+		return Session{}, err
+	}
+	if err := checkModel(req.Model); err != nil {
+		return Session{}, err
+	}
+	if !efforts[req.Effort] {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "effort %q is not one of low, medium, high, xhigh, max", req.Effort)
 	}
 	if len(req.Title) > 200 {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title is longer than 200 characters")
@@ -111,7 +118,7 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 	now := time.Now().UTC()
 	s := &session{m: m, perms: map[string]*permission{}, seen: map[string]string{}, info: Session{
 		ID: uuid.NewString(), Cwd: filepath.Clean(cwd), Status: StatusStarting, Model: req.Model,
-		PermissionMode: req.PermissionMode, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
+		PermissionMode: req.PermissionMode, Effort: req.Effort, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
 	}}
 	if s.info.Title == "" {
 		s.info.Title = filepath.Base(s.info.Cwd)
@@ -183,21 +190,22 @@ func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool,
 	return s.prompt(req)
 }
 
-// Rename changes a session's title.
-func (m *Manager) Rename(id, title string) (Session, error) {
-	title = strings.TrimSpace(title)
-	if title == "" || len(title) > 200 {
-		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title must be 1 to 200 characters")
-	}
+// Update changes a session's title, model or permission mode (PATCH).
+func (m *Manager) Update(id string, p SessionPatch) (Session, error) {
 	s, err := m.get(id)
 	if err != nil {
 		return Session{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.info.Title = title
-	s.changed()
-	return s.info, nil
+	return s.update(p)
+}
+
+// Info returns what a session's agent reported about itself.
+func (m *Manager) Info(id string) (AgentInfo, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return AgentInfo{}, err
+	}
+	return s.agentInfo(), nil
 }
 
 // ActiveTurn returns the id of the turn running in a session, or "" when

@@ -27,6 +27,10 @@ type session struct {
 	perms    map[string]*permission
 	procCost float64
 	initID   string // the initialize request the current process has yet to answer
+	controls map[string]chan claude.ControlResponse // control requests waiting for their answer
+	agent    AgentInfo                              // what the CLI reported about itself
+	// planInputs are the inputs of recent ExitPlanMode calls, by tool use id.
+	planInputs map[string]json.RawMessage
 	ending   bool
 	seen     map[string]string // clientMessageId -> turnId, for exactly-once prompts
 	seenList []string
@@ -90,7 +94,7 @@ func (s *session) recover(activeTurn string) {
 // start spawns the agent, resuming the conversation when one exists.
 func (s *session) start() error {
 	opts := claude.Options{Binary: s.m.cfg.Claude, Dir: s.info.Cwd, Env: s.m.cfg.Env,
-		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Logger: s.m.lg}
+		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg}
 	if s.m.cfg.Prepare != nil {
 		s.m.cfg.Prepare(s.info.ID, &opts)
 	}
@@ -149,13 +153,9 @@ func (s *session) handle(out claude.Output) {
 		if s.initID != "" {
 			s.ready()
 		}
-		if id := out.Init.SessionID; id != "" && id != s.info.AgentSessionID {
-			s.info.AgentSessionID = id
-			if s.info.Model == "" {
-				s.info.Model = out.Init.Model
-			}
-			s.changed()
-		}
+		s.sawInit(out.Init)
+	case claude.KindSystem:
+		s.sawSystem(out.System)
 	case claude.KindTextDelta:
 		if s.turn != nil && out.TextDelta != "" {
 			s.emit(EvTextDelta, s.turn.id, map[string]any{"turnId": s.turn.id, "text": out.TextDelta})
@@ -168,8 +168,12 @@ func (s *session) handle(out claude.Output) {
 		s.result(out.Result)
 	case claude.KindControl:
 		if out.Control.RequestID == s.initID && s.initID != "" {
+			if out.Control.Subtype == "success" {
+				s.initialized(out.Control)
+			}
 			s.ready()
 		}
+		s.controlAnswered(out.Control)
 		if out.Control.Subtype == "error" {
 			s.m.lg.Warn("the agent refused a control request", "session", s.info.ID, "request", out.Control.RequestID, "err", out.Control.Error)
 		}
@@ -181,6 +185,9 @@ func (s *session) message(msg *claude.Message) {
 	content := msg.Content
 	if len(content) == 0 || content[0] != '[' {
 		content = json.RawMessage("[]")
+	}
+	if msg.Role == "assistant" {
+		s.noteToolUse(content)
 	}
 	at := time.Now().UTC().Format(time.RFC3339Nano)
 	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}); err != nil {
@@ -199,6 +206,7 @@ func (s *session) permissionRequest(req *claude.PermissionRequest) {
 		return
 	}
 	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id}
+	s.classify(p)
 	s.perms[req.RequestID] = p
 	s.emit(EvPermissionRequest, p.TurnID, p)
 	s.changed()
@@ -231,6 +239,7 @@ func (s *session) result(r *claude.Result) {
 	s.finishTurn(reason, data)
 	s.info.Status = StatusIdle
 	s.changed()
+	s.afterTurn(reason)
 }
 
 // finishTurn denies what is still pending and reports the turn as ended.
@@ -283,6 +292,11 @@ func (s *session) exited(p *claude.Process) {
 	}
 	s.proc = nil
 	s.info.AgentPID = 0
+	s.initID = ""
+	for id, ch := range s.controls {
+		ch <- claude.ControlResponse{RequestID: id, Subtype: "error", Error: "the agent exited"}
+		delete(s.controls, id)
+	}
 	if s.m.isClosing() {
 		return
 	}
@@ -339,6 +353,11 @@ func firstNonEmpty(a, b string) string {
 func (s *session) prompt(req PromptRequest) (string, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.startTurn(req)
+}
+
+// startTurn sends a prompt as a new turn; the caller holds s.mu.
+func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	if req.ClientMessageID != "" {
 		if tid, ok := s.seen[req.ClientMessageID]; ok {
 			return tid, true, nil
@@ -456,13 +475,31 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	if s.proc == nil {
 		return errAgent(fmt.Errorf("the agent process has exited"))
 	}
-	if err := s.proc.AnswerPermission(requestID, a.Behavior == "allow", p.Input, a.Message); err != nil {
+	input, perms, err := answerInput(p, a)
+	if err != nil {
+		return err
+	}
+	if a.Behavior == "allow" {
+		err = s.proc.Allow(requestID, input, perms)
+	} else {
+		err = s.proc.AnswerPermission(requestID, false, nil, a.Message)
+	}
+	if err != nil {
 		return errAgent(err)
 	}
 	delete(s.perms, requestID)
+	if a.Mode != "" {
+		s.info.PermissionMode = a.Mode
+	}
 	resolved := map[string]any{"requestId": requestID, "toolName": p.ToolName, "input": p.Input, "behavior": a.Behavior}
 	if a.Message != "" {
 		resolved["message"] = a.Message
+	}
+	if a.Mode != "" {
+		resolved["mode"] = a.Mode
+	}
+	if a.Answers != nil {
+		resolved["answers"] = a.Answers
 	}
 	s.emit(EvPermissionResolved, p.TurnID, resolved)
 	s.changed()

@@ -196,6 +196,9 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
+	// Prompts queued behind a turn that the last stop cut short go now
+	// that agents can reach /mcp.
+	go s.mgr.ResumeQueues()
 	return nil
 }
 

@@ -12,6 +12,10 @@ type Session struct {
 	Status             string    `json:"status"`
 	Model              string    `json:"model"`
 	PermissionMode     string    `json:"permissionMode,omitempty"`
+	Effort             string    `json:"effort,omitempty"`
+	AgentStatus        string    `json:"agentStatus,omitempty"`
+	Queued             int       `json:"queued"`
+	QueuePaused        bool      `json:"queuePaused,omitempty"`
 	AgentSessionID     string    `json:"agentSessionId"`
 	Title              string    `json:"title"`
 	CreatedAt          time.Time `json:"createdAt"`
@@ -51,33 +55,62 @@ type turn struct {
 	interruptID string
 }
 
-// permission is a tool-permission request waiting for an answer.
+// permission is a tool-permission request waiting for an answer. Kind is
+// what the console shows it as: a tool to allow, a plan to approve (Plan
+// holds it), or a question to answer.
 type permission struct {
 	RequestID string          `json:"requestId"`
 	ToolName  string          `json:"toolName"`
 	Input     json.RawMessage `json:"input"`
 	ToolUseID string          `json:"toolUseId,omitempty"`
 	TurnID    string          `json:"turnId"`
+	Kind      string          `json:"kind"`
+	Plan      string          `json:"plan,omitempty"`
+	PlanFile  string          `json:"planFile,omitempty"`
 }
+
+// Kinds of permission requests.
+const (
+	PermissionTool     = "tool"
+	PermissionPlan     = "plan"
+	PermissionQuestion = "question"
+)
 
 // CreateRequest is the body of POST /v1/sessions.
 type CreateRequest struct {
 	Cwd            string `json:"cwd"`
 	Model          string `json:"model"`
 	PermissionMode string `json:"permissionMode"`
+	Effort         string `json:"effort"`
 	Title          string `json:"title"`
 }
 
-// PromptRequest is the body of POST /v1/sessions/{id}/prompt.
+// SessionPatch is the body of PATCH /v1/sessions/{id}: what to change.
+type SessionPatch struct {
+	Title          *string `json:"title"`
+	Model          *string `json:"model"`
+	PermissionMode *string `json:"permissionMode"`
+}
+
+// PromptRequest is the body of POST /v1/sessions/{id}/prompt. WhenBusy
+// "queue" queues the prompt while a turn runs instead of refusing it.
 type PromptRequest struct {
 	Text            string `json:"text"`
 	ClientMessageID string `json:"clientMessageId"`
+	WhenBusy        string `json:"whenBusy"`
 }
 
 // PermissionAnswer is the body of POST /v1/sessions/{id}/permissions/{requestId}.
+// Mode approves a plan and switches the session to that mode; Answers
+// answers a question (question text -> the chosen label or a free answer).
 type PermissionAnswer struct {
-	Behavior string `json:"behavior"`
-	Message  string `json:"message"`
+	Behavior string            `json:"behavior"`
+	Message  string            `json:"message"`
+	Mode     string            `json:"mode"`
+	Answers  map[string]string `json:"answers"`
 }
 
 var permissionModes = map[string]bool{"": true, "default": true, "acceptEdits": true, "plan": true, "bypassPermissions": true, "dontAsk": true}
+
+// efforts are the --effort levels of the pinned CLI.
+var efforts = map[string]bool{"": true, "low": true, "medium": true, "high": true, "xhigh": true, "max": true}

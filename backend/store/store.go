@@ -70,6 +70,19 @@ CREATE TABLE IF NOT EXISTS kontasks (
 );
 CREATE INDEX IF NOT EXISTS kontasks_by_created ON kontasks(created_at);
 CREATE INDEX IF NOT EXISTS kontasks_by_session ON kontasks(session_id, created_at);
+CREATE TABLE IF NOT EXISTS blobs (
+	key  TEXT PRIMARY KEY,
+	data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prompt_queue (
+	id         TEXT PRIMARY KEY,
+	session_id TEXT NOT NULL,
+	position   REAL NOT NULL,
+	text       TEXT NOT NULL,
+	client_id  TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS prompt_queue_by_session ON prompt_queue(session_id, position);
 `
 
 // Options change how a Store writes; Konsole uses the zero value.

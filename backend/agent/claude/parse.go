@@ -17,6 +17,7 @@ type Output struct {
 	Result     *Result
 	Permission *PermissionRequest
 	Control    *ControlResponse
+	System     *System
 	// Raw is the line as read, for logging unknown types.
 	Raw []byte
 }
@@ -32,18 +33,36 @@ const (
 	KindResult     Kind = "result"
 	KindPermission Kind = "permission"
 	KindControl    Kind = "control_response"
+	KindSystem     Kind = "system"
 	KindUnknown    Kind = "unknown"
 )
 
-// Init is the system/init line: the agent's own session id and its tools.
+// Init is the system/init line: the agent's own session id, model, mode,
+// tools, MCP servers and slash commands.
 type Init struct {
-	SessionID  string   `json:"session_id"`
-	Model      string   `json:"model"`
-	Tools      []string `json:"tools"`
-	MCPServers []struct {
-		Name   string `json:"name"`
-		Status string `json:"status"`
-	} `json:"mcp_servers"`
+	SessionID      string      `json:"session_id"`
+	Model          string      `json:"model"`
+	PermissionMode string      `json:"permissionMode"`
+	Cwd            string      `json:"cwd"`
+	Tools          []string    `json:"tools"`
+	MCPServers     []MCPServer `json:"mcp_servers"`
+	SlashCommands  []string    `json:"slash_commands"`
+}
+
+// MCPServer is an MCP server the CLI uses, and whether it connected.
+type MCPServer struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// System is another system line: status (a mode change, compacting) or
+// compact_boundary. Other subtypes are skipped.
+type System struct {
+	Subtype        string          `json:"subtype"`
+	Status         *string         `json:"status"`
+	PermissionMode string          `json:"permissionMode"`
+	SessionID      string          `json:"session_id"`
+	CompactMeta    json.RawMessage `json:"compact_metadata,omitempty"`
 }
 
 // Message is an assistant message (text, tool_use, thinking blocks) or a
@@ -75,11 +94,13 @@ type PermissionRequest struct {
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 }
 
-// ControlResponse answers a control request Konsole sent (an interrupt).
+// ControlResponse answers a control request Konsole sent (initialize, an
+// interrupt, set_model, ...); Response is the answer's own payload.
 type ControlResponse struct {
-	RequestID string `json:"request_id"`
-	Subtype   string `json:"subtype"`
-	Error     string `json:"error,omitempty"`
+	RequestID string          `json:"request_id"`
+	Subtype   string          `json:"subtype"`
+	Error     string          `json:"error,omitempty"`
+	Response  json.RawMessage `json:"response,omitempty"`
 }
 
 // ErrMalformed reports a stdout line that is not a JSON object with a type.
@@ -112,10 +133,16 @@ func ParseLine(line []byte) (Output, error) {
 	var err error
 	switch env.Type {
 	case "system":
-		if env.Subtype == "init" {
+		switch env.Subtype {
+		case "init":
 			var in Init
 			if err = json.Unmarshal(line, &in); err == nil {
 				out.Kind, out.Init = KindInit, &in
+			}
+		case "status", "compact_boundary":
+			var sys System
+			if err = json.Unmarshal(line, &sys); err == nil {
+				out.Kind, out.System = KindSystem, &sys
 			}
 		}
 	case "stream_event":

@@ -30,6 +30,8 @@ type Options struct {
 	// Model and PermissionMode are passed through when set.
 	Model          string
 	PermissionMode string
+	// Effort is the --effort level when set.
+	Effort string
 	// MCPConfig is the JSON for --mcp-config; AllowedTools for --allowedTools.
 	MCPConfig    string
 	AllowedTools []string
@@ -55,6 +57,9 @@ func (o Options) Args() []string {
 	}
 	if o.PermissionMode != "" {
 		args = append(args, "--permission-mode", o.PermissionMode)
+	}
+	if o.Effort != "" {
+		args = append(args, "--effort", o.Effort)
 	}
 	return args
 }

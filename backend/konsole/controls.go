@@ -1,0 +1,495 @@
+package konsole
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/konui/konui/backend/agent/claude"
+)
+
+// AgentInfo is what a session's CLI reported about itself: its initialize
+// answer (commands, models), its system/init line (tools, MCP servers,
+// slash commands) and how often it compacted. GET /v1/sessions/{id}/info.
+type AgentInfo struct {
+	SessionID      string               `json:"sessionId"`
+	Running        bool                 `json:"running"`
+	Model          string               `json:"model,omitempty"`
+	PermissionMode string               `json:"permissionMode,omitempty"`
+	Effort         string               `json:"effort,omitempty"`
+	AgentSessionID string               `json:"agentSessionId,omitempty"`
+	Version        string               `json:"version,omitempty"`
+	OutputStyle    string               `json:"outputStyle,omitempty"`
+	Tools          []string             `json:"tools"`
+	MCPServers     []claude.MCPServer   `json:"mcpServers"`
+	SlashCommands  []string             `json:"slashCommands"`
+	Commands       []claude.CommandInfo `json:"commands"`
+	Models         []claude.ModelInfo   `json:"models"`
+	Compactions    int                  `json:"compactions"`
+	UpdatedAt      time.Time            `json:"updatedAt"`
+}
+
+// controlTimeout bounds how long a mid-session change waits for the CLI.
+const controlTimeout = 10 * time.Second
+
+// modelRE is what a model name or alias may look like ("opus",
+// "claude-sonnet-4-5", "claude-opus-5-5[1m]", "default").
+var modelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@/\[\]-]{0,99}$`)
+
+func checkModel(m string) error {
+	if m != "" && !modelRE.MatchString(m) {
+		return errorf(http.StatusBadRequest, CodeBadRequest, "model %q is not a model name or alias (letters, digits and ._:@/[]-, at most 100)", m)
+	}
+	return nil
+}
+
+func checkMode(mode string) error {
+	if !permissionModes[mode] {
+		return errorf(http.StatusBadRequest, CodeBadRequest, "permissionMode %q is not one of default, acceptEdits, plan, bypassPermissions, dontAsk", mode)
+	}
+	return nil
+}
+
+// sendControl sends a control request to the running agent and returns
+// the channel its answer arrives on. The caller holds s.mu.
+func (s *session) sendControl(subtype string, fields map[string]any) (<-chan claude.ControlResponse, error) {
+	if s.proc == nil {
+		return nil, errors.New("no agent runs")
+	}
+	id, err := s.proc.Control(subtype, fields)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan claude.ControlResponse, 1)
+	if s.controls == nil {
+		s.controls = map[string]chan claude.ControlResponse{}
+	}
+	s.controls[id] = ch
+	return ch, nil
+}
+
+// controlAnswered hands a control_response to whoever waits for it.
+func (s *session) controlAnswered(c *claude.ControlResponse) {
+	if ch := s.controls[c.RequestID]; ch != nil {
+		delete(s.controls, c.RequestID)
+		ch <- *c
+	}
+}
+
+// awaitControl waits (without the lock) for the CLI's answer.
+func awaitControl(ch <-chan claude.ControlResponse, what string) error {
+	select {
+	case c := <-ch:
+		if c.Subtype == "error" {
+			return &Error{Status: http.StatusBadGateway, Code: CodeAgent, Message: fmt.Sprintf("the agent refused %s: %s", what, firstNonEmpty(c.Error, "no reason given"))}
+		}
+		return nil
+	case <-time.After(controlTimeout):
+		return &Error{Status: http.StatusGatewayTimeout, Code: CodeAgent, Message: fmt.Sprintf("the agent did not answer %s within %s", what, controlTimeout)}
+	}
+}
+
+// update applies a PATCH. A model or mode change goes to a running agent
+// as its set_model / set_permission_mode control request and takes effect
+// on its next request; without an agent it applies at the next start.
+func (s *session) update(p SessionPatch) (Session, error) {
+	if p.Title == nil && p.Model == nil && p.PermissionMode == nil {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, `nothing to change: send "title", "model" or "permissionMode"`)
+	}
+	var title string
+	if p.Title != nil {
+		title = strings.TrimSpace(*p.Title)
+		if title == "" || len([]rune(title)) > 200 {
+			return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title must be 1 to 200 characters")
+		}
+	}
+	if p.Model != nil {
+		if *p.Model == "" {
+			return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "model must not be empty (use \"default\" for the CLI's default)")
+		}
+		if err := checkModel(*p.Model); err != nil {
+			return Session{}, err
+		}
+	}
+	if p.PermissionMode != nil {
+		if *p.PermissionMode == "" {
+			return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "permissionMode must not be empty")
+		}
+		if err := checkMode(*p.PermissionMode); err != nil {
+			return Session{}, err
+		}
+	}
+
+	s.mu.Lock()
+	if p.Title != nil {
+		s.info.Title = title
+	}
+	type change struct {
+		ch    <-chan claude.ControlResponse
+		what  string
+		apply func()
+	}
+	var waits []change
+	live := s.proc != nil && !s.ending
+	if p.Model != nil && *p.Model != s.info.Model {
+		m := *p.Model
+		apply := func() { s.info.Model = m }
+		if live {
+			ch, err := s.sendControl("set_model", map[string]any{"model": m})
+			if err != nil {
+				s.mu.Unlock()
+				return Session{}, errAgent(err)
+			}
+			waits = append(waits, change{ch, fmt.Sprintf("the model %q", m), apply})
+		} else {
+			apply()
+		}
+	}
+	if p.PermissionMode != nil && *p.PermissionMode != s.info.PermissionMode {
+		mode := *p.PermissionMode
+		apply := func() { s.info.PermissionMode = mode }
+		if live {
+			ch, err := s.sendControl("set_permission_mode", map[string]any{"mode": mode})
+			if err != nil {
+				s.mu.Unlock()
+				return Session{}, errAgent(err)
+			}
+			waits = append(waits, change{ch, fmt.Sprintf("the permission mode %q", mode), apply})
+		} else {
+			apply()
+		}
+	}
+	s.changed()
+	s.mu.Unlock()
+
+	var failed error
+	for _, w := range waits {
+		if err := awaitControl(w.ch, w.what); err != nil {
+			failed = errors.Join(failed, err)
+			continue
+		}
+		s.mu.Lock()
+		w.apply()
+		s.changed()
+		s.mu.Unlock()
+	}
+	if failed != nil {
+		var e *Error
+		if errors.As(failed, &e) {
+			return Session{}, e
+		}
+		return Session{}, failed
+	}
+	return s.snapshot(), nil
+}
+
+// initialized takes the CLI's initialize answer: the session's menus, and
+// the models and commands offered when a new session is started.
+func (s *session) initialized(c *claude.ControlResponse) {
+	if len(c.Response) == 0 {
+		return // an agent that answers without its capabilities
+	}
+	caps, err := claude.ParseCapabilities(c.Response)
+	if err != nil {
+		s.m.lg.Warn("failed to read the agent's initialize answer", "session", s.info.ID, "err", err)
+		return
+	}
+	s.agent.Commands, s.agent.Models = caps.Commands, caps.Models
+	s.agent.Version, s.agent.OutputStyle = caps.Version, caps.OutputStyle
+	s.m.rememberCapabilities(caps)
+	s.agentChanged()
+}
+
+// sawInit takes the CLI's system/init line.
+func (s *session) sawInit(in *claude.Init) {
+	// The CLI repeats its init with every turn: tell clients only of news.
+	news := !slices.Equal(s.agent.Tools, in.Tools) || !slices.Equal(s.agent.MCPServers, in.MCPServers) ||
+		!slices.Equal(s.agent.SlashCommands, in.SlashCommands) || (in.Model != "" && in.Model != s.agent.Model)
+	s.agent.Tools, s.agent.MCPServers, s.agent.SlashCommands = in.Tools, in.MCPServers, in.SlashCommands
+	if in.Model != "" {
+		s.agent.Model = in.Model
+	}
+	dirty := false
+	if id := in.SessionID; id != "" && id != s.info.AgentSessionID {
+		// A new id (the first turn, or /clear): resume this one from now on.
+		s.info.AgentSessionID, dirty = id, true
+	}
+	if s.info.Model == "" && in.Model != "" {
+		s.info.Model, dirty = in.Model, true
+	}
+	if in.PermissionMode != "" && in.PermissionMode != s.info.PermissionMode && !(s.info.PermissionMode == "" && in.PermissionMode == "default") {
+		s.info.PermissionMode, dirty = in.PermissionMode, true
+	}
+	if dirty {
+		s.changed()
+	}
+	if news {
+		s.agentChanged()
+	}
+}
+
+// sawSystem takes a status or compact_boundary line.
+func (s *session) sawSystem(sys *claude.System) {
+	switch sys.Subtype {
+	case "status":
+		status := ""
+		if sys.Status != nil && *sys.Status == "compacting" {
+			status = "compacting"
+		}
+		dirty := status != s.info.AgentStatus
+		s.info.AgentStatus = status
+		if sys.PermissionMode != "" && sys.PermissionMode != s.info.PermissionMode {
+			s.info.PermissionMode, dirty = sys.PermissionMode, true
+		}
+		if dirty {
+			s.changed()
+		}
+	case "compact_boundary":
+		s.agent.Compactions++
+		block := map[string]any{"type": "compact_boundary"}
+		if len(sys.CompactMeta) > 0 {
+			block["metadata"] = sys.CompactMeta
+		}
+		content, _ := json.Marshal([]any{block})
+		s.message(&claude.Message{Role: "system", Content: content})
+		s.agentChanged()
+	}
+}
+
+// agentChanged tells clients to fetch the session's info again.
+func (s *session) agentChanged() {
+	s.agent.UpdatedAt = time.Now().UTC()
+	s.emit(EvAgentInfo, "", map[string]any{"sessionId": s.info.ID})
+}
+
+// agentInfo is the session's AgentInfo as of now.
+func (s *session) agentInfo() AgentInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.agent
+	a.SessionID, a.Running = s.info.ID, s.proc != nil
+	a.PermissionMode, a.Effort, a.AgentSessionID = s.info.PermissionMode, s.info.Effort, s.info.AgentSessionID
+	if a.Model == "" {
+		a.Model = s.info.Model
+	}
+	for _, l := range []*[]string{&a.Tools, &a.SlashCommands} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if a.MCPServers == nil {
+		a.MCPServers = []claude.MCPServer{}
+	}
+	if a.Commands == nil {
+		a.Commands = []claude.CommandInfo{}
+	}
+	if a.Models == nil {
+		a.Models = []claude.ModelInfo{}
+	}
+	return a
+}
+
+// ---- plans and questions ----
+
+// planTools are the tool names whose permission request is a plan.
+const planTool, questionTool = "ExitPlanMode", "AskUserQuestion"
+
+// maxPlanBytes bounds a plan read from the CLI's plan file.
+const maxPlanBytes = 256 << 10
+
+// noteToolUse remembers the input of an ExitPlanMode call: the pinned CLI
+// asks permission for it with an empty input, while the model's call
+// (in the assistant message) carries the plan.
+func (s *session) noteToolUse(content json.RawMessage) {
+	var blocks []struct {
+		Type  string          `json:"type"`
+		ID    string          `json:"id"`
+		Name  string          `json:"name"`
+		Input json.RawMessage `json:"input"`
+	}
+	if json.Unmarshal(content, &blocks) != nil {
+		return
+	}
+	for _, b := range blocks {
+		if b.Type != "tool_use" || b.Name != planTool || b.ID == "" {
+			continue
+		}
+		if s.planInputs == nil || len(s.planInputs) > 32 {
+			s.planInputs = map[string]json.RawMessage{}
+		}
+		s.planInputs[b.ID] = b.Input
+	}
+}
+
+// classify fills in what a permission request is shown as and, for a
+// plan, the plan: from the model's call, else the newest plan file the
+// CLI wrote (under its HOME, in .claude/plans) since the turn began.
+func (s *session) classify(p *permission) {
+	switch p.ToolName {
+	case questionTool:
+		p.Kind = PermissionQuestion
+		return
+	case planTool:
+		p.Kind = PermissionPlan
+	default:
+		p.Kind = PermissionTool
+		return
+	}
+	var in struct {
+		Plan string `json:"plan"`
+	}
+	if raw, ok := s.planInputs[p.ToolUseID]; ok && json.Unmarshal(raw, &in) == nil && strings.TrimSpace(in.Plan) != "" {
+		p.Plan = in.Plan
+		return
+	}
+	if json.Unmarshal(p.Input, &in) == nil && strings.TrimSpace(in.Plan) != "" {
+		p.Plan = in.Plan
+		return
+	}
+	since := time.Time{}
+	if s.turn != nil {
+		since = s.turn.started.Add(-time.Second)
+	}
+	if file, text := newestPlan(filepath.Join(agentHome(s.m.cfg.Env), ".claude", "plans"), since); file != "" {
+		p.Plan, p.PlanFile = text, file
+	}
+}
+
+// agentHome is the HOME the agents run with.
+func agentHome(env []string) string {
+	for _, kv := range slices.Backward(env) {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return v
+		}
+	}
+	if env == nil {
+		if h, err := os.UserHomeDir(); err == nil {
+			return h
+		}
+	}
+	return ""
+}
+
+// newestPlan returns the newest .md file in dir changed after since, and
+// its text (bounded).
+func newestPlan(dir string, since time.Time) (string, string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", ""
+	}
+	var best string
+	var bestAt time.Time
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || fi.ModTime().Before(since) || !fi.ModTime().After(bestAt) {
+			continue
+		}
+		best, bestAt = filepath.Join(dir, e.Name()), fi.ModTime()
+	}
+	if best == "" {
+		return "", ""
+	}
+	f, err := os.Open(best)
+	if err != nil {
+		return "", ""
+	}
+	defer f.Close()
+	b := make([]byte, maxPlanBytes)
+	n, _ := f.Read(b)
+	return best, string(b[:n])
+}
+
+// answerInput builds the allow answer of a plan or question: the tool
+// input to run with and the permission updates that come with it.
+func answerInput(p *permission, a PermissionAnswer) (json.RawMessage, []map[string]any, error) {
+	input := p.Input
+	var perms []map[string]any
+	if a.Mode != "" {
+		if p.Kind != PermissionPlan {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "mode answers a plan; request %s asks for %s", p.RequestID, p.ToolName)
+		}
+		if a.Behavior != "allow" {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "mode comes with behavior \"allow\" (approving the plan)")
+		}
+		if a.Mode != "acceptEdits" && a.Mode != "default" {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "mode %q is not acceptEdits or default", a.Mode)
+		}
+		perms = append(perms, map[string]any{"type": "setMode", "mode": a.Mode, "destination": "session"})
+	}
+	if a.Answers != nil {
+		if p.Kind != PermissionQuestion {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "answers answer a question; request %s asks for %s", p.RequestID, p.ToolName)
+		}
+		if a.Behavior != "allow" {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "answers come with behavior \"allow\"")
+		}
+		var in map[string]json.RawMessage
+		var qs struct {
+			Questions []struct {
+				Question string `json:"question"`
+			} `json:"questions"`
+		}
+		if json.Unmarshal(p.Input, &in) != nil || json.Unmarshal(p.Input, &qs) != nil {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "the question's input cannot be read")
+		}
+		asked := map[string]bool{}
+		for _, q := range qs.Questions {
+			asked[q.Question] = true
+		}
+		for q, ans := range a.Answers {
+			if !asked[q] {
+				return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "%q is not one of the questions asked", q)
+			}
+			if strings.TrimSpace(ans) == "" || len(ans) > 4000 {
+				return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "the answer to %q must be 1 to 4000 bytes", q)
+			}
+		}
+		if len(a.Answers) == 0 {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "answers is empty: answer at least one question")
+		}
+		in["answers"], _ = json.Marshal(a.Answers)
+		input, _ = json.Marshal(in)
+	}
+	return input, perms, nil
+}
+
+// capabilitiesKey stores the newest initialize answer, so that the models
+// can be offered before any agent of this Konsole has started.
+const capabilitiesKey = "agent-capabilities"
+
+// rememberCapabilities keeps the newest initialize answer (models, commands).
+func (m *Manager) rememberCapabilities(c claude.Capabilities) {
+	m.mu.Lock()
+	m.caps = &c
+	m.mu.Unlock()
+	b, _ := json.Marshal(c)
+	if err := m.st.SetBlob(capabilitiesKey, b); err != nil {
+		m.lg.Warn("failed to keep the agent's capabilities", "err", err)
+	}
+}
+
+// Capabilities returns the newest initialize answer of any agent (stored
+// across restarts); the zero value before any agent has started.
+func (m *Manager) Capabilities() claude.Capabilities {
+	m.mu.Lock()
+	c := m.caps
+	m.mu.Unlock()
+	if c != nil {
+		return *c
+	}
+	var out claude.Capabilities
+	if b, err := m.st.Blob(capabilitiesKey); err == nil && b != nil {
+		json.Unmarshal(b, &out)
+	}
+	return out
+}
