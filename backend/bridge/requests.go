@@ -90,6 +90,11 @@ type request struct {
 	Message         string `json:"message"`
 	KontaskID       string `json:"kontaskId"`
 	Value           string `json:"value"`
+	// WhenBusy "queue" queues a prompt behind a running turn; Mode approves
+	// a plan into a mode; Answers answers a question.
+	WhenBusy string            `json:"whenBusy,omitempty"`
+	Mode     string            `json:"mode,omitempty"`
+	Answers  map[string]string `json:"answers,omitempty"`
 }
 
 // handleRequest answers one client frame with exactly one ack, within
@@ -139,7 +144,11 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		if cm == "" {
 			cm = req.ID
 		}
-		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": req.Text, "clientMessageId": cm})
+		body := map[string]any{"text": req.Text, "clientMessageId": cm}
+		if req.WhenBusy != "" {
+			body["whenBusy"] = req.WhenBusy
+		}
+		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/prompt", body)
 	case "stop":
 		if err := need("sessionId", req.SessionID); err != nil {
 			return nil, err
@@ -149,8 +158,14 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		if err := need("sessionId", req.SessionID, "requestId", req.RequestID, "behavior", req.Behavior); err != nil {
 			return nil, err
 		}
-		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID),
-			map[string]any{"behavior": req.Behavior, "message": req.Message})
+		body := map[string]any{"behavior": req.Behavior, "message": req.Message}
+		if req.Mode != "" {
+			body["mode"] = req.Mode
+		}
+		if req.Answers != nil {
+			body["answers"] = req.Answers
+		}
+		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID), body)
 	case "kontask.choose":
 		if err := need("kontaskId", req.KontaskID, "value", req.Value); err != nil {
 			return nil, err

@@ -493,3 +493,21 @@ func (m *Manager) Capabilities() claude.Capabilities {
 	}
 	return out
 }
+
+// markParent gives each block of a subagent's message the id of the Task
+// call it belongs to ("parentToolUseId"), so that a transcript read back
+// over REST nests it as the live events do.
+func markParent(content json.RawMessage, parent string) json.RawMessage {
+	var blocks []map[string]any
+	if json.Unmarshal(content, &blocks) != nil {
+		return content
+	}
+	for _, b := range blocks {
+		b["parentToolUseId"] = parent
+	}
+	out, err := json.Marshal(blocks)
+	if err != nil {
+		return content
+	}
+	return out
+}

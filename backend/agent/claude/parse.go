@@ -147,6 +147,10 @@ func ParseLine(line []byte) (Output, error) {
 		}
 	case "stream_event":
 		out, err = parseStreamEvent(out, env.Event)
+		if out.Kind == KindTextDelta && env.ParentToolUseID != nil && *env.ParentToolUseID != "" {
+			// A subagent's deltas: its whole message follows, under its Task call.
+			out = Output{Kind: KindUnknown, Raw: line}
+		}
 	case "assistant", "user":
 		var m Message
 		if err = json.Unmarshal(env.Message, &m); err == nil {

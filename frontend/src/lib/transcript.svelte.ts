@@ -17,6 +17,8 @@ export type Item =
       result?: string;
       isError?: boolean;
       status: 'running' | 'done' | 'error';
+      /** A subagent's (Task's) own messages and tool calls, nested under it. */
+      children?: Item[];
     }
   | {
       kind: 'permission';
@@ -26,7 +28,13 @@ export type Item =
       input: any;
       state: 'pending' | 'allow' | 'deny' | 'answering';
       message?: string;
+      /** tool: allow or deny; plan: approve a plan (plan holds it); question: answer it. */
+      permKind: 'tool' | 'plan' | 'question';
+      plan?: string;
+      mode?: string;
+      answers?: Record<string, string>;
     }
+  | { kind: 'compact'; id: string; turnId?: string; trigger?: string; preTokens?: number }
   | {
       kind: 'turn-end';
       id: string;
@@ -55,6 +63,29 @@ export interface MessageRow {
   turnId?: string;
   role: string;
   content: Block[];
+}
+
+/** A permission request as Konsole sends it (event or REST). */
+export interface PermissionRequest {
+  requestId: string;
+  toolName: string;
+  input: any;
+  turnId?: string;
+  kind?: 'tool' | 'plan' | 'question';
+  plan?: string;
+}
+
+function permissionItem(p: PermissionRequest, turnId?: string): Item {
+  return {
+    kind: 'permission',
+    id: p.requestId,
+    turnId: turnId ?? p.turnId,
+    toolName: p.toolName,
+    input: p.input,
+    state: 'pending',
+    permKind: p.kind ?? (p.toolName === 'ExitPlanMode' ? 'plan' : p.toolName === 'AskUserQuestion' ? 'question' : 'tool'),
+    plan: p.plan,
+  };
 }
 
 export const INTERRUPT_MARKER = '[Request interrupted by user';
@@ -101,12 +132,28 @@ export class Transcript {
 
   get(id: string): Item | undefined {
     const i = this.index.get(id);
-    return i === undefined ? undefined : this.items[i];
+    return i === undefined ? this.nested.get(id) : (this.building ?? this.items)[i];
+  }
+
+  // Items of subagents, kept inside their Task's item rather than the list.
+  private nested = new Map<string, Item>();
+
+  /** Adds item under the Task call parent when there is one; else to the list. */
+  private place(item: Item, parent?: string): void {
+    const p = parent ? this.get(parent) : undefined;
+    if (p && p.kind === 'tool') {
+      (p.children ??= []).push(item);
+      // The item reached through its parent is the reactive one.
+      this.nested.set(item.id, p.children[p.children.length - 1]);
+      return;
+    }
+    this.add(item);
   }
 
   /** Replaces everything with a transcript fetched over REST. */
-  load(rows: MessageRow[], pending: { requestId: string; toolName: string; input: any; turnId?: string }[] = []): void {
+  load(rows: MessageRow[], pending: PermissionRequest[] = []): void {
     this.index.clear();
+    this.nested.clear();
     this.keys = [];
     this.streaming.clear();
     this.building = [];
@@ -118,9 +165,7 @@ export class Transcript {
         this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content));
       }
     }
-    for (const p of pending) {
-      this.add({ kind: 'permission', id: p.requestId, turnId: p.turnId, toolName: p.toolName, input: p.input, state: 'pending' });
-    }
+    for (const p of pending) this.add(permissionItem(p));
     // One assignment for the whole transcript.
     this.items = this.building;
     this.building = null;
@@ -157,17 +202,19 @@ export class Transcript {
         break;
       }
       case 'message':
-        this.message(d.role, d.content ?? [], turnId, false);
+        this.message(d.role, d.content ?? [], turnId, false, d.parentToolUseId);
         break;
       case 'permission.request':
         if (this.index.has(d.requestId)) return false;
-        this.add({ kind: 'permission', id: d.requestId, turnId, toolName: d.toolName, input: d.input, state: 'pending' });
+        this.add(permissionItem(d, turnId));
         break;
       case 'permission.resolved': {
         const p = this.get(d.requestId);
         if (!p || p.kind !== 'permission') return false;
         p.state = d.behavior === 'allow' ? 'allow' : 'deny';
         p.message = d.message;
+        p.mode = d.mode;
+        p.answers = d.answers;
         break;
       }
       case 'turn.completed':
@@ -225,11 +272,26 @@ export class Transcript {
     }
   }
 
-  private message(role: string, content: Block[], turnId: string | undefined, prompt: boolean): void {
+  private message(role: string, content: Block[], turnId: string | undefined, prompt: boolean, parent?: string): void {
+    // Konsole marks each block of a subagent's message with its Task call.
+    parent ??= content.find((b) => b.parentToolUseId)?.parentToolUseId;
+    if (role === 'system') {
+      for (const b of content) {
+        if (b.type === 'compact_boundary') {
+          this.add({ kind: 'compact', id: `compact:${++this.seq}`, turnId, trigger: b.metadata?.trigger, preTokens: b.metadata?.pre_tokens });
+        }
+      }
+      return;
+    }
     if (role === 'user') {
       if (prompt) {
         const text = content.map((b) => b.text ?? '').join('');
         this.add({ kind: 'user', id: 'prompt:' + (turnId ?? ++this.seq), turnId, text });
+        return;
+      }
+      if (parent && content.every((b) => b.type === 'text')) {
+        // The prompt Claude gave a subagent.
+        this.place({ kind: 'assistant', id: `sub:${++this.seq}`, turnId, text: content.map((b) => b.text ?? '').join(''), streaming: false }, parent);
         return;
       }
       for (const b of content) {
@@ -245,6 +307,15 @@ export class Transcript {
       return;
     }
     for (const b of content) {
+      if (parent) {
+        // A subagent's text and calls go under its Task call, never streamed.
+        if (b.type === 'text' && b.text) {
+          this.place({ kind: 'assistant', id: `sub:${++this.seq}`, turnId, text: b.text, streaming: false }, parent);
+        } else if (b.type === 'tool_use' && b.id && !this.get(b.id)) {
+          this.place({ kind: 'tool', id: b.id, turnId, name: b.name ?? 'tool', input: b.input ?? {}, status: 'running' }, parent);
+        }
+        continue;
+      }
       if (b.type === 'text') {
         const sid = turnId ? this.streaming.get(turnId) : undefined;
         const cur = sid ? this.get(sid) : undefined;
@@ -278,6 +349,9 @@ export class Transcript {
       if (it.turnId !== turnId) continue;
       if (it.kind === 'tool' && it.status === 'running') {
         it.status = reason === 'completed' ? 'done' : 'error';
+      }
+      if (it.kind === 'tool') {
+        for (const c of it.children ?? []) if (c.kind === 'tool' && c.status === 'running') c.status = reason === 'completed' ? 'done' : 'error';
       }
       if (it.kind === 'permission' && (it.state === 'pending' || it.state === 'answering')) it.state = 'deny';
     }

@@ -73,3 +73,65 @@ describe('Transcript', () => {
     expect(t.apply(ev('permission.request', { requestId: 'r1', toolName: 'Bash', input: {} }))).toBe(false);
   });
 });
+
+describe('Transcript: plans, questions, compaction, subagents', () => {
+  it('shows a plan and a question as their own kinds of request, and how they were answered', () => {
+    const t = new Transcript();
+    t.apply(ev('turn.started', { prompt: 'plan it' }));
+    t.apply(ev('permission.request', { requestId: 'p1', toolName: 'ExitPlanMode', input: {}, kind: 'plan', plan: '# Plan' }));
+    t.apply(ev('permission.request', { requestId: 'q1', toolName: 'AskUserQuestion', input: { questions: [] }, kind: 'question' }));
+    expect(t.get('p1')).toMatchObject({ kind: 'permission', permKind: 'plan', plan: '# Plan', state: 'pending' });
+    expect(t.get('q1')).toMatchObject({ permKind: 'question' });
+    t.apply(ev('permission.resolved', { requestId: 'p1', behavior: 'allow', mode: 'acceptEdits' }));
+    t.apply(ev('permission.resolved', { requestId: 'q1', behavior: 'allow', answers: { 'Which?': 'Blue' } }));
+    expect(t.get('p1')).toMatchObject({ state: 'allow', mode: 'acceptEdits' });
+    expect(t.get('q1')).toMatchObject({ state: 'allow', answers: { 'Which?': 'Blue' } });
+  });
+
+  it('tells a plan from the tool name when Konsole sent no kind (a stored request)', () => {
+    const t = new Transcript();
+    t.load([], [{ requestId: 'p2', toolName: 'ExitPlanMode', input: {} }]);
+    expect(t.get('p2')).toMatchObject({ permKind: 'plan' });
+  });
+
+  it('marks a compaction in the transcript', () => {
+    const t = new Transcript();
+    t.apply(ev('message', { role: 'system', content: [{ type: 'compact_boundary', metadata: { trigger: 'manual', pre_tokens: 120 } }] }));
+    expect(t.items).toMatchObject([{ kind: 'compact', trigger: 'manual', preTokens: 120 }]);
+  });
+
+  it('nests a subagent under its Task call, live and when loaded', () => {
+    const live = new Transcript();
+    live.apply(ev('turn.started', { prompt: 'delegate' }));
+    live.apply(ev('message', { role: 'assistant', content: [{ type: 'tool_use', id: 'task1', name: 'Task', input: { description: 'look around' } }] }));
+    live.apply(ev('message', { role: 'assistant', parentToolUseId: 'task1', content: [{ type: 'text', text: 'sub says hi' }, { type: 'tool_use', id: 'sub-ls', name: 'Bash', input: { command: 'ls' } }] }));
+    live.apply(ev('message', { role: 'user', parentToolUseId: 'task1', content: [{ type: 'tool_result', tool_use_id: 'sub-ls', content: 'a.txt' }] }));
+    live.apply(ev('text.delta', { text: 'parent goes on' }));
+    expect(live.items.map((i) => i.kind)).toEqual(['user', 'tool', 'assistant']);
+    const task = live.get('task1');
+    expect(task?.kind === 'tool' && task.children?.map((c) => c.kind)).toEqual(['assistant', 'tool']);
+    expect(live.get('sub-ls')).toMatchObject({ status: 'done', result: 'a.txt' });
+
+    const loaded = new Transcript();
+    loaded.load([
+      { id: 1, turnId: 't1', role: 'user', content: [{ type: 'text', text: 'delegate' }] },
+      { id: 2, turnId: 't1', role: 'assistant', content: [{ type: 'tool_use', id: 'task1', name: 'Task', input: {} }] },
+      { id: 3, turnId: 't1', role: 'assistant', content: [{ type: 'text', text: 'sub says hi', parentToolUseId: 'task1' }] },
+    ]);
+    expect(loaded.items.map((i) => i.kind)).toEqual(['user', 'tool']);
+    const t2 = loaded.get('task1');
+    expect(t2?.kind === 'tool' && t2.children?.length).toBe(1);
+  });
+});
+
+describe('Transcript: loading a stored transcript', () => {
+  it('pairs stored tool calls with their stored results', () => {
+    const t = new Transcript();
+    t.load([
+      { id: 1, turnId: 't1', role: 'user', content: [{ type: 'text', text: 'run ls' }] },
+      { id: 2, turnId: 't1', role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'Bash', input: { command: 'ls' } }] },
+      { id: 3, turnId: 't1', role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'a.txt' }] },
+    ]);
+    expect(t.get('tu1')).toMatchObject({ kind: 'tool', status: 'done', result: 'a.txt' });
+  });
+});
