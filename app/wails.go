@@ -208,6 +208,11 @@ func (w *wailsWindow) Show() {
 	runtime.WindowShow(w.ctx)
 }
 func (w *wailsWindow) Hide()                         { runtime.WindowHide(w.ctx) }
+
+// PickFolder shows the OS's folder dialog (FolderPicker).
+func (w *wailsWindow) PickFolder(title, start string) (string, error) {
+	return runtime.OpenDirectoryDialog(w.ctx, runtime.OpenDialogOptions{Title: title, DefaultDirectory: start, CanCreateDirectories: true})
+}
 func (w *wailsWindow) Emit(name string, data ...any) { runtime.EventsEmit(w.ctx, name, data...) }
 func (w *wailsWindow) Geometry() (Geometry, bool) {
 	x, y := runtime.WindowGetPosition(w.ctx)

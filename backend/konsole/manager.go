@@ -94,6 +94,9 @@ func (m *Manager) get(id string) (*session, error) {
 // in lastError.
 func (m *Manager) Create(req CreateRequest) (Session, error) {
 	cwd := strings.TrimSpace(req.Cwd)
+	if home, err := os.UserHomeDir(); err == nil && (cwd == "~" || strings.HasPrefix(cwd, "~/")) {
+		cwd = filepath.Join(home, cwd[1:])
+	}
 	switch {
 	case cwd == "":
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "cwd is required: the absolute path of the folder the agent works in")

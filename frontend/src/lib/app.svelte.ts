@@ -6,7 +6,7 @@ import { Api, ApiError } from './api';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { Transcript } from './transcript.svelte';
-import type { Kontask, Session } from './types';
+import type { AgentInfo, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
 
 export interface Toast {
   id: number;
@@ -30,6 +30,15 @@ export class AppState {
   ready = $state(false);
   fatal: string | null = $state(null);
   desktop = $state(false);
+  /** The models and commands the CLI offers (its newest initialize answer). */
+  models: ModelInfo[] = $state([]);
+  commands: CommandInfo[] = $state([]);
+  /** Per session: what its CLI reported, and the prompts waiting in Konsole's queue. */
+  infos: Record<string, AgentInfo> = $state({});
+  waiting: Record<string, WaitingPrompt[]> = $state({});
+  /** The session switcher (Ctrl+K) and the sidebar drawer on small screens. */
+  switcherOpen = $state(false);
+  drawerOpen = $state(false);
 
   client!: ConsoleClient;
   api!: Api;
@@ -62,6 +71,10 @@ export class AppState {
     this.client.on('event', ({ event }) => this.onEvent(event));
     this.client.on('resync', () => this.refresh(true));
     this.client.on('queue', (q) => this.onQueue(q));
+    this.client.on('sent', ({ prompt, result }) => {
+      // Queued behind a running turn: it shows in the queue panel, not as sent.
+      if (result?.queued) this.transcripts.get(prompt.sessionId)?.removePending(prompt.clientMessageId);
+    });
     onDesktopEvent('konui:open-kontask', (id: string) => this.showKontask(id));
     onDesktopEvent('konui:open-session', (id: string) => this.select(id));
     // The desktop app switched Konsole: its bridge moved, so start over.
@@ -96,6 +109,7 @@ export class AppState {
       ]);
       this.sessions = s.sessions;
       this.kontasks = k.kontasks ?? [];
+      this.loadModels();
       if (!this.selected && this.sessions.length) this.select(this.sessions[this.sessions.length - 1].id);
       if (all) {
         for (const id of this.transcripts.keys()) this.loadTranscript(id);
@@ -149,7 +163,109 @@ export class AppState {
   select(id: string): void {
     this.selected = id;
     this.view = 'console';
+    this.drawerOpen = false;
     this.transcript(id);
+    this.loadInfo(id);
+    this.loadWaiting(id);
+  }
+
+  async loadModels(): Promise<void> {
+    try {
+      const m = await this.api.get<{ models: ModelInfo[]; commands: CommandInfo[] }>('/models');
+      this.models = m.models ?? [];
+      this.commands = m.commands ?? [];
+    } catch {
+      /* an older Konsole: the model field stays free text */
+    }
+  }
+
+  async loadInfo(id: string): Promise<void> {
+    try {
+      this.infos[id] = await this.api.get<AgentInfo>(`/sessions/${id}/info`);
+    } catch {
+      /* the panel says what it has */
+    }
+  }
+
+  async loadWaiting(id: string): Promise<void> {
+    try {
+      this.waiting[id] = (await this.api.get<{ queue: WaitingPrompt[] }>(`/sessions/${id}/queue`)).queue ?? [];
+    } catch {
+      this.waiting[id] = [];
+    }
+  }
+
+  /** Changes a session's model, permission mode or title mid-session. */
+  async updateSession(id: string, patch: { model?: string; permissionMode?: string; title?: string }): Promise<boolean> {
+    try {
+      this.upsertSession(await this.api.patch<Session>(`/sessions/${id}`, patch));
+      this.loadInfo(id);
+      return true;
+    } catch (e) {
+      this.toast(errorText(e), 'error');
+      return false;
+    }
+  }
+
+  /** Approves a plan into a mode, or (mode null) keeps planning with an optional note. */
+  async answerPlan(sessionId: string, requestId: string, mode: 'acceptEdits' | 'default' | null, note = ''): Promise<void> {
+    const fields = mode ? { behavior: 'allow', mode } : { behavior: 'deny', message: note.trim() || 'Keep planning: the plan is not ready yet.' };
+    await this.answerWith(sessionId, requestId, fields);
+  }
+
+  async answerQuestion(sessionId: string, requestId: string, answers: Record<string, string>): Promise<void> {
+    await this.answerWith(sessionId, requestId, { behavior: 'allow', answers });
+  }
+
+  private async answerWith(sessionId: string, requestId: string, fields: Record<string, unknown>): Promise<void> {
+    const item = this.transcripts.get(sessionId)?.get(requestId);
+    if (item?.kind === 'permission') item.state = 'answering';
+    const ack = await this.client.request('permission', { sessionId, requestId, ...fields });
+    if (!ack.ok) {
+      if (item?.kind === 'permission') item.state = 'pending';
+      this.toast('Could not answer: ' + ack.error, 'error');
+    }
+  }
+
+  async editWaiting(sid: string, queueId: string, patch: { text?: string; position?: number }): Promise<void> {
+    try {
+      await this.api.patch(`/sessions/${sid}/queue/${queueId}`, patch);
+    } catch (e) {
+      this.toast(errorText(e), 'error');
+    }
+  }
+
+  async removeWaiting(sid: string, queueId: string): Promise<void> {
+    try {
+      await this.api.del(`/sessions/${sid}/queue/${queueId}`);
+    } catch (e) {
+      this.toast(errorText(e), 'error');
+    }
+  }
+
+  async sendWaiting(sid: string, queueId: string): Promise<void> {
+    try {
+      await this.api.post(`/sessions/${sid}/queue/${queueId}/send`, {});
+    } catch (e) {
+      this.toast(errorText(e), 'error');
+    }
+  }
+
+  async recentFolders(): Promise<RecentFolder[]> {
+    try {
+      return (await this.api.get<{ folders: RecentFolder[] }>('/folders/recent')).folders ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Folders that complete a typed path (never files). */
+  async dirs(prefix: string): Promise<{ path: string; name: string; git?: boolean }[]> {
+    try {
+      return (await this.api.get<{ dirs: { path: string; name: string; git?: boolean }[] }>('/fs/dirs?prefix=' + encodeURIComponent(prefix))).dirs ?? [];
+    } catch {
+      return [];
+    }
   }
 
   private onEvent(ev: KonsoleEvent): void {
@@ -162,6 +278,12 @@ export class AppState {
       case 'kontask.created':
       case 'kontask.updated':
         this.upsertKontask(d.kontask, ev.type === 'kontask.created');
+        return;
+      case 'queue.updated':
+        if (d.sessionId) this.waiting[d.sessionId] = d.queue ?? [];
+        return;
+      case 'agent.info':
+        if (d.sessionId && (d.sessionId === this.selected || this.infos[d.sessionId])) this.loadInfo(d.sessionId);
         return;
     }
     if (ev.type === 'turn.completed' && ev.sessionId) {
@@ -213,8 +335,10 @@ export class AppState {
     }
   }
 
-  async createSession(cwd: string, title?: string): Promise<void> {
-    const s = await this.api.post<Session>('/sessions', { cwd, title: title || undefined });
+  async createSession(o: NewSessionOptions): Promise<void> {
+    const body: Record<string, string> = { cwd: o.cwd };
+    for (const k of ['title', 'model', 'permissionMode', 'effort'] as const) if (o[k]) body[k] = o[k]!;
+    const s = await this.api.post<Session>('/sessions', body);
     this.upsertSession(s);
     this.select(s.id);
     if (s.status === 'error') this.toast('The agent did not start: ' + (s.lastError ?? 'unknown error'), 'error');

@@ -108,6 +108,8 @@ export class ConsoleClient {
     state: new Set<Listener<ConnState>>(),
     konsole: new Set<Listener<KonsoleStatus>>(),
     queue: new Set<Listener<QueuedPrompt[]>>(),
+    /** A prompt Konsole took: as a turn, or into its session's queue (result.queued). */
+    sent: new Set<Listener<{ prompt: QueuedPrompt; result: any }>>(),
   };
 
   constructor(opts: ClientOptions) {
@@ -329,10 +331,12 @@ export class ConsoleClient {
       if (p.state !== 'queued') continue;
       p.state = 'sending';
       this.emitQueue();
-      this.request('prompt', { sessionId: p.sessionId, text: p.text, clientMessageId: p.clientMessageId }).then((ack) => {
+      // A prompt sent while a turn runs waits in Konsole's queue instead of being refused.
+      this.request('prompt', { sessionId: p.sessionId, text: p.text, clientMessageId: p.clientMessageId, whenBusy: 'queue' }).then((ack) => {
         const transient = !ack.ok && /not connected|closed|stale|in time|unreachable|timeout/i.test(ack.error ?? '');
         if (ack.ok) {
           this.queue.splice(this.queue.indexOf(p), 1);
+          this.emit('sent', { prompt: p, result: ack.result });
         } else if (transient) {
           p.state = 'queued'; // sent again, same clientMessageId, after reconnecting
           if (this.connected && /unreachable|timeout/i.test(ack.error ?? '')) {

@@ -33,6 +33,8 @@ export interface DesktopBindings {
   SetFocused(focused: boolean): Promise<void>;
   /** Absent in older builds of the app. */
   DashboardReady?(sessions: number): Promise<void>;
+  /** The OS's folder dialog; resolves "" when cancelled. */
+  PickFolder?(start: string): Promise<string>;
 }
 
 export interface ProfileView {

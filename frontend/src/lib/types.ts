@@ -11,7 +11,80 @@ export interface Session {
   activeTurnId?: string;
   pendingPermissions: number;
   totalCostUsd: number;
+  permissionMode?: string;
+  effort?: string;
+  /** "compacting" while the CLI compacts its context. */
+  agentStatus?: string;
+  /** Prompts waiting in Konsole's queue, and whether a Stop paused it. */
+  queued?: number;
+  queuePaused?: boolean;
 }
+
+export interface ModelInfo {
+  value: string;
+  displayName: string;
+  description?: string;
+  supportedEffortLevels?: string[];
+}
+
+export interface CommandInfo {
+  name: string;
+  description?: string;
+  argumentHint?: string;
+}
+
+/** What a session's CLI reported about itself (GET /sessions/{id}/info). */
+export interface AgentInfo {
+  sessionId: string;
+  running: boolean;
+  model?: string;
+  permissionMode?: string;
+  effort?: string;
+  agentSessionId?: string;
+  version?: string;
+  outputStyle?: string;
+  tools: string[];
+  mcpServers: { name: string; status: string }[];
+  slashCommands: string[];
+  commands: CommandInfo[];
+  models: ModelInfo[];
+  compactions: number;
+}
+
+/** A prompt waiting in Konsole's queue for its session's turn to end. */
+export interface WaitingPrompt {
+  id: string;
+  sessionId: string;
+  text: string;
+  clientMessageId?: string;
+  createdAt: string;
+}
+
+export interface RecentFolder {
+  path: string;
+  lastUsed: string;
+  sessions: number;
+  model?: string;
+  permissionMode?: string;
+  effort?: string;
+}
+
+export interface NewSessionOptions {
+  cwd: string;
+  title?: string;
+  model?: string;
+  permissionMode?: string;
+  effort?: string;
+}
+
+export const PERMISSION_MODES: { value: string; label: string; hint: string }[] = [
+  { value: 'default', label: 'Ask before tools', hint: 'Claude asks before edits and commands' },
+  { value: 'acceptEdits', label: 'Accept edits', hint: 'File edits run without asking; commands still ask' },
+  { value: 'plan', label: 'Plan first', hint: 'Claude plans and asks you to approve before it changes anything' },
+  { value: 'bypassPermissions', label: 'Bypass permissions', hint: 'Everything runs without asking: only in a sandbox you trust' },
+];
+
+export const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'];
 
 export interface Choice {
   label: string;
