@@ -248,3 +248,71 @@ func (w *eventSocket) firstTextSince(tb testing.TB, h *kt.Harness, sid, text str
 		}
 	}
 }
+
+// BenchmarkWarmPrompt measures a prompt to a session whose agent is running
+// and warm, from the request to the first text.delta at a WebSocket client
+// of the bridge, beside the baseline of the same CLI started by hand (also
+// warm: one turn behind it), timed from writing the prompt on its stdin to
+// its first text delta on stdout, in the same rounds. KONUI_BENCH_WARM_ROUNDS (30).
+func BenchmarkWarmPrompt(b *testing.B) {
+	started("warm")
+	if claudePath() == "" {
+		addSection("warm", section{Title: "Warm prompt: first text through the chain",
+			Body:    "Not measured: the Claude Code CLI is not installed (run `make setup`).",
+			Targets: []target{{"warm prompt: the chain's added latency at p50", "< 5 ms", "not measured (no CLI)", "MISS"}}})
+		b.Skip("the Claude Code CLI is not installed: run make setup")
+	}
+	rounds := envInt("KONUI_BENCH_WARM_ROUNDS", 30)
+	h := kt.Start(b, kt.Options{})
+	_, srv := startBridge(b, h, "bench-token")
+	ws := dialEvents(b, "ws"+strings.TrimPrefix(srv.URL, "http")+"/api/console/ws?token=bench-token&clientId=warm")
+	sid := h.CreateSession()
+	ws.firstText(b, h, sid, "warm up")
+
+	p, err := claude.Start(claude.Options{Binary: claudePath(), Dir: h.Work, Env: kt.AgentEnv(h.Home, h.Fake.URL),
+		AllowedTools: kontask.ClaudeTools, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { p.CloseInput(); p.Escalate(time.Second) }()
+	hand := func(text string) time.Duration {
+		t0 := time.Now()
+		if err := p.SendUser(text); err != nil {
+			b.Fatal(err)
+		}
+		var first time.Duration
+		for out := range p.Outputs() {
+			if out.Kind == claude.KindTextDelta && first == 0 {
+				first = time.Since(t0)
+			}
+			if out.Kind == claude.KindResult {
+				return first
+			}
+		}
+		b.Fatalf("the CLI by hand ended: %s", p.StderrTail())
+		return 0
+	}
+	hand("warm up")
+
+	var chain, base dist
+	for i := 0; i < rounds; i++ {
+		base = append(base, hand(fmt.Sprintf("warm prompt %d", i)))
+		chain = append(chain, ws.firstText(b, h, sid, fmt.Sprintf("warm prompt %d", i)))
+	}
+	added := chain.median() - base.median()
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(msf(chain.median()), "chain-p50-ms")
+	b.ReportMetric(msf(base.median()), "baseline-p50-ms")
+	var body strings.Builder
+	fmt.Fprintf(&body, "A session whose agent has answered once, prompted %d times; beside it in the same rounds the same CLI started by hand with Konsole's flags minus `--mcp-config`, also warm. Chain: `POST /v1/sessions/{id}/prompt` -> the first `text.delta` read by a WebSocket client of the bridge. Baseline: the prompt written on the CLI's stdin -> its first text delta on stdout.\n\n", rounds)
+	body.WriteString("| measured | samples | p50 | p90 | max |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&body, "| **chain: prompt -> first text at the WebSocket client** | %d | %s | %s | %s |\n", len(chain), ms(chain.median()), ms(chain.pct(90)), ms(chain.max()))
+	fmt.Fprintf(&body, "| baseline: the CLI's own first delta on its stdout | %d | %s | %s | %s |\n", len(base), ms(base.median()), ms(base.pct(90)), ms(base.max()))
+	fmt.Fprintf(&body, "\nThe chain adds %s at p50 (%s). Target: under 5 ms: **%s**.\n", signedMs(added), ratio(msf(chain.median()), msf(base.median())), verdict(added < 5*time.Millisecond))
+	addSection("warm", section{
+		Title: "Warm prompt: first text through the chain",
+		Body:  body.String(),
+		Targets: []target{{"warm prompt: the chain's added latency at p50 (over the CLI's own first delta)", "< 5 ms",
+			fmt.Sprintf("%s (%s against %s)", signedMs(added), ms(chain.median()), ms(base.median())), verdict(added < 5*time.Millisecond)}},
+	})
+}

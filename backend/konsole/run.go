@@ -385,6 +385,10 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	if req.ClientMessageID != "" {
 		s.remember(req.ClientMessageID, t.id)
 	}
+	// The prompt goes to the CLI first, so that it works while Konsole
+	// records the turn; its output waits for s.mu, so turn.started still
+	// comes before the turn's first delta.
+	sendErr := s.proc.SendUser(req.Text)
 	content, _ := json.Marshal([]map[string]string{{"type": "text", "text": req.Text}})
 	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
@@ -396,11 +400,11 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	}
 	s.emit(EvTurnStarted, t.id, started)
 	s.changed()
-	if err := s.proc.SendUser(req.Text); err != nil {
-		s.finishTurn(ReasonError, map[string]any{"error": err.Error()})
-		s.info.Status, s.info.LastError = StatusError, err.Error()
+	if sendErr != nil {
+		s.finishTurn(ReasonError, map[string]any{"error": sendErr.Error()})
+		s.info.Status, s.info.LastError = StatusError, sendErr.Error()
 		s.changed()
-		return "", false, errAgent(err)
+		return "", false, errAgent(sendErr)
 	}
 	return t.id, false, nil
 }
