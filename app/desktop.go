@@ -33,6 +33,10 @@ type Desktop struct {
 	notifier Notifier
 	tray     Tray
 
+	// connMu serializes connect and Stop: Wails runs each bound call on its
+	// own goroutine, and two switches at once would each start a stack.
+	connMu sync.Mutex
+
 	mu      sync.Mutex
 	stack   *cli.Stack
 	srv     *http.Server
@@ -99,10 +103,13 @@ func (d *Desktop) Start() error {
 	return d.connect()
 }
 
-// Stop ends the bridge (and the local Konsole); idempotent.
+// Stop ends the bridge (and the local Konsole); idempotent. It waits for a
+// connect under way, and no connect starts anything after it.
 func (d *Desktop) Stop() {
 	d.stopOnce.Do(func() {
 		close(d.done)
+		d.connMu.Lock()
+		defer d.connMu.Unlock()
 		d.mu.Lock()
 		stack, srv := d.stack, d.srv
 		d.stack, d.srv = nil, nil
@@ -140,7 +147,15 @@ func (d *Desktop) activeProfile() (Profile, error) {
 
 // connect (re)starts the bridge on the active profile. The old bridge and
 // local Konsole are closed first (a local Konsole locks its data folder).
+// One connect runs at a time; after Stop it fails.
 func (d *Desktop) connect() error {
+	d.connMu.Lock()
+	defer d.connMu.Unlock()
+	select {
+	case <-d.done:
+		return errors.New("Konui is shutting down")
+	default:
+	}
 	p, err := d.activeProfile()
 	if err != nil {
 		return err

@@ -2,6 +2,9 @@ package app
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/konsole"
 )
 
 type fakeNotifier struct {
@@ -194,4 +198,44 @@ func TestProfilesAreValidatedStoredPrivatelyAndNeverShowTheirToken(t *testing.T)
 	if msg := d.TestProfile("http://127.0.0.1:1", "t"); !strings.Contains(msg, "Cannot reach") {
 		t.Fatalf("test of a dead URL: %q", msg)
 	}
+}
+
+func TestConcurrentProfileSwitchesLeaveOneStackAndLeakNone(t *testing.T) {
+	dataDir := t.TempDir()
+	st, err := OpenSettings(filepath.Join(t.TempDir(), "konui", "settings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDesktop(DesktopConfig{Settings: st, DataDir: dataDir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() { errs <- d.UseProfile(LocalProfile) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a switch failed: %v", err)
+		}
+	}
+	info, err := d.Connection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(info.URL + "/healthz"); err != nil {
+		t.Fatalf("the bridge that won is not serving: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	d.Stop()
+	if err := d.connect(); err == nil {
+		t.Fatal("a connect after Stop started a stack")
+	}
+	// A stack left running would still hold the local Konsole's data folder.
+	k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: "t", DataDir: dataDir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("a switch leaked a local Konsole: %v", err)
+	}
+	k.Close()
 }
