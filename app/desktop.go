@@ -16,6 +16,7 @@ import (
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/cli"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Desktop is the app's logic between the bridge and the OS: which Konsole
@@ -261,7 +262,7 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 		}
 		json.Unmarshal(ev.Data, &p)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyPermissions }, true) {
-			d.queue(Notification{Title: "Claude asks to use " + p.ToolName, Body: "In " + d.title(ev.SessionID) + ": " + clip(string(p.Input), 160),
+			d.queue(Notification{Title: "Claude asks to use " + p.ToolName, Body: "In " + d.title(ev.SessionID) + ": " + textclip.Head(string(p.Input), 160),
 				Target: "session:" + ev.SessionID})
 		}
 	}
@@ -420,11 +421,4 @@ func (d *Desktop) loadUnread() {
 	d.unreadMore = max(0, list.Total-len(list.Kontasks))
 	d.mu.Unlock()
 	d.renderTray()
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/konsole"
@@ -238,4 +239,20 @@ func TestConcurrentProfileSwitchesLeaveOneStackAndLeakNone(t *testing.T) {
 		t.Fatalf("a switch leaked a local Konsole: %v", err)
 	}
 	k.Close()
+}
+
+// godbus refuses a string that is not valid UTF-8, which dropped the
+// notification: the body's excerpt of the tool input must cut on characters.
+func TestAPermissionNoticeCutsMultiByteInputOnACharacter(t *testing.T) {
+	d, n, _, _ := newTestDesktop(t)
+	for _, pad := range []string{"", "a"} {
+		d.observe("permission.request", ev("s1", map[string]any{"toolName": "Bash",
+			"input": map[string]any{"command": pad + strings.Repeat("é日", 200)}}))
+	}
+	eventually(t, func() bool { return len(n.all()) == 2 })
+	for _, note := range n.all() {
+		if !utf8.ValidString(note.Body) || !strings.HasSuffix(note.Body, "…") {
+			t.Fatalf("notification body %q", note.Body)
+		}
+	}
 }

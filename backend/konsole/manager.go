@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -105,7 +106,7 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 	if !permissionModes[req.PermissionMode] {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "permissionMode %q is not one of default, acceptEdits, plan, bypassPermissions, dontAsk", req.PermissionMode)
 	}
-	if len(req.Title) > 200 {
+	if utf8.RuneCountInString(req.Title) > 200 {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title is longer than 200 characters")
 	}
 	now := time.Now().UTC()
@@ -188,7 +189,7 @@ func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool,
 // Rename changes a session's title.
 func (m *Manager) Rename(id, title string) (Session, error) {
 	title = strings.TrimSpace(title)
-	if title == "" || len(title) > 200 {
+	if title == "" || utf8.RuneCountInString(title) > 200 {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title must be 1 to 200 characters")
 	}
 	s, err := m.get(id)

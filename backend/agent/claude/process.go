@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/konui/konui/backend/textclip"
 )
 
 // MaxLineBytes bounds one stdout line; longer lines are dropped and logged.
@@ -170,20 +172,13 @@ func (p *Process) read(stdout io.Reader) {
 func (p *Process) handle(line []byte) {
 	out, err := ParseLine(line)
 	if err != nil {
-		p.log.Warn("skipping a malformed line from the CLI", "pid", p.Pid(), "err", err, "line", clip(line, 200))
+		p.log.Warn("skipping a malformed line from the CLI", "pid", p.Pid(), "err", err, "line", textclip.Head(string(line), 200))
 		return
 	}
 	if out.Kind == KindUnknown {
 		return
 	}
 	p.out <- out
-}
-
-func clip(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
 }
 
 // write queues one JSON line for the CLI's stdin and returns without
