@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -51,19 +50,13 @@ type Backoff struct {
 	Jitter float64
 }
 
-// Delay returns the wait before attempt n (1-based).
-func (b Backoff) Delay(n int) time.Duration {
-	d := b.Min
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	if d > b.Max {
-		d = b.Max
-	}
-	if b.Jitter > 0 {
-		d += time.Duration((rand.Float64()*2 - 1) * b.Jitter * float64(d))
-	}
-	return d
+// schedule returns the reconnect delays as a cenkalti/backoff policy that
+// never gives up: the bridge follows Konsole for as long as it runs.
+func (b Backoff) schedule() *backoff.ExponentialBackOff {
+	eb := &backoff.ExponentialBackOff{InitialInterval: b.Min, MaxInterval: b.Max, Multiplier: 2,
+		RandomizationFactor: b.Jitter, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
+	eb.Reset()
+	return eb
 }
 
 // upstream follows GET /v1/events for as long as its context lives,
@@ -104,6 +97,7 @@ func (u *upstream) LastID() int64 {
 // own gives up after 15 minutes and returns nil on a cleanly closed stream.
 func (u *upstream) run(ctx context.Context) {
 	attempt := 0
+	schedule := u.backoff.schedule()
 	for ctx.Err() == nil {
 		began := time.Now()
 		connected, err := u.once(ctx)
@@ -112,9 +106,10 @@ func (u *upstream) run(ctx context.Context) {
 		}
 		if connected {
 			attempt = 0
+			schedule.Reset()
 		}
 		attempt++
-		delay := u.backoff.Delay(attempt)
+		delay := schedule.NextBackOff()
 		if connected && time.Since(began) > time.Second {
 			// A stream that worked for a while and ended (Konsole restarting,
 			// a proxy timing out) is resumed at once; the backoff is for
