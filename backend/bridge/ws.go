@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/konui/konui/backend/httpjson"
 )
 
 // WebSocket close codes the bridge uses besides the standard ones.
@@ -64,7 +66,7 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "bad_request", "since must be a non-negative integer")
+			httpjson.Error(w, http.StatusBadRequest, "bad_request", "since must be a non-negative integer")
 			return
 		}
 		since = n
