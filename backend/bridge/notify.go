@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/atomicfile"
 	"github.com/konui/konui/backend/textclip"
 )
 
@@ -136,20 +137,8 @@ func (ns *notifications) saveLocked() error {
 	if err := os.MkdirAll(filepath.Dir(ns.path), 0o700); err != nil {
 		return fmt.Errorf("failed to create the bridge state folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(ns.path), ".notified-*")
-	if err != nil {
-		return fmt.Errorf("failed to write the bridge state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("failed to write the bridge state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("failed to write the bridge state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), ns.path); err != nil {
-		return fmt.Errorf("failed to write the bridge state: %w", err)
+	if err := atomicfile.Write(ns.path, b, 0o600); err != nil {
+		return fmt.Errorf("failed to save the bridge state: %w", err)
 	}
 	return nil
 }
