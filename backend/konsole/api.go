@@ -78,9 +78,6 @@ func (s *Server) routes() http.Handler {
 	route("GET", "/v1/events", s.events)
 	s.kontaskRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
-	for _, h := range s.extra {
-		mux.Handle(h.pattern, h.handler)
-	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
