@@ -45,8 +45,8 @@ const (
 	trimEveryAppendedRows = 1000
 )
 
-// EventStore is what the Log needs from durable storage; *store.Store and
-// MemoryEvents implement it.
+// EventStore is what the Log needs from durable storage; *store.Store
+// implements it (the benchmarks add an in-memory baseline).
 type EventStore interface {
 	AppendEvents([]store.EventRow) error
 	EventsAfter(since, upto int64, limit int) ([]store.EventRow, error)
