@@ -146,11 +146,8 @@ func (d *Desktop) SetHideToTray(hide bool) error {
 func (d *Desktop) SetPaused(paused bool) {
 	d.mu.Lock()
 	d.paused = paused
-	t := d.tray
 	d.mu.Unlock()
-	if t != nil {
-		t.SetPaused(paused)
-	}
+	d.renderTray()
 }
 
 // SetFocused records whether the window has the focus (the page reports it).

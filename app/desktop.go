@@ -16,6 +16,7 @@ import (
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/cli"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Desktop is the app's logic between the bridge and the OS: which Konsole
@@ -33,6 +34,10 @@ type Desktop struct {
 	notifier Notifier
 	tray     Tray
 
+	// connMu serializes connect and Stop: Wails runs each bound call on its
+	// own goroutine, and two switches at once would each start a stack.
+	connMu sync.Mutex
+
 	mu      sync.Mutex
 	stack   *cli.Stack
 	srv     *http.Server
@@ -46,9 +51,15 @@ type Desktop struct {
 	unreadMore int
 	titles     map[string]string
 	notes      chan Notification
-	startErr   error
-	stopOnce   sync.Once
-	done       chan struct{}
+	// trayWake says the tray has a change to paint; flushes asks the OS
+	// goroutine (deliver) to finish what is queued and answer.
+	trayWake chan struct{}
+	flushes  chan chan struct{}
+	startErr error
+	stopOnce sync.Once
+	done     chan struct{}
+	// workers are the goroutines Start runs; Stop waits for them.
+	workers sync.WaitGroup
 }
 
 func (d *Desktop) setStartError(err error) {
@@ -74,7 +85,8 @@ func NewDesktop(c DesktopConfig) *Desktop {
 	}
 	return &Desktop{lg: c.Logger, settings: c.Settings, override: c.Override, dataDir: c.DataDir, claude: c.Claude,
 		stateDir: c.StateDir, notifier: noNotifier{c: make(chan string)}, titles: map[string]string{},
-		notes: make(chan Notification, 64), done: make(chan struct{})}
+		notes: make(chan Notification, 64), trayWake: make(chan struct{}, 1), flushes: make(chan chan struct{}),
+		done: make(chan struct{})}
 }
 
 // Attach gives the Desktop its OS parts (any may be nil until known).
@@ -94,20 +106,29 @@ func (d *Desktop) Attach(w Window, n Notifier, t Tray) {
 
 // Start connects to the active Konsole and begins delivering notifications.
 func (d *Desktop) Start() error {
-	go d.deliver()
-	go d.follow()
+	d.run()
 	return d.connect()
 }
 
-// Stop ends the bridge (and the local Konsole); idempotent.
+// run starts the goroutines that reach the OS; Stop ends them.
+func (d *Desktop) run() {
+	d.workers.Go(d.deliver)
+	d.workers.Go(d.follow)
+}
+
+// Stop ends the bridge (and the local Konsole); idempotent. It waits for a
+// connect under way, and no connect starts anything after it.
 func (d *Desktop) Stop() {
 	d.stopOnce.Do(func() {
 		close(d.done)
+		d.connMu.Lock()
+		defer d.connMu.Unlock()
 		d.mu.Lock()
 		stack, srv := d.stack, d.srv
 		d.stack, d.srv = nil, nil
 		d.mu.Unlock()
 		shutdown(stack, srv)
+		d.workers.Wait()
 	})
 }
 
@@ -140,7 +161,15 @@ func (d *Desktop) activeProfile() (Profile, error) {
 
 // connect (re)starts the bridge on the active profile. The old bridge and
 // local Konsole are closed first (a local Konsole locks its data folder).
+// One connect runs at a time; after Stop it fails.
 func (d *Desktop) connect() error {
+	d.connMu.Lock()
+	defer d.connMu.Unlock()
+	select {
+	case <-d.done:
+		return errors.New("Konui is shutting down")
+	default:
+	}
 	p, err := d.activeProfile()
 	if err != nil {
 		return err
@@ -178,7 +207,7 @@ func (d *Desktop) connect() error {
 	d.stack, d.srv, d.url, d.token, d.profile = stack, srv, "http://"+ln.Addr().String(), token, p.ID
 	d.mu.Unlock()
 	d.lg.Info("bridge ready", "profile", p.Name, "konsole", stack.Bridge.State().URL)
-	go d.loadUnread()
+	d.workers.Go(d.loadUnread)
 	return nil
 }
 
@@ -246,7 +275,7 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 		}
 		json.Unmarshal(ev.Data, &p)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyPermissions }, true) {
-			d.queue(Notification{Title: "Claude asks to use " + p.ToolName, Body: "In " + d.title(ev.SessionID) + ": " + clip(string(p.Input), 160),
+			d.queue(Notification{Title: "Claude asks to use " + p.ToolName, Body: "In " + d.title(ev.SessionID) + ": " + textclip.Head(string(p.Input), 160),
 				Target: "session:" + ev.SessionID})
 		}
 	}
@@ -288,34 +317,6 @@ func (d *Desktop) wantNotify(kind func(Settings) bool, onlyUnfocused bool) bool 
 	return kind(d.settings.Get())
 }
 
-func (d *Desktop) queue(n Notification) {
-	select {
-	case d.notes <- n:
-	default:
-		d.lg.Warn("dropping a notification: too many at once", "title", n.Title)
-	}
-}
-
-// deliver shows queued notifications off the bridge's path; a missing
-// notification service is logged once.
-func (d *Desktop) deliver() {
-	warned := false
-	for {
-		select {
-		case <-d.done:
-			return
-		case n := <-d.notes:
-			d.mu.Lock()
-			notifier := d.notifier
-			d.mu.Unlock()
-			if err := notifier.Notify(n); err != nil && !warned {
-				warned = true
-				d.lg.Warn("notifications are not available; Konui runs on without them", "err", err)
-			}
-		}
-	}
-}
-
 // follow opens what a clicked notification points at.
 func (d *Desktop) follow() {
 	d.mu.Lock()
@@ -344,72 +345,4 @@ func (d *Desktop) open(target string) {
 	} else if id, ok := strings.CutPrefix(target, "session:"); ok {
 		w.Emit("konui:open-session", id)
 	}
-}
-
-// trackUnread adds a kontask to the unread list (newest first) or removes it.
-func (d *Desktop) trackUnread(id, title string, unread bool) {
-	d.mu.Lock()
-	out := d.unread[:0:0]
-	for _, it := range d.unread {
-		if it.ID != id {
-			out = append(out, it)
-		}
-	}
-	if unread {
-		out = append([]TrayItem{{ID: id, Title: title}}, out...)
-	}
-	d.unread = out
-	d.mu.Unlock()
-	d.renderTray()
-}
-
-// renderTray shows the unread count and the newest unread kontasks.
-func (d *Desktop) renderTray() {
-	d.mu.Lock()
-	tray := d.tray
-	n := len(d.unread) + d.unreadMore
-	newest := append([]TrayItem(nil), d.unread[:min(len(d.unread), trayKontaskSlots)]...)
-	d.mu.Unlock()
-	if tray != nil {
-		tray.SetUnread(n, newest)
-	}
-}
-
-// loadUnread fills the tray from Konsole's unread kontasks.
-func (d *Desktop) loadUnread() {
-	d.mu.Lock()
-	url, token := d.url, d.token
-	d.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/kontasks?unread=true&limit=50", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return
-	}
-	defer resp.Body.Close()
-	var list struct {
-		Kontasks []struct{ ID, Title string } `json:"kontasks"`
-		Total    int                          `json:"total"`
-	}
-	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
-		return
-	}
-	d.mu.Lock()
-	d.unread = d.unread[:0]
-	for _, k := range list.Kontasks {
-		d.unread = append(d.unread, TrayItem{ID: k.ID, Title: k.Title})
-	}
-	// The list is the newest 50; the count covers them all.
-	d.unreadMore = max(0, list.Total-len(list.Kontasks))
-	d.mu.Unlock()
-	d.renderTray()
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -2,14 +2,19 @@ package app
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/konsole"
 )
 
 type fakeNotifier struct {
@@ -73,9 +78,8 @@ func newTestDesktop(t *testing.T) (*Desktop, *fakeNotifier, *fakeTray, *fakeWind
 	d := NewDesktop(DesktopConfig{Settings: st})
 	n, tr, w := &fakeNotifier{c: make(chan string, 1)}, &fakeTray{}, &fakeWindow{}
 	d.Attach(w, n, tr)
-	go d.deliver()
-	go d.follow()
-	t.Cleanup(func() { close(d.done) })
+	d.run()
+	t.Cleanup(d.Stop)
 	return d, n, tr, w
 }
 
@@ -96,7 +100,10 @@ func ev(sessionID string, data any) json.RawMessage {
 func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
 	d, n, tr, _ := newTestDesktop(t)
 	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "Fix stop turn", Description: "Stop did not stop"})
-	eventually(t, func() bool { return len(n.all()) == 1 })
+	d.flush()
+	if len(n.all()) != 1 {
+		t.Fatalf("notifications %+v", n.all())
+	}
 	if got := n.all()[0]; got.Title != "Fix stop turn" || got.Body != "Stop did not stop" || got.Target != "kontask:k1" {
 		t.Fatalf("notification %+v", got)
 	}
@@ -104,6 +111,7 @@ func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
 		t.Fatalf("tray %d %v", tr.count, tr.newest)
 	}
 	d.observe("kontask.updated", ev("", map[string]any{"kontask": map[string]any{"id": "k1", "title": "Fix stop turn", "readAt": "2026-01-01T00:00:00Z"}}))
+	d.flush()
 	if tr.count != 0 {
 		t.Fatalf("a read kontask still counts: %d", tr.count)
 	}
@@ -112,6 +120,7 @@ func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
 func TestPauseAndSettingsSilenceNotifications(t *testing.T) {
 	d, n, tr, _ := newTestDesktop(t)
 	d.SetPaused(true)
+	d.flush()
 	if !tr.paused {
 		t.Fatal("the tray does not show the pause")
 	}
@@ -119,7 +128,7 @@ func TestPauseAndSettingsSilenceNotifications(t *testing.T) {
 	d.SetPaused(false)
 	d.SetNotifications(false, true, true)
 	d.KontaskCreated(bridge.Kontask{ID: "k2", Title: "off"})
-	time.Sleep(50 * time.Millisecond)
+	d.flush()
 	if len(n.all()) != 0 {
 		t.Fatalf("notified while paused or switched off: %+v", n.all())
 	}
@@ -130,20 +139,23 @@ func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T
 	d.observe("session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
 	d.SetFocused(true)
 	d.observe("turn.completed", ev("s1", map[string]any{"reason": "completed"}))
-	time.Sleep(30 * time.Millisecond)
+	d.flush()
 	if len(n.all()) != 0 {
 		t.Fatal("notified while the window had the focus")
 	}
 	d.SetFocused(false)
 	d.observe("turn.completed", ev("s1", map[string]any{"reason": "interrupted"}))
 	d.observe("permission.request", ev("s1", map[string]any{"toolName": "Bash", "input": map[string]any{"command": "ls"}}))
-	eventually(t, func() bool { return len(n.all()) == 2 })
+	d.flush()
+	if a := n.all(); len(a) != 2 {
+		t.Fatalf("notifications %+v", a)
+	}
 	if a := n.all(); a[0].Title != "Turn interrupted in api-server" || !strings.HasPrefix(a[1].Title, "Claude asks to use Bash") {
 		t.Fatalf("notifications %+v", a)
 	}
 	d.SetNotifications(true, false, false)
 	d.observe("turn.completed", ev("s1", map[string]any{"reason": "completed"}))
-	time.Sleep(30 * time.Millisecond)
+	d.flush()
 	if len(n.all()) != 2 {
 		t.Fatal("a switched-off kind was notified")
 	}
@@ -193,5 +205,107 @@ func TestProfilesAreValidatedStoredPrivatelyAndNeverShowTheirToken(t *testing.T)
 	}
 	if msg := d.TestProfile("http://127.0.0.1:1", "t"); !strings.Contains(msg, "Cannot reach") {
 		t.Fatalf("test of a dead URL: %q", msg)
+	}
+}
+
+func TestConcurrentProfileSwitchesLeaveOneStackAndLeakNone(t *testing.T) {
+	dataDir := t.TempDir()
+	st, err := OpenSettings(filepath.Join(t.TempDir(), "konui", "settings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDesktop(DesktopConfig{Settings: st, DataDir: dataDir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() { errs <- d.UseProfile(LocalProfile) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a switch failed: %v", err)
+		}
+	}
+	info, err := d.Connection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(info.URL + "/healthz"); err != nil {
+		t.Fatalf("the bridge that won is not serving: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	d.Stop()
+	if err := d.connect(); err == nil {
+		t.Fatal("a connect after Stop started a stack")
+	}
+	// A stack left running would still hold the local Konsole's data folder.
+	k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: "t", DataDir: dataDir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("a switch leaked a local Konsole: %v", err)
+	}
+	k.Close()
+}
+
+// godbus refuses a string that is not valid UTF-8, which dropped the
+// notification: the body's excerpt of the tool input must cut on characters.
+func TestAPermissionNoticeCutsMultiByteInputOnACharacter(t *testing.T) {
+	d, n, _, _ := newTestDesktop(t)
+	for _, pad := range []string{"", "a"} {
+		d.observe("permission.request", ev("s1", map[string]any{"toolName": "Bash",
+			"input": map[string]any{"command": pad + strings.Repeat("é日", 200)}}))
+	}
+	d.flush()
+	if len(n.all()) != 2 {
+		t.Fatalf("notifications %+v", n.all())
+	}
+	for _, note := range n.all() {
+		if !utf8.ValidString(note.Body) || !strings.HasSuffix(note.Body, "…") {
+			t.Fatalf("notification body %q", note.Body)
+		}
+	}
+}
+
+// stuckTray plays a tray whose D-Bus calls hang until released.
+type stuckTray struct {
+	fakeTray
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *stuckTray) SetUnread(n int, newest []TrayItem) {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	<-s.release
+	s.fakeTray.SetUnread(n, newest)
+}
+
+func TestAHungTrayDoesNotBlockTheBridgesDeliveryPath(t *testing.T) {
+	d, n, _, _ := newTestDesktop(t)
+	tr := &stuckTray{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	d.Attach(nil, nil, tr)
+	returned := make(chan struct{})
+	go func() {
+		d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "first"})
+		d.observe("kontask.created", ev("", map[string]any{"kontask": map[string]any{"id": "k2", "title": "second"}}))
+		d.SetPaused(false)
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		close(tr.release)
+		t.Fatal("the delivery path waited on the tray")
+	}
+	<-tr.entered // the tray is being painted, and hangs
+	close(tr.release)
+	d.flush()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.count != 2 || tr.newest[0].ID != "k2" || len(n.all()) != 1 {
+		t.Fatalf("after the tray recovered: count %d newest %v notes %d", tr.count, tr.newest, len(n.all()))
 	}
 }

@@ -1,9 +1,10 @@
 // Package app is the Wails desktop application: the window, its bound
 // methods, native notifications, the tray and Konsole profiles.
 //
-// Start reading at Run (app.go). The OS is reached only through small
+// Start reading at Run (wails.go). The OS is reached only through small
 // interfaces (Window in window.go, Notifier in notify.go, Tray in tray.go)
 // so that the logic in desktop.go and settings.go is tested without a
-// display. The Wails runtime itself is touched only in wails.go, which the
-// desktop build tag compiles in.
+// display. Every notifier and tray call runs on one goroutine (deliver.go):
+// the bridge's delivery path only queues work for it. The Wails runtime
+// itself is touched only in wails.go, which the desktop build tag compiles in.
 package app

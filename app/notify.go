@@ -48,29 +48,41 @@ func NewDBusNotifier(icon string, lg *slog.Logger) (*DBusNotifier, error) {
 		return nil, fmt.Errorf("failed to connect to the session bus: %w", err)
 	}
 	n := &DBusNotifier{conn: conn, icon: icon, lg: lg, clicked: make(chan string, 16), targets: map[uint32]string{}, signals: make(chan *dbus.Signal, 32)}
-	if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.Notifications"), dbus.WithMatchMember("ActionInvoked")); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("failed to listen for notification actions: %w", err)
+	for _, member := range []string{"ActionInvoked", "NotificationClosed"} {
+		if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.Notifications"), dbus.WithMatchMember(member)); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("failed to listen for notification signals (%s): %w", member, err)
+		}
 	}
 	conn.Signal(n.signals)
 	go n.listen()
 	return n, nil
 }
 
+// listen reports clicks and forgets each notification once the server
+// says it is closed (expired, dismissed or clicked), so targets stays as
+// small as what is on screen.
 func (n *DBusNotifier) listen() {
 	for sig := range n.signals {
-		if sig.Name != "org.freedesktop.Notifications.ActionInvoked" || len(sig.Body) < 2 {
+		if len(sig.Body) < 2 {
 			continue
 		}
 		id, _ := sig.Body[0].(uint32)
-		n.mu.Lock()
-		target, ok := n.targets[id]
-		n.mu.Unlock()
-		if ok {
-			select {
-			case n.clicked <- target:
-			default:
+		switch sig.Name {
+		case "org.freedesktop.Notifications.ActionInvoked":
+			n.mu.Lock()
+			target, ok := n.targets[id]
+			n.mu.Unlock()
+			if ok {
+				select {
+				case n.clicked <- target:
+				default:
+				}
 			}
+		case "org.freedesktop.Notifications.NotificationClosed":
+			n.mu.Lock()
+			delete(n.targets, id)
+			n.mu.Unlock()
 		}
 	}
 }

@@ -194,7 +194,6 @@ func (w *wailsApp) secondInstance(data options.SecondInstanceData) {
 	}
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)
-	runtime.EventsEmit(w.ctx, "konui:raised")
 }
 
 // wailsWindow is Window over the Wails runtime.

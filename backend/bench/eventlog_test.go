@@ -217,7 +217,7 @@ func measureHTTP(dir string, n int) logRun {
 
 // BenchmarkEventLog measures events appended per second and delivered to
 // one subscriber: the Log with a Subscription over SQLite and over the
-// in-memory baseline (konsole.MemoryEvents), and the full server path over
+// in-memory baseline (memoryEvents), and the full server path over
 // SQLite (Server.Log().Append -> GET /v1/events over HTTP on loopback; the
 // server cannot be built over memory). The three alternate, a fresh log
 // each run. Knobs: KONUI_BENCH_LOG_EVENTS (50000), KONUI_BENCH_LOG_RUNS (5).
@@ -231,7 +231,7 @@ func BenchmarkEventLog(b *testing.B) {
 		runs  []logRun
 		rates []float64
 	}
-	mem := &path{name: "memory", desc: "Log + Subscription over konsole.MemoryEvents (baseline)"}
+	mem := &path{name: "memory", desc: "Log + Subscription over memoryEvents (baseline)"}
 	sql := &path{name: "sqlite", desc: "Log + Subscription over SQLite (store.Open, WAL)"}
 	web := &path{name: "http", desc: "Konsole server over SQLite: Server.Log().Append -> GET /v1/events over HTTP"}
 	dir := b.TempDir()
@@ -240,7 +240,7 @@ func BenchmarkEventLog(b *testing.B) {
 			var r logRun
 			switch p {
 			case mem:
-				r = measureLog(&konsole.MemoryEvents{}, n)
+				r = measureLog(&memoryEvents{}, n)
 			case sql:
 				st, err := store.Open(filepath.Join(dir, fmt.Sprintf("log-%d.db", i)))
 				if err != nil {
@@ -299,7 +299,7 @@ func eventSize() int { return len(eventLine()) }
 
 // eventLine is one benchmark event as the Log stores it.
 func eventLine() []byte {
-	m := &konsole.MemoryEvents{}
+	m := &memoryEvents{}
 	l, err := konsole.NewLog(m, 0, quiet())
 	if err != nil {
 		return nil

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -47,7 +46,7 @@ func TestEventLogPathsDeliverEveryEvent(t *testing.T) {
 	}
 	defer st.Close()
 	for name, r := range map[string]logRun{
-		"memory": measureLog(&konsole.MemoryEvents{}, 3000),
+		"memory": measureLog(&memoryEvents{}, 3000),
 		"sqlite": measureLog(st, 3000),
 		"http":   measureHTTP(t.TempDir(), 3000),
 	} {

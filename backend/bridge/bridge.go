@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/httpjson"
 )
 
 // Config configures a bridge. Zero durations and sizes take the defaults
@@ -214,7 +215,7 @@ func (b *Bridge) routes() http.Handler {
 	// Unknown /api/ paths need the token too: a stranger learns nothing,
 	// not even which routes exist.
 	mux.Handle("/api/", b.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path)
+		httpjson.Error(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path)
 	})))
 	if b.cfg.UI != nil {
 		mux.Handle("/", uiHandler(b.cfg.UI))
@@ -226,11 +227,11 @@ func (b *Bridge) routes() http.Handler {
 func (b *Bridge) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !auth.Equal(auth.FromRequest(r), b.cfg.Token) {
-			writeError(w, http.StatusUnauthorized, "unauthorized", "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)")
+			httpjson.Error(w, http.StatusUnauthorized, "unauthorized", "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)")
 			return
 		}
 		if !b.originAllowed(r) {
-			writeError(w, http.StatusForbidden, "forbidden_origin", "requests from this origin are not allowed")
+			httpjson.Error(w, http.StatusForbidden, "forbidden_origin", "requests from this origin are not allowed")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -267,7 +268,7 @@ func (b *Bridge) configuredOrigin(origin string) bool {
 
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
 	seq, clients := b.hub.stats()
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(),
+	httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(),
 		"seq": seq, "clients": clients})
 }
 
@@ -290,17 +291,7 @@ func (b *Bridge) proxy() http.Handler {
 		Transport:     b.cfg.HTTPClient.Transport,
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			writeError(w, http.StatusBadGateway, "konsole_unreachable", "Konsole is unreachable at "+b.cfg.KonsoleURL)
+			httpjson.Error(w, http.StatusBadGateway, "konsole_unreachable", "Konsole is unreachable at "+b.cfg.KonsoleURL)
 		},
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg, "code": code})
 }

@@ -133,18 +133,22 @@ func TestBadFramesGetAnErrorAckAndTheConnectionStays(t *testing.T) {
 			t.Fatal(err)
 		}
 		ack := c.until(5*time.Second, func(f frame) bool { return f.Type == "ack" })
-		if a := ack[len(ack)-1]; a.OK || a.Error == "" {
+		if a := ack[len(ack)-1]; a.OK || a.Error == "" || a.Code != bridge.CodeBadRequest {
 			t.Fatalf("%s: ack %+v", junk, a)
 		}
 	}
-	if a := c.request("frobnicate", nil); a.OK || !strings.Contains(a.Error, "unknown request type") {
+	if a := c.request("frobnicate", nil); a.OK || !strings.Contains(a.Error, "unknown request type") || a.Code != bridge.CodeBadRequest {
 		t.Fatalf("unknown type: %+v", a)
 	}
-	if a := c.request("prompt", map[string]any{"sessionId": "nope", "text": "hi"}); a.OK || !strings.Contains(a.Error, "no session") {
+	// Konsole's own code passes through.
+	if a := c.request("prompt", map[string]any{"sessionId": "nope", "text": "hi"}); a.OK || !strings.Contains(a.Error, "no session") || a.Code != "not_found" {
 		t.Fatalf("unknown session: %+v", a)
 	}
-	if a := c.request("stop", map[string]any{}); a.OK || !strings.Contains(a.Error, "sessionId is required") {
+	if a := c.request("stop", map[string]any{}); a.OK || !strings.Contains(a.Error, "sessionId is required") || a.Code != bridge.CodeBadRequest {
 		t.Fatalf("missing sessionId: %+v", a)
+	}
+	if a := c.request("ping", nil); !a.OK || a.Code != "" {
+		t.Fatalf("a good request's ack carries a code: %+v", a)
 	}
 	if a := c.request("ping", nil); !a.OK {
 		t.Fatal("the connection did not survive junk")
@@ -171,7 +175,7 @@ func TestAnUnreachableKonsoleIsReportedDownAndRequestsFailFast(t *testing.T) {
 	c := h.connect("clientId=x")
 	start := time.Now()
 	a := c.request("prompt", map[string]any{"sessionId": "s", "text": "hi"})
-	if a.OK || !strings.Contains(a.Error, "unreachable") || time.Since(start) > 5*time.Second {
+	if a.OK || !strings.Contains(a.Error, "unreachable") || a.Code != bridge.CodeKonsoleUnreachable || time.Since(start) > 5*time.Second {
 		t.Fatalf("ack %+v after %s", a, time.Since(start))
 	}
 	c.until(10*time.Second, func(f frame) bool { return f.Type == "konsole" && f.State == "down" })

@@ -212,8 +212,9 @@ func FuzzFrameDecoder(f *testing.F) {
 		if json.Unmarshal(ack["ok"], &ok) != nil || json.Unmarshal(ack["ref"], &ref) != nil {
 			t.Fatalf("ok or ref missing: %q", out)
 		}
-		if !ok && (json.Unmarshal(ack["error"], &errText) != nil || errText == "") {
-			t.Fatalf("a failure without an error: %q", out)
+		var code string
+		if !ok && (json.Unmarshal(ack["error"], &errText) != nil || errText == "" || json.Unmarshal(ack["code"], &code) != nil || code == "") {
+			t.Fatalf("a failure without an error and its code: %q", out)
 		}
 		var req struct {
 			ID string `json:"id"`

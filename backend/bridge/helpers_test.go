@@ -27,6 +27,7 @@ type frame struct {
 	Ref     string          `json:"ref"`
 	OK      bool            `json:"ok"`
 	Error   string          `json:"error"`
+	Code    string          `json:"code"`
 	Result  json.RawMessage `json:"result"`
 	Konsole struct {
 		State string `json:"state"`

@@ -13,6 +13,9 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/konui/konui/backend/atomicfile"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Kontask is what a Notifier hears about a new kontask: the fields a
@@ -68,12 +71,19 @@ type notifications struct {
 	lg   *slog.Logger
 	now  func() time.Time
 
-	mu      sync.Mutex
-	state   notifyState
-	queue   []Kontask
-	catchUp bool
-	wake    chan struct{}
+	mu    sync.Mutex
+	state notifyState
+	// incoming holds kontasks seen on the delivery path, not yet judged:
+	// judging one writes the state file, which run does, off that path.
+	incoming []json.RawMessage
+	queue    []Kontask
+	catchUp  bool
+	wake     chan struct{}
 }
+
+// maxIncoming bounds the kontasks waiting to be judged; beyond it the
+// bridge asks for a catch-up instead, which finds them over REST.
+const maxIncoming = 1024
 
 func newNotifications(n Notifier, stateDir string, api *konsoleAPI, lg *slog.Logger) (*notifications, error) {
 	ns := &notifications{n: n, api: api, lg: lg, now: time.Now, wake: make(chan struct{}, 1)}
@@ -127,25 +137,14 @@ func (ns *notifications) saveLocked() error {
 	if err := os.MkdirAll(filepath.Dir(ns.path), 0o700); err != nil {
 		return fmt.Errorf("failed to create the bridge state folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(ns.path), ".notified-*")
-	if err != nil {
-		return fmt.Errorf("failed to write the bridge state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("failed to write the bridge state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("failed to write the bridge state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), ns.path); err != nil {
-		return fmt.Errorf("failed to write the bridge state: %w", err)
+	if err := atomicfile.Write(ns.path, b, 0o600); err != nil {
+		return fmt.Errorf("failed to save the bridge state: %w", err)
 	}
 	return nil
 }
 
-// event looks at one Konsole event on the delivery path; it never blocks.
+// event looks at one Konsole event on the delivery path; it never blocks
+// and does no I/O: run judges the kontask.
 func (ns *notifications) event(ev upstreamEvent) {
 	if ev.Type != "kontask.created" {
 		return
@@ -159,7 +158,15 @@ func (ns *notifications) event(ev upstreamEvent) {
 		ns.lg.Warn("skipping a kontask.created event without a kontask", "id", ev.ID)
 		return
 	}
-	ns.offer(e.Data.Kontask)
+	ns.mu.Lock()
+	if len(ns.incoming) < maxIncoming {
+		ns.incoming = append(ns.incoming, e.Data.Kontask)
+	} else if !ns.catchUp {
+		ns.lg.Warn("too many new kontasks at once; catching up on them over REST", "waiting", len(ns.incoming))
+		ns.catchUp = true
+	}
+	ns.mu.Unlock()
+	ns.poke()
 }
 
 // offer queues a kontask for notification unless it is backlog or was
@@ -212,9 +219,12 @@ func (ns *notifications) run(ctx context.Context) {
 		case <-ns.wake:
 		}
 		ns.mu.Lock()
-		catchUp := ns.catchUp
-		ns.catchUp = false
+		catchUp, incoming := ns.catchUp, ns.incoming
+		ns.catchUp, ns.incoming = false, nil
 		ns.mu.Unlock()
+		for _, raw := range incoming {
+			ns.offer(raw)
+		}
 		if catchUp {
 			ns.fetchMissed(ctx)
 		}
@@ -272,9 +282,14 @@ func (ns *notifications) fetchMissed(ctx context.Context) {
 		older := false
 		for _, r := range list.Kontasks {
 			var k struct {
+				ID        string    `json:"id"`
 				CreatedAt time.Time `json:"createdAt"`
 			}
-			json.Unmarshal(r, &k)
+			if err := json.Unmarshal(r, &k); err != nil || k.ID == "" || k.CreatedAt.IsZero() {
+				// One bad entry must not end the catch-up of those after it.
+				ns.lg.Warn("skipping an unreadable kontask in the catch-up", "err", err, "kontask", textclip.Head(string(r), 200))
+				continue
+			}
 			if k.CreatedAt.Before(floor) {
 				older = true
 				break

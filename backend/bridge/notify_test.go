@@ -1,12 +1,16 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -67,4 +71,74 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// runNotifications runs ns until the test ends.
+func runNotifications(t *testing.T, ns *notifications) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ns.run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func waitNotified(t *testing.T, n *countNotifier, want ...string) {
+	t.Helper()
+	for _, id := range want {
+		select {
+		case got := <-n.got:
+			if got != id {
+				t.Fatalf("notified %s, want %s", got, id)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s was never notified", id)
+		}
+	}
+}
+
+func TestTheDeliveryPathOnlyQueuesAKontaskAndTheNotifierGoroutineWritesTheState(t *testing.T) {
+	dir := t.TempDir()
+	n := &countNotifier{got: make(chan string, 10)}
+	ns, err := newNotifications(n, dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateFile := filepath.Join(dir, notifyStateFile)
+	before, _ := os.ReadFile(stateFile)
+	raw, _ := json.Marshal(map[string]any{"type": "kontask.created", "data": map[string]any{"kontask": kontaskJSON("k1", time.Now())}})
+	ns.event(upstreamEvent{ID: 1, Type: "kontask.created", Raw: raw})
+	// Nothing runs ns yet: whatever event did, it did on the delivery path.
+	if after, _ := os.ReadFile(stateFile); string(after) != string(before) {
+		t.Fatalf("the delivery path wrote the state file: %s", after)
+	}
+	runNotifications(t, ns)
+	waitNotified(t, n, "k1")
+	var st notifyState
+	b, _ := os.ReadFile(stateFile)
+	if err := json.Unmarshal(b, &st); err != nil || st.Notified["k1"].IsZero() {
+		t.Fatalf("the notified kontask was not recorded: %s (%v)", b, err)
+	}
+}
+
+func TestOneUnreadableKontaskDoesNotEndTheCatchUp(t *testing.T) {
+	now := time.Now().UTC()
+	list := []json.RawMessage{kontaskJSON("newest", now.Add(-time.Minute)), json.RawMessage(`{"id":"bad","createdAt":"not a time"}`),
+		json.RawMessage(`{"id":"no-time"}`), kontaskJSON("older", now.Add(-2*time.Minute))}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"kontasks": list})
+	}))
+	defer srv.Close()
+	var logged bytes.Buffer
+	n := &countNotifier{got: make(chan string, 10)}
+	ns, err := newNotifications(n, "", &konsoleAPI{base: srv.URL, token: "t", client: srv.Client()}, slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.state.Since = now.Add(-time.Hour)
+	ns.fetchMissed(context.Background())
+	if len(ns.queue) != 2 || ns.queue[0].ID != "older" || ns.queue[1].ID != "newest" {
+		t.Fatalf("queued %+v; want older, then newest", ns.queue)
+	}
+	if c := strings.Count(logged.String(), "skipping an unreadable kontask in the catch-up"); c != 2 {
+		t.Fatalf("logged %d skipped kontasks, want 2: %s", c, logged.String())
+	}
 }

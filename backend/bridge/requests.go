@@ -20,7 +20,9 @@ type konsoleAPI struct {
 	client      *http.Client
 }
 
-// apiError is Konsole's JSON error, or a sentence about reaching it.
+// apiError is Konsole's JSON error, or a sentence about reaching it, or
+// the bridge's own refusal of a frame. Its Code reaches the client in the
+// ack: Konsole's codes pass through unchanged, beside the bridge's own.
 type apiError struct {
 	Status  int    `json:"status,omitempty"`
 	Code    string `json:"code"`
@@ -28,6 +30,27 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string { return e.Message }
+
+// Codes an ack carries besides Konsole's own (docs/protocol.md).
+const (
+	// CodeBadRequest: the frame was not a request the bridge can send on
+	// (not JSON, no id or type, a field missing, an unknown type, a kontask
+	// choice that is not offered). Sending it again cannot help.
+	CodeBadRequest = "bad_request"
+	// CodeKonsoleUnreachable: no connection to Konsole; it may come back.
+	CodeKonsoleUnreachable = "konsole_unreachable"
+	// CodeKonsoleTimeout: Konsole did not answer within the request timeout.
+	CodeKonsoleTimeout = "konsole_timeout"
+	// CodeKonsoleError: Konsole answered with something that is not its
+	// JSON error (a proxy's page, say).
+	CodeKonsoleError = "konsole_error"
+	// CodeInternal: the bridge failed in a way it did not foresee.
+	CodeInternal = "internal"
+)
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{Code: CodeBadRequest, Message: fmt.Sprintf(format, args...)}
+}
 
 func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (json.RawMessage, error) {
 	var rd io.Reader
@@ -49,19 +72,19 @@ func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (jso
 	resp, err := k.client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, &apiError{Code: "konsole_timeout", Message: "Konsole did not answer in time"}
+			return nil, &apiError{Code: CodeKonsoleTimeout, Message: "Konsole did not answer in time"}
 		}
-		return nil, &apiError{Code: "konsole_unreachable", Message: fmt.Sprintf("Konsole is unreachable at %s", k.base)}
+		return nil, &apiError{Code: CodeKonsoleUnreachable, Message: fmt.Sprintf("Konsole is unreachable at %s", k.base)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return nil, &apiError{Code: "konsole_unreachable", Message: "the connection to Konsole broke: " + err.Error()}
+		return nil, &apiError{Code: CodeKonsoleUnreachable, Message: "the connection to Konsole broke: " + err.Error()}
 	}
 	if resp.StatusCode >= 300 {
 		e := &apiError{Status: resp.StatusCode}
 		if json.Unmarshal(raw, e) != nil || e.Message == "" {
-			e.Message, e.Code = fmt.Sprintf("Konsole answered HTTP %d", resp.StatusCode), "konsole_error"
+			e.Message, e.Code = fmt.Sprintf("Konsole answered HTTP %d", resp.StatusCode), CodeKonsoleError
 		}
 		return nil, e
 	}
@@ -72,7 +95,7 @@ func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (jso
 	// proxy's page, a body cut at the limit) would make the ack fail to
 	// encode, and invalid UTF-8 would break the client's text frame.
 	if !json.Valid(raw) {
-		return nil, &apiError{Status: resp.StatusCode, Code: "konsole_error",
+		return nil, &apiError{Status: resp.StatusCode, Code: CodeKonsoleError,
 			Message: fmt.Sprintf("Konsole answered HTTP %d with something that is not JSON; is %s a Konsole?", resp.StatusCode, k.base)}
 	}
 	return bytes.ToValidUTF8(raw, []byte("\uFFFD")), nil
@@ -108,24 +131,21 @@ func (b *Bridge) handleRequest(ctx context.Context, data []byte) []byte {
 			ID string `json:"id"`
 		}
 		json.Unmarshal(data, &head)
-		return ackJSON(head.ID, false, nil, "malformed frame: "+err.Error())
+		return ackJSON(head.ID, nil, badRequest("malformed frame: %v", err))
 	}
 	if req.ID == "" {
-		return ackJSON("", false, nil, "every request needs an \"id\"")
+		return ackJSON("", nil, badRequest("every request needs an \"id\""))
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.RequestTimeout)
 	defer cancel()
 	result, err := b.dispatch(ctx, req)
-	if err != nil {
-		return ackJSON(req.ID, false, nil, err.Error())
-	}
-	return ackJSON(req.ID, true, result, "")
+	return ackJSON(req.ID, result, err)
 }
 
 func need(fields ...string) error {
 	for i := 0; i < len(fields); i += 2 {
 		if fields[i+1] == "" {
-			return fmt.Errorf("%s is required", fields[i])
+			return badRequest("%s is required", fields[i])
 		}
 	}
 	return nil
@@ -172,9 +192,9 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		}
 		return b.chooseKontask(ctx, req)
 	case "":
-		return nil, errors.New("every request needs a \"type\"")
+		return nil, badRequest("every request needs a \"type\"")
 	default:
-		return nil, fmt.Errorf("unknown request type %q", req.Type)
+		return nil, badRequest("unknown request type %q", req.Type)
 	}
 }
 
@@ -195,14 +215,14 @@ func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessag
 	}
 	json.Unmarshal(raw, &k)
 	if k.SessionID == "" {
-		return nil, errors.New("this kontask belongs to no session, so its choice has nowhere to go")
+		return nil, badRequest("this kontask belongs to no session, so its choice has nowhere to go")
 	}
 	offered := false
 	for _, c := range k.Context.Choices {
 		offered = offered || c.Value == req.Value
 	}
 	if !offered {
-		return nil, errors.New("that value is not one of this kontask's choices")
+		return nil, badRequest("that value is not one of this kontask's choices")
 	}
 	// The same choice of the same kontask is one prompt, however often it is
 	// clicked or retried.

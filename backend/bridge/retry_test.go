@@ -9,7 +9,7 @@ import (
 // bridge resumes at once, retries every quickRetry while it comes back,
 // and only then falls back to the backoff, whose attempts count from 1.
 func TestRetryPlanFollowsARestartingKonsoleQuickly(t *testing.T) {
-	p := retryPlan{backoff: Backoff{Min: time.Second, Max: 30 * time.Second}}
+	p := newRetryPlan(Backoff{Min: time.Second, Max: 30 * time.Second})
 	if d, n := p.next(true, time.Minute); d != 0 || n != 0 {
 		t.Fatalf("after a stream that worked: wait %s (attempt %d), want to resume at once", d, n)
 	}
@@ -34,7 +34,7 @@ func TestRetryPlanFollowsARestartingKonsoleQuickly(t *testing.T) {
 
 // A bridge that never connected uses the backoff from the first failure.
 func TestRetryPlanBacksOffWhenKonsoleWasNeverReached(t *testing.T) {
-	p := retryPlan{backoff: Backoff{Min: time.Second, Max: 4 * time.Second}}
+	p := newRetryPlan(Backoff{Min: time.Second, Max: 4 * time.Second})
 	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
 		if d, n := p.next(false, 0); d != want || n != i+1 {
 			t.Fatalf("attempt %d: wait %s (attempt %d), want %s", i+1, d, n, want)

@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/konui/konui/backend/httpjson"
 )
 
 // ContentSecurityPolicy is sent with the dashboard: only its own scripts,
@@ -24,7 +26,7 @@ func uiHandler(ui fs.FS) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here")
+			httpjson.Error(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here")
 			return
 		}
 		p := strings.TrimPrefix(r.URL.Path, "/")

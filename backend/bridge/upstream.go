@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -51,27 +50,23 @@ type Backoff struct {
 	Jitter float64
 }
 
-// Delay returns the wait before attempt n (1-based).
-func (b Backoff) Delay(n int) time.Duration {
-	d := b.Min
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	if d > b.Max {
-		d = b.Max
-	}
-	if b.Jitter > 0 {
-		d += time.Duration((rand.Float64()*2 - 1) * b.Jitter * float64(d))
-	}
-	return d
+// schedule returns the reconnect delays as a cenkalti/backoff policy that
+// never gives up: the bridge follows Konsole for as long as it runs.
+func (b Backoff) schedule() *backoff.ExponentialBackOff {
+	eb := &backoff.ExponentialBackOff{InitialInterval: b.Min, MaxInterval: b.Max, Multiplier: 2,
+		RandomizationFactor: b.Jitter, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
+	eb.Reset()
+	return eb
 }
 
 // retryPlan says when to connect again after a connection ended.
 type retryPlan struct {
-	backoff Backoff
-	attempt int // failures counted by the backoff since the last connection
-	quick   int // quick retries left after a stream that worked ended
+	schedule *backoff.ExponentialBackOff
+	attempt  int // failures counted by the backoff since the last connection
+	quick    int // quick retries left after a stream that worked ended
 }
+
+func newRetryPlan(b Backoff) *retryPlan { return &retryPlan{schedule: b.schedule()} }
 
 // After a stream that worked for a while ends (Konsole restarting, a proxy
 // timing out) the bridge resumes at once and, while Konsole is coming back,
@@ -89,6 +84,7 @@ const (
 func (p *retryPlan) next(connected bool, lasted time.Duration) (time.Duration, int) {
 	if connected {
 		p.attempt = 0
+		p.schedule.Reset()
 		if lasted > time.Second {
 			p.quick = quickRetries
 			return 0, 0
@@ -99,7 +95,7 @@ func (p *retryPlan) next(connected bool, lasted time.Duration) (time.Duration, i
 		return quickRetry, 0
 	}
 	p.attempt++
-	return p.backoff.Delay(p.attempt), p.attempt
+	return p.schedule.NextBackOff(), p.attempt
 }
 
 // upstream follows GET /v1/events for as long as its context lives,
@@ -139,7 +135,7 @@ func (u *upstream) LastID() int64 {
 // (backoff.StopBackOff); this loop owns reconnection, because the client's
 // own gives up after 15 minutes and returns nil on a cleanly closed stream.
 func (u *upstream) run(ctx context.Context) {
-	plan := retryPlan{backoff: u.backoff}
+	plan := newRetryPlan(u.backoff)
 	for ctx.Err() == nil {
 		began := time.Now()
 		connected, err := u.once(ctx)

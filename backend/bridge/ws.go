@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/konui/konui/backend/httpjson"
 )
 
 // WebSocket close codes the bridge uses besides the standard ones.
@@ -64,7 +66,7 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "bad_request", "since must be a non-negative integer")
+			httpjson.Error(w, http.StatusBadRequest, "bad_request", "since must be a non-negative integer")
 			return
 		}
 		since = n
@@ -177,7 +179,7 @@ func (b *Bridge) readLoop(ctx context.Context, c *client) {
 		}
 		c.seen()
 		if typ != websocket.MessageText {
-			c.send(ackJSON("", false, nil, "frames must be JSON text"))
+			c.send(ackJSON("", nil, badRequest("frames must be JSON text")))
 			continue
 		}
 		select {
@@ -194,13 +196,20 @@ func (b *Bridge) readLoop(ctx context.Context, c *client) {
 	}
 }
 
-func ackJSON(ref string, ok bool, result json.RawMessage, errText string) []byte {
-	a := map[string]any{"type": "ack", "ref": ref, "ok": ok}
-	if len(result) > 0 {
+// ackJSON is the answer to request ref: ok with result, or the sentence and
+// machine-readable code of err (an *apiError; anything else is "internal").
+func ackJSON(ref string, result json.RawMessage, err error) []byte {
+	a := map[string]any{"type": "ack", "ref": ref, "ok": err == nil}
+	if len(result) > 0 && err == nil {
 		a["result"] = result
 	}
-	if errText != "" {
-		a["error"] = errText
+	if err != nil {
+		code := CodeInternal
+		var e *apiError
+		if errors.As(err, &e) && e.Code != "" {
+			code = e.Code
+		}
+		a["error"], a["code"] = err.Error(), code
 	}
 	return mustJSON(a)
 }

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/konui/konui/backend/httpjson"
 )
 
 // Block is one content block of a scripted reply: text, or a tool call.
@@ -156,9 +158,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/messages":
 		s.messages(w, r)
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/messages/count_tokens":
-		writeJSON(w, map[string]any{"input_tokens": 100})
+		httpjson.Write(w, http.StatusOK, map[string]any{"input_tokens": 100})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/models":
-		writeJSON(w, map[string]any{"data": []any{map[string]any{
+		httpjson.Write(w, http.StatusOK, map[string]any{"data": []any{map[string]any{
 			"id": "claude-fake-1", "type": "model", "display_name": "Claude Fake", "created_at": "2026-01-01T00:00:00Z",
 		}}, "has_more": false, "first_id": "claude-fake-1", "last_id": "claude-fake-1"})
 	case r.URL.Path == "/":
@@ -168,11 +170,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		io.WriteString(w, `{"type":"error","error":{"type":"not_found_error","message":"not found"}}`)
 	}
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
 }
 
 type rawRequest struct {
@@ -304,7 +301,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		hook(req)
 	}
 	if !req.Stream {
-		writeJSON(w, s.message(req, reply))
+		httpjson.Write(w, http.StatusOK, s.message(req, reply))
 		return
 	}
 	s.stream(w, r, req, reply)

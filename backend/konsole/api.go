@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -22,11 +23,11 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(method+" "+path, h)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version})
+		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version})
 	})
 	route("POST", "/v1/sessions", s.createSession)
 	route("GET", "/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"sessions": s.mgr.List()})
+		httpjson.Write(w, http.StatusOK, map[string]any{"sessions": s.mgr.List()})
 	})
 	route("GET", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
 		sess, err := s.mgr.Get(r.PathValue("id"))
@@ -72,9 +73,6 @@ func (s *Server) routes() http.Handler {
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
-	for _, h := range s.extra {
-		mux.Handle(h.pattern, h.handler)
-	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -169,18 +167,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
 func writeError(w http.ResponseWriter, err error) {
 	e := asError(err)
 	if e.Status >= 500 {
 		slog.Default().Warn("request failed", "status", e.Status, "err", e.Message)
 	}
-	writeJSON(w, e.Status, e)
+	httpjson.Write(w, e.Status, e)
 }
 
 func reply(w http.ResponseWriter, status int, v any, err error) {
@@ -188,7 +180,7 @@ func reply(w http.ResponseWriter, status int, v any, err error) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, status, v)
+	httpjson.Write(w, status, v)
 }
 
 // decode reads a JSON body of at most MaxBodyBytes into v, answering the

@@ -1,6 +1,7 @@
 package konsole
 
 import (
+	"github.com/konui/konui/backend/httpjson"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ func (s *Server) consoleRoutes(route func(method, path string, h http.HandlerFun
 		if c.Commands == nil {
 			out["commands"] = []any{}
 		}
-		writeJSON(w, http.StatusOK, out)
+		httpjson.Write(w, http.StatusOK, out)
 	})
 	route("GET", "/v1/sessions/{id}/queue", func(w http.ResponseWriter, r *http.Request) {
 		q, paused, err := s.mgr.Queue(r.PathValue("id"))
@@ -59,7 +60,7 @@ func (s *Server) consoleRoutes(route func(method, path string, h http.HandlerFun
 	})
 	route("GET", "/v1/fs/dirs", s.listDirs)
 	route("GET", "/v1/folders/recent", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"folders": s.mgr.RecentFolders(10)})
+		httpjson.Write(w, http.StatusOK, map[string]any{"folders": s.mgr.RecentFolders(10)})
 	})
 }
 
@@ -123,7 +124,7 @@ func (s *Server) listDirs(w http.ResponseWriter, r *http.Request) {
 		dirs = append(dirs, Dir{Path: full, Name: name, Git: gitErr == nil})
 	}
 	sort.Slice(dirs, func(i, j int) bool { return strings.ToLower(dirs[i].Name) < strings.ToLower(dirs[j].Name) })
-	writeJSON(w, http.StatusOK, map[string]any{"parent": parent, "home": home, "dirs": dirs, "more": more})
+	httpjson.Write(w, http.StatusOK, map[string]any{"parent": parent, "home": home, "dirs": dirs, "more": more})
 }
 
 // RecentFolder is a folder sessions were started in, with the choices the

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/kontask"
 	"github.com/konui/konui/backend/store"
 )
@@ -91,7 +92,7 @@ func (s *Server) listKontasks(w http.ResponseWriter, r *http.Request) {
 	if page.Next != nil {
 		out["nextCursor"] = encodeCursor(*page.Next)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func badQuery(format string, args ...any) error {

@@ -43,11 +43,12 @@ const (
 	defaultKeepEvents     = 100_000
 	replayPage            = 1000
 	persistRetryInterval  = 500 * time.Millisecond
+	defaultCloseGrace     = 5 * time.Second
 	trimEveryAppendedRows = 1000
 )
 
-// EventStore is what the Log needs from durable storage; *store.Store and
-// MemoryEvents implement it.
+// EventStore is what the Log needs from durable storage; *store.Store
+// implements it (the benchmarks add an in-memory baseline).
 type EventStore interface {
 	AppendEvents([]store.EventRow) error
 	EventsAfter(since, upto int64, limit int) ([]store.EventRow, error)
@@ -79,8 +80,12 @@ type Log struct {
 	failing error
 	flushed *sync.Cond
 
-	wake chan struct{}
-	done chan struct{}
+	// closeGrace bounds how long Close keeps retrying a failing store;
+	// giveUp is closed when it has passed.
+	closeGrace time.Duration
+	giveUp     chan struct{}
+	wake       chan struct{}
+	done       chan struct{}
 }
 
 // NewLog opens the log over st, keeping at least keep events for replay
@@ -101,7 +106,8 @@ func NewLog(st EventStore, keep int64, logger *slog.Logger) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{st: st, keep: keep, log: logger, next: last + 1, committed: last, floor: floor,
-		subs: map[*Subscription]struct{}{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+		subs: map[*Subscription]struct{}{}, closeGrace: defaultCloseGrace, giveUp: make(chan struct{}),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	l.flushed = sync.NewCond(&l.mu)
 	go l.writer()
 	return l, nil
@@ -133,11 +139,13 @@ func (l *Log) Append(typ, sessionID, turnID string, data any) (Event, error) {
 	}
 	l.next++
 	l.queue = append(l.queue, store.EventRow{ID: ev.ID, Type: typ, SessionID: sessionID, TurnID: turnID, Line: line})
-	l.mu.Unlock()
+	// Under mu, so that Close (which closes wake after setting closed) cannot
+	// close it between the check above and this send.
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
+	l.mu.Unlock()
 	return ev, nil
 }
 
@@ -170,9 +178,10 @@ func (l *Log) LastID() int64 {
 	return l.committed
 }
 
-// Close writes what is queued, ends every subscription and stops the writer.
+// Close refuses new events, writes what is queued, ends every subscription
+// and stops the writer. While the store fails it retries for a bounded time
+// (five seconds), then logs what it could not write and returns.
 func (l *Log) Close() {
-	l.Flush()
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -180,14 +189,15 @@ func (l *Log) Close() {
 		return
 	}
 	l.closed = true
-	for s := range l.subs {
-		s.end()
-	}
-	l.subs = nil
 	l.flushed.Broadcast()
 	l.mu.Unlock()
 	close(l.wake)
-	<-l.done
+	select {
+	case <-l.done:
+	case <-time.After(l.closeGrace):
+		close(l.giveUp)
+		<-l.done
+	}
 }
 
 // EndSubscriptions ends every current subscription (their streams close)
@@ -203,6 +213,7 @@ func (l *Log) EndSubscriptions() {
 
 func (l *Log) writer() {
 	defer close(l.done)
+	defer l.endAll()
 	sinceTrim := 0
 	for range l.wake {
 		for {
@@ -213,22 +224,8 @@ func (l *Log) writer() {
 			if len(batch) == 0 {
 				break
 			}
-			for {
-				err := l.st.AppendEvents(batch)
-				l.mu.Lock()
-				wasFailing := l.failing != nil
-				l.failing = err
-				l.mu.Unlock()
-				if err == nil {
-					if wasFailing {
-						l.log.Warn("the event log is written again", "count", len(batch))
-					}
-					break
-				}
-				if !wasFailing {
-					l.log.Error("failed to write events; refusing new ones and retrying", "err", err, "count", len(batch))
-				}
-				time.Sleep(persistRetryInterval)
+			if !l.persist(batch) {
+				return
 			}
 			l.publish(batch)
 			if sinceTrim += len(batch); sinceTrim >= trimEveryAppendedRows {
@@ -237,6 +234,53 @@ func (l *Log) writer() {
 			}
 		}
 	}
+}
+
+// persist writes batch, retrying while the store fails. It returns false
+// when Close gave up first; what was not written is then logged.
+func (l *Log) persist(batch []store.EventRow) bool {
+	for {
+		err := l.st.AppendEvents(batch)
+		l.mu.Lock()
+		wasFailing := l.failing != nil
+		l.failing = err
+		l.mu.Unlock()
+		if err == nil {
+			if wasFailing {
+				l.log.Warn("the event log is written again", "count", len(batch))
+			}
+			return true
+		}
+		if !wasFailing {
+			l.log.Error("failed to write events; refusing new ones and retrying", "err", err, "count", len(batch))
+		}
+		select {
+		case <-time.After(persistRetryInterval):
+		case <-l.giveUp:
+			l.mu.Lock()
+			lost := append(batch, l.queue...)
+			l.queue = nil
+			l.mu.Unlock()
+			types := map[string]int{}
+			for _, r := range lost {
+				types[r.Type]++
+			}
+			l.log.Error("failed to write events before the log closed; they are lost", "err", err,
+				"count", len(lost), "firstId", lost[0].ID, "lastId", lost[len(lost)-1].ID, "types", types)
+			return false
+		}
+	}
+}
+
+// endAll ends every subscription once the writer stops.
+func (l *Log) endAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for s := range l.subs {
+		s.end()
+	}
+	l.subs = nil
+	l.flushed.Broadcast()
 }
 
 func (l *Log) publish(batch []store.EventRow) {

@@ -1,8 +1,13 @@
 package konsole
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,4 +78,63 @@ func TestALogThatCannotWriteRefusesEventsAndKeepsWhatItAccepted(t *testing.T) {
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("stored %d rows (%v); want 3", len(rows), err)
 	}
+}
+
+func TestClosingALogWhoseStoreFailsEndsInBoundedTimeAndNamesWhatWasLost(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "konsole.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fs := &failingStore{Store: st}
+	var logged syncBuffer
+	l, err := NewLog(fs, 0, slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := l.Subscribe(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.fail.Store(true)
+	first, err := l.Append(EvTextDelta, "s", "t", map[string]any{"text": "never written"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() { l.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(15 * time.Second): // three times the grace
+		t.Fatal("Close hung while the store fails")
+	}
+	out := logged.String()
+	if !strings.Contains(out, "they are lost") || !strings.Contains(out, "count=1") || !strings.Contains(out, fmt.Sprintf("firstId=%d", first.ID)) ||
+		!strings.Contains(out, "text.delta:1") {
+		t.Fatalf("Close did not say what it could not write: %s", out)
+	}
+	if _, ok := <-sub.C(); ok {
+		t.Fatal("a subscriber received an event that was never written")
+	}
+	if _, err := l.Append(EvTextDelta, "s", "t", nil); err == nil {
+		t.Fatal("a closed log accepted an event")
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the log's writer and the test share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -34,6 +34,8 @@ func emit(v any) {
 //	garbage            garbage and unknown lines around a correct turn
 //	ignore-interrupt   streams forever, ignores interrupts and SIGINT/SIGTERM
 //	crash              writes to stderr and exits 3 on the first prompt
+//	deaf-flood         asks permission for a 1 MiB tool input, then never
+//	                   reads stdin again while it floods stdout
 func fakeAgent(mode string) int {
 	if mode == "ignore-interrupt" {
 		signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
@@ -72,7 +74,30 @@ func fakeAgent(mode string) int {
 		case "crash":
 			fmt.Fprintln(os.Stderr, "fatal: the fake agent crashed on purpose")
 			return 3
+		case "deaf-flood":
+			deafFlood()
+			return 0
 		}
 	}
 	return 0
+}
+
+// deafFlood asks for a permission whose answer (it echoes the input) is far
+// bigger than a pipe holds, stops reading stdin, and writes more stdout than
+// Konsole's reader buffers, so that Konsole's reader must keep draining while
+// the answer cannot be written. It ends when signalled or after a minute.
+func deafFlood() {
+	emit(map[string]any{"type": "control_request", "request_id": "perm-big", "request": map[string]any{
+		"subtype": "can_use_tool", "tool_name": "Bash", "tool_use_id": "toolu_big",
+		"input": map[string]any{"command": strings.Repeat("y", 1<<20)}}})
+	pad := strings.Repeat("z", 1000)
+	for i := 0; i < 2000; i++ {
+		text := pad
+		if i == 1999 {
+			text = "end of flood"
+		}
+		emit(map[string]any{"type": "stream_event", "event": map[string]any{"type": "content_block_delta", "index": 0,
+			"delta": map[string]any{"type": "text_delta", "text": text}}})
+	}
+	time.Sleep(time.Minute)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -115,7 +116,7 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 	if !efforts[req.Effort] {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "effort %q is not one of low, medium, high, xhigh, max", req.Effort)
 	}
-	if len(req.Title) > 200 {
+	if utf8.RuneCountInString(req.Title) > 200 {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title is longer than 200 characters")
 	}
 	now := time.Now().UTC()

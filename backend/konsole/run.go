@@ -12,6 +12,7 @@ import (
 
 	"github.com/konui/konui/backend/agent/claude"
 	"github.com/konui/konui/backend/store"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // session is the live state of one session. Every field is guarded by mu;
@@ -338,10 +339,7 @@ func describeExit(errText, tail string) string {
 		msg += " (" + errText + ")"
 	}
 	if tail != "" {
-		if len(tail) > 2000 {
-			tail = "..." + tail[len(tail)-2000:]
-		}
-		msg += ": " + tail
+		msg += ": " + textclip.Tail(tail, 2000)
 	}
 	return msg
 }

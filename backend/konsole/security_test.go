@@ -40,6 +40,15 @@ var konsoleRoutes = []konsoleRoute{
 	{"POST", "/v1/sessions/{id}/permissions/{requestId}"},
 	{"POST", "/v1/sessions/{id}/prompt"},
 	{"POST", "/v1/sessions/{id}/stop"},
+	{"GET", "/v1/sessions/{id}/info"},
+	{"GET", "/v1/models"},
+	{"GET", "/v1/sessions/{id}/queue"},
+	{"DELETE", "/v1/sessions/{id}/queue"},
+	{"PATCH", "/v1/sessions/{id}/queue/{queueId}"},
+	{"DELETE", "/v1/sessions/{id}/queue/{queueId}"},
+	{"POST", "/v1/sessions/{id}/queue/{queueId}/send"},
+	{"GET", "/v1/fs/dirs"},
+	{"GET", "/v1/folders/recent"},
 	{"GET", "/v1/events"},
 	{"POST", "/v1/kontasks"},
 	{"GET", "/v1/kontasks"},
@@ -54,7 +63,7 @@ var konsoleRoutes = []konsoleRoute{
 }
 
 func (r konsoleRoute) url() string {
-	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req").Replace(r.path)
+	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue").Replace(r.path)
 	return p
 }
 

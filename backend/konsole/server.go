@@ -43,12 +43,11 @@ type Config struct {
 
 // Server is a running Konsole. The caller should call Close.
 type Server struct {
-	cfg   Config
-	lg    *slog.Logger
-	st    *store.Store
-	log   *Log
-	mgr   *Manager
-	extra []extraRoute
+	cfg Config
+	lg  *slog.Logger
+	st  *store.Store
+	log *Log
+	mgr *Manager
 
 	kontasks *kontasks
 	mcpKeys  mcpKeys
@@ -65,11 +64,6 @@ type Server struct {
 	agentHTTP *http.Server
 	closeOnce sync.Once
 	lock      *os.File
-}
-
-type extraRoute struct {
-	pattern string
-	handler http.Handler
 }
 
 // DefaultListen is Konsole's default address.
@@ -142,11 +136,6 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// Handle adds a route (kontasks and MCP plug in here) before Start.
-func (s *Server) Handle(pattern string, h http.Handler) {
-	s.extra = append(s.extra, extraRoute{pattern, h})
 }
 
 // Handler returns the HTTP handler of the API.

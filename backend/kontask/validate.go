@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Limits of a kontask. Lengths are in characters (runes) except Output,
@@ -218,10 +220,4 @@ func isWord(s string) bool {
 }
 
 // clip shortens a value quoted back in an error message.
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= 40 {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:40]) + "..."
-}
+func clip(s string) string { return textclip.Head(s, 40) }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/konui/konui/backend/textclip"
 )
 
 // MaxLineBytes bounds one stdout line; longer lines are dropped and logged.
@@ -69,8 +71,7 @@ func (o Options) Args() []string {
 type Process struct {
 	cmd    *exec.Cmd
 	log    *slog.Logger
-	stdin  io.WriteCloser
-	wmu    sync.Mutex
+	stdin  *inbox
 	out    chan Output
 	done   chan struct{}
 	err    error
@@ -101,7 +102,8 @@ func Start(opts Options) (*Process, error) {
 	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{}), tag: tag}
 	p.stderr.max = 8 << 10
 	cmd.Stderr = &p.stderr
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
 		return nil, fmt.Errorf("failed to open the CLI's stdin: %w", err)
 	}
 	stdout, err := cmd.StdoutPipe()
@@ -111,6 +113,7 @@ func Start(opts Options) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("failed to start %s: %w", path, err)
 	}
+	p.stdin = newInbox(stdin, p.done)
 	go p.read(stdout)
 	return p, nil
 }
@@ -174,7 +177,7 @@ func (p *Process) read(stdout io.Reader) {
 func (p *Process) handle(line []byte) {
 	out, err := ParseLine(line)
 	if err != nil {
-		p.log.Warn("skipping a malformed line from the CLI", "pid", p.Pid(), "err", err, "line", clip(line, 200))
+		p.log.Warn("skipping a malformed line from the CLI", "pid", p.Pid(), "err", err, "line", textclip.Head(string(line), 200))
 		return
 	}
 	if out.Kind == KindUnknown {
@@ -183,25 +186,16 @@ func (p *Process) handle(line []byte) {
 	p.out <- out
 }
 
-func clip(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
-}
-
+// write queues one JSON line for the CLI's stdin and returns without
+// waiting for the CLI to read it (see inbox). An error means the line will
+// never be written: the input is closed, the CLI has exited or too much
+// already waits.
 func (p *Process) write(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return fmt.Errorf("failed to encode a line for the CLI: %w", err)
 	}
-	b = append(b, '\n')
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	if _, err := p.stdin.Write(b); err != nil {
-		return fmt.Errorf("failed to write to the CLI: %w", err)
-	}
-	return nil
+	return p.stdin.put(append(b, '\n'))
 }
 
 // SendUser starts a turn with text as the user's message.
@@ -260,11 +254,10 @@ func (p *Process) AnswerPermission(requestID string, allow bool, input json.RawM
 	})
 }
 
-// CloseInput closes stdin: the CLI finishes and exits.
-func (p *Process) CloseInput() error {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	return p.stdin.Close()
+// CloseInput closes stdin once every queued line is written: the CLI
+// finishes and exits. It does not wait for the CLI; later writes fail.
+func (p *Process) CloseInput() {
+	p.stdin.close()
 }
 
 // Signal sends sig to the whole process group (the CLI and its tools).

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConsoleClient, backoffDelay, type SocketLike } from './console-client';
+import { AckCode, ConsoleClient, backoffDelay, retryPolicy, type SocketLike } from './console-client';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -212,20 +212,78 @@ describe('ConsoleClient', () => {
     c.connect();
     last().accept();
     c.prompt('s1', 'hi');
-    last().ack(false, { error: 'a turn is already running in this session' });
+    last().ack(false, { error: 'a turn is already running in this session', code: 'conflict' });
     await Promise.resolve();
     await Promise.resolve();
     expect(c.queue[0]).toMatchObject({ state: 'failed', error: 'a turn is already running in this session' });
   });
 
+  it('decides on the code and not on the words: a refusal that mentions a timeout still fails', async () => {
+    const c = client();
+    c.connect();
+    last().accept();
+    c.prompt('s1', 'hi');
+    last().ack(false, { error: 'the session closed: the agent timeout was reached, unreachable', code: 'agent_unavailable' });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(c.queue[0].state).toBe('failed');
+    vi.advanceTimersByTime(10000);
+    expect(last().sent).toHaveLength(1);
+  });
+
+  it('sends a prompt again after 2 s, with the same clientMessageId, when Konsole was unreachable whatever the sentence', async () => {
+    const c = client();
+    c.connect();
+    last().accept();
+    const p = c.prompt('s1', 'hi');
+    last().ack(false, { error: 'Konsole ist nicht erreichbar', code: 'konsole_unreachable' });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(c.queue[0].state).toBe('queued');
+    vi.advanceTimersByTime(2000);
+    expect(last().sent).toHaveLength(2);
+    expect(last().sent[1].clientMessageId).toBe(p.clientMessageId);
+    last().ack(true, { result: { turnId: 't1' } });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(c.queue).toHaveLength(0);
+  });
+
+  it('keeps a prompt queued for the next connection when the connection is lost before its ack', async () => {
+    const c = client();
+    c.connect();
+    last().accept();
+    const p = c.prompt('s1', 'hi');
+    last().drop();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(c.queue[0].state).toBe('queued');
+    vi.advanceTimersByTime(1000);
+    last().accept();
+    expect(last().sent).toEqual([expect.objectContaining({ type: 'prompt', clientMessageId: p.clientMessageId })]);
+  });
+
+  it('maps every code to a retry policy', () => {
+    const ack = (code?: string, ok = false) => ({ type: 'ack' as const, ref: 'r', ok, code });
+    expect(retryPolicy(ack(AckCode.NotConnected))).toBe('reconnect');
+    expect(retryPolicy(ack(AckCode.ConnectionLost))).toBe('reconnect');
+    expect(retryPolicy(ack(AckCode.Timeout))).toBe('soon');
+    expect(retryPolicy(ack('konsole_unreachable'))).toBe('soon');
+    expect(retryPolicy(ack('konsole_timeout'))).toBe('soon');
+    for (const code of ['bad_request', 'conflict', 'not_found', 'storage_unavailable', 'agent_unavailable', 'konsole_error', 'internal', undefined]) {
+      expect(retryPolicy(ack(code))).toBe('never');
+    }
+    expect(retryPolicy(ack('konsole_unreachable', true))).toBe('never');
+  });
+
   it('answers a request with an error ack when not connected or when no ack comes', async () => {
     const c = client({ requestTimeoutMs: 5000 });
-    expect((await c.request('stop', { sessionId: 's' })).ok).toBe(false);
+    expect(await c.request('stop', { sessionId: 's' })).toMatchObject({ ok: false, code: AckCode.NotConnected });
     c.connect();
     last().accept();
     const pending = c.request('stop', { sessionId: 's' });
     vi.advanceTimersByTime(5000);
     const ack = await pending;
-    expect(ack).toMatchObject({ ok: false, error: 'no answer from Konui in time' });
+    expect(ack).toMatchObject({ ok: false, error: 'no answer from Konui in time', code: AckCode.Timeout });
   });
 });

@@ -35,8 +35,43 @@ export interface Ack {
   type: 'ack';
   ref: string;
   ok: boolean;
+  /** A sentence for people; decide on code, not on this. */
   error?: string;
+  /** Machine-readable reason of a failed ack: Konsole's own code, the
+   * bridge's (docs/protocol.md), or one of this client's (AckCode). */
+  code?: string;
   result?: any;
+}
+
+/** Codes of the acks this client makes up itself. */
+export const AckCode = {
+  /** No connection to the bridge when the request was made. */
+  NotConnected: 'not_connected',
+  /** The connection closed or went stale before the answer came. */
+  ConnectionLost: 'connection_lost',
+  /** No ack within requestTimeoutMs. */
+  Timeout: 'timeout',
+} as const;
+
+/**
+ * What to do with a prompt whose ack failed, decided on the ack's code:
+ * 'reconnect' sends it again after the next hello, 'soon' also retries it
+ * after 2 s while connected, 'never' marks it failed. Sending again is safe:
+ * the same clientMessageId makes Konsole answer a repeat with the first turn.
+ */
+export function retryPolicy(ack: Ack): 'never' | 'reconnect' | 'soon' {
+  if (ack.ok) return 'never';
+  switch (ack.code) {
+    case AckCode.NotConnected:
+    case AckCode.ConnectionLost:
+      return 'reconnect';
+    case AckCode.Timeout:
+    case 'konsole_unreachable':
+    case 'konsole_timeout':
+      return 'soon';
+    default:
+      return 'never';
+  }
 }
 
 export interface QueuedPrompt {
@@ -158,7 +193,7 @@ export class ConsoleClient {
     const ws = this.ws;
     this.ws = null;
     ws?.close(1000, 'closed by the dashboard');
-    this.failWaiting('the connection was closed');
+    this.failWaiting('the connection was closed', AckCode.ConnectionLost);
     this.setState({ kind: 'idle' });
   }
 
@@ -191,7 +226,7 @@ export class ConsoleClient {
       if (this.ws !== ws) return;
       this.ws = null;
       clearTimeout(this.staleTimer);
-      this.failWaiting('the connection closed before the answer came');
+      this.failWaiting('the connection closed before the answer came', AckCode.ConnectionLost);
       if (this.closedByUs) return;
       if (ev.code === CLOSE_REPLACED) {
         this.setState({ kind: 'offline', reason: 'Another Konui window or tab took over this connection.' });
@@ -232,7 +267,7 @@ export class ConsoleClient {
       this.ws = null;
       ws.onclose = null;
       ws.close(4002, 'stale');
-      this.failWaiting('the connection went stale');
+      this.failWaiting('the connection went stale', AckCode.ConnectionLost);
       this.scheduleReconnect('no frame for ' + Math.round(this.o.staleMs / 1000) + ' s');
     }, this.o.staleMs);
   }
@@ -296,12 +331,12 @@ export class ConsoleClient {
   request(type: string, fields: Record<string, unknown> = {}): Promise<Ack> {
     const id = `r${++this.nextId}-${Math.floor(this.o.random() * 1e9).toString(36)}`;
     if (!this.connected) {
-      return Promise.resolve({ type: 'ack', ref: id, ok: false, error: 'not connected to Konui' });
+      return Promise.resolve({ type: 'ack', ref: id, ok: false, error: 'not connected to Konui', code: AckCode.NotConnected });
     }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        resolve({ type: 'ack', ref: id, ok: false, error: 'no answer from Konui in time' });
+        resolve({ type: 'ack', ref: id, ok: false, error: 'no answer from Konui in time', code: AckCode.Timeout });
       }, this.o.requestTimeoutMs);
       this.waiting.set(id, { resolve, timer });
       this.ws!.send(JSON.stringify({ id, type, ...fields }));
@@ -333,13 +368,13 @@ export class ConsoleClient {
       this.emitQueue();
       // A prompt sent while a turn runs waits in Konsole's queue instead of being refused.
       this.request('prompt', { sessionId: p.sessionId, text: p.text, clientMessageId: p.clientMessageId, whenBusy: 'queue' }).then((ack) => {
-        const transient = !ack.ok && /not connected|closed|stale|in time|unreachable|timeout/i.test(ack.error ?? '');
+        const retry = retryPolicy(ack);
         if (ack.ok) {
           this.queue.splice(this.queue.indexOf(p), 1);
           this.emit('sent', { prompt: p, result: ack.result });
-        } else if (transient) {
+        } else if (retry !== 'never') {
           p.state = 'queued'; // sent again, same clientMessageId, after reconnecting
-          if (this.connected && /unreachable|timeout/i.test(ack.error ?? '')) {
+          if (retry === 'soon' && this.connected) {
             setTimeout(() => this.connected && this.flushQueue(), 2000);
           }
         } else {
@@ -351,10 +386,10 @@ export class ConsoleClient {
     }
   }
 
-  private failWaiting(reason: string): void {
+  private failWaiting(reason: string, code: string): void {
     for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
-      w.resolve({ type: 'ack', ref: id, ok: false, error: reason });
+      w.resolve({ type: 'ack', ref: id, ok: false, error: reason, code });
     }
     this.waiting.clear();
   }

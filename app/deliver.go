@@ -1,0 +1,161 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// The bridge calls observe and KontaskCreated on its delivery path, which
+// must not block, and the notifier and the tray are D-Bus calls that can.
+// So those paths only queue: notifications go to d.notes (bounded, dropped
+// with a warning when full) and tray changes set d.trayWake (the newest
+// state wins), and one goroutine, deliver, owns every call to the OS.
+
+func (d *Desktop) queue(n Notification) {
+	select {
+	case d.notes <- n:
+	default:
+		d.lg.Warn("dropping a notification: too many at once", "title", n.Title)
+	}
+}
+
+// painted is what the tray last showed, so that deliver repaints only changes.
+type painted struct {
+	valid  bool
+	count  int
+	newest []TrayItem
+	paused bool
+}
+
+// deliver shows queued notifications and paints the tray, off the bridge's
+// path, until Stop; a missing notification service is logged once.
+func (d *Desktop) deliver() {
+	warned := false
+	var last painted
+	notify := func(n Notification) {
+		d.mu.Lock()
+		notifier := d.notifier
+		d.mu.Unlock()
+		if err := notifier.Notify(n); err != nil && !warned {
+			warned = true
+			d.lg.Warn("notifications are not available; Konui runs on without them", "err", err)
+		}
+	}
+	for {
+		select {
+		case <-d.done:
+			return
+		case n := <-d.notes:
+			notify(n)
+		case <-d.trayWake:
+			d.paint(&last)
+		case ack := <-d.flushes:
+			for drained := false; !drained; {
+				select {
+				case n := <-d.notes:
+					notify(n)
+				default:
+					drained = true
+				}
+			}
+			d.paint(&last)
+			close(ack)
+		}
+	}
+}
+
+// flush returns once every notification queued and every tray change made
+// before it has reached the OS, or once the Desktop stops: the explicit
+// signal a caller waits on instead of sleeping.
+func (d *Desktop) flush() {
+	ack := make(chan struct{})
+	select {
+	case d.flushes <- ack:
+	case <-d.done:
+		return
+	}
+	select {
+	case <-ack:
+	case <-d.done:
+	}
+}
+
+// paint shows the unread count, the newest unread kontasks and the pause
+// in the tray, calling it only for what changed since last.
+func (d *Desktop) paint(last *painted) {
+	d.mu.Lock()
+	tray := d.tray
+	now := painted{valid: true, count: len(d.unread) + d.unreadMore, paused: d.paused,
+		newest: slices.Clone(d.unread[:min(len(d.unread), trayKontaskSlots)])}
+	d.mu.Unlock()
+	if tray == nil {
+		return
+	}
+	if !last.valid || last.count != now.count || !slices.Equal(last.newest, now.newest) {
+		tray.SetUnread(now.count, now.newest)
+	}
+	if !last.valid || last.paused != now.paused {
+		tray.SetPaused(now.paused)
+	}
+	*last = now
+}
+
+// renderTray asks deliver to paint the tray; it never blocks.
+func (d *Desktop) renderTray() {
+	select {
+	case d.trayWake <- struct{}{}:
+	default:
+	}
+}
+
+// trackUnread adds a kontask to the unread list (newest first) or removes it.
+func (d *Desktop) trackUnread(id, title string, unread bool) {
+	d.mu.Lock()
+	out := d.unread[:0:0]
+	for _, it := range d.unread {
+		if it.ID != id {
+			out = append(out, it)
+		}
+	}
+	if unread {
+		out = append([]TrayItem{{ID: id, Title: title}}, out...)
+	}
+	d.unread = out
+	d.mu.Unlock()
+	d.renderTray()
+}
+
+// loadUnread fills the tray from Konsole's unread kontasks.
+func (d *Desktop) loadUnread() {
+	d.mu.Lock()
+	url, token := d.url, d.token
+	d.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/kontasks?unread=true&limit=50", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Kontasks []struct{ ID, Title string } `json:"kontasks"`
+		Total    int                          `json:"total"`
+	}
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
+		return
+	}
+	d.mu.Lock()
+	d.unread = d.unread[:0]
+	for _, k := range list.Kontasks {
+		d.unread = append(d.unread, TrayItem{ID: k.ID, Title: k.Title})
+	}
+	// The list is the newest 50; the count covers them all.
+	d.unreadMore = max(0, list.Total-len(list.Kontasks))
+	d.mu.Unlock()
+	d.renderTray()
+}

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"bufio"
+	"io"
+	"log/slog"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// privateBus starts a session bus of the test's own (the real dbus-daemon)
+// and points DBUS_SESSION_BUS_ADDRESS at it.
+func privateBus(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no dbus-daemon here: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("failed to read the bus address: %v", err)
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(addr))
+}
+
+// closingServer plays org.freedesktop.Notifications: it numbers each
+// notification and can close one, as a desktop does when it expires.
+type closingServer struct {
+	conn *dbus.Conn
+	mu   sync.Mutex
+	next uint32
+}
+
+func (s *closingServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	return s.next, nil
+}
+
+func (s *closingServer) signal(member string, body ...any) error {
+	return s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications."+member, body...)
+}
+
+func (n *DBusNotifier) remembered() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.targets)
+}
+
+func TestTheDBusNotifierForgetsClosedNotificationsAndStillFollowsOpenOnes(t *testing.T) {
+	privateBus(t)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	srv := &closingServer{conn: conn}
+	conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("failed to own the notification service: %v %v", err, reply)
+	}
+	n, err := NewDBusNotifier("", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	for _, target := range []string{"kontask:a", "kontask:b", "kontask:c"} {
+		if err := n.Notify(Notification{Title: "t", Body: "b", Target: target}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := n.remembered(); got != 3 {
+		t.Fatalf("remembered %d notifications, want 3", got)
+	}
+	for _, id := range []uint32{1, 3} {
+		if err := srv.signal("NotificationClosed", id, uint32(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.signal("ActionInvoked", uint32(2), "default"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case target := <-n.Clicked():
+		if target != "kontask:b" {
+			t.Fatalf("clicked %s", target)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the click on an open notification was not reported")
+	}
+	// Signals from one sender arrive in order: the two closes came first.
+	if got := n.remembered(); got != 1 {
+		t.Fatalf("remembered %d notifications after two closed, want 1", got)
+	}
+}
