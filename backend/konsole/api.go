@@ -22,7 +22,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(method+" "+path, h)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "agent": agentHealth(s.Agent())})
 	})
 	route("POST", "/v1/sessions", s.createSession)
 	route("GET", "/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +75,7 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
 	})
 	route("GET", "/v1/events", s.events)
+	s.agentRoutes(route)
 	s.kontaskRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	for _, h := range s.extra {
@@ -93,7 +94,7 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 		if _, pattern := mux.Handler(r); pattern == "/" || pattern == "" {
 			probe := r.Clone(r.Context())
 			var allowed []string
-			for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+			for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 				probe.Method = m
 				if _, p := mux.Handler(probe); p != "" && p != "/" {
 					allowed = append(allowed, m)
