@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	_ "embed"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,16 +35,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "konui: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so no window can open: serving the dashboard for a browser instead.")
 		return cli.Main(append([]string{"serve"}, args...), stdout, stderr)
 	}
-	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	konsoleURL := fs.String("konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
-	konsoleToken := fs.String("konsole-token", "", "token of that Konsole ($KONSOLE_TOKEN)")
-	data := fs.String("data", "", "data folder of the local Konsole")
-	claude := fs.String("claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI for the local Konsole ($KONUI_CLAUDE)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fl, code, ok := cli.ParseDesktop(args, stdout, stderr)
+	if !ok {
+		return code
 	}
+	konsoleURL, konsoleToken, data, claude, logLevel := &fl.KonsoleURL, &fl.KonsoleToken, &fl.Data, &fl.Claude, &fl.LogLevel
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintln(stderr, "konui: unknown log level", *logLevel)
@@ -232,11 +226,4 @@ func writeIcon() string {
 		return p
 	}
 	return "konui"
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
