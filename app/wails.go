@@ -46,6 +46,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if raiseRunningOnSessionBus(UniqueID, args) {
+		fmt.Fprintln(stdout, "konui is already running: its window was raised.")
+		return 0
+	}
 	path, err := DefaultSettingsPath()
 	if err != nil {
 		fmt.Fprintln(stderr, "konui:", err)
@@ -74,19 +78,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	d := NewDesktop(DesktopConfig{Settings: settings, Override: override, DataDir: *data, Claude: *claude,
-		StateDir: filepath.Join(stateDir, "desktop"), Logger: lg})
+		StateDir: filepath.Join(stateDir, "desktop"), TrayHost: SessionTrayHost, Logger: lg})
 	w := &wailsApp{d: d, lg: lg, settings: settings}
-	geo := settings.Get().Window
-	width, height := 1280, 820
-	if geo != nil && geo.Width >= 640 && geo.Height >= 400 {
-		width, height = geo.Width, geo.Height
-	}
+	// The first size is small enough for a 1280x800 screen; domReady fits
+	// it to the real one.
+	width, height := defaultWidth, 700
 	err = wails.Run(&options.App{
 		Title:            "Konui",
 		Width:            width,
 		Height:           height,
-		MinWidth:         720,
-		MinHeight:        460,
+		MinWidth:         minWidth,
+		MinHeight:        minHeight,
 		AssetServer:      &assetserver.Options{Assets: frontend.Dist()},
 		BackgroundColour: &options.RGBA{R: 21, G: 22, B: 26, A: 255},
 		OnStartup:        w.startup,
@@ -146,9 +148,30 @@ func (w *wailsApp) startup(ctx context.Context) {
 	}
 }
 
+// domReady fits the window to the screen it opened on and puts it back
+// where it was, moved onto that screen if it would be off it.
 func (w *wailsApp) domReady(ctx context.Context) {
-	if g := w.settings.Get().Window; g != nil && g.Width > 0 {
+	saved := w.settings.Get().Window
+	screens, err := runtime.ScreenGetAll(ctx)
+	if err != nil || len(screens) == 0 {
+		return
+	}
+	sc := screens[0]
+	for _, s := range screens {
+		if s.IsCurrent {
+			sc = s
+			break
+		}
+		if s.IsPrimary {
+			sc = s
+		}
+	}
+	g := FitWindow(saved, sc.Size.Width, sc.Size.Height)
+	runtime.WindowSetSize(ctx, g.Width, g.Height)
+	if saved != nil && saved.Width > 0 {
 		runtime.WindowSetPosition(ctx, g.X, g.Y)
+	} else {
+		runtime.WindowCenter(ctx)
 	}
 }
 
@@ -164,7 +187,7 @@ func (w *wailsApp) beforeClose(ctx context.Context) bool {
 	w.mu.Lock()
 	quitting := w.quitting
 	w.mu.Unlock()
-	if !quitting && w.settings.Get().HideToTray {
+	if !quitting && w.d.HidesOnClose() {
 		runtime.WindowHide(ctx)
 		return true
 	}

@@ -64,7 +64,8 @@ func (s *Stack) Close() {
 // StackConfig says which Konsole a bridge follows.
 type StackConfig struct {
 	KonsoleURL, KonsoleToken, KonsoleCA string
-	DataDir, Claude                     string
+	// Claude is the CLI of a flag; SavedClaude the one in the app's settings.
+	DataDir, Claude, SavedClaude string
 	Token                               string
 	UI                                  bool
 	Logger                              *slog.Logger
@@ -87,7 +88,7 @@ func StartStack(c StackConfig) (*Stack, error) {
 			dir = filepath.Join(d, "konsole")
 		}
 		k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: auth.NewToken(), DataDir: dir, Claude: c.Claude,
-			Repository: Repository(), Version: Version, Logger: c.Logger})
+			SavedClaude: c.SavedClaude, Repository: Repository(), Version: Version, Logger: c.Logger})
 		if err != nil {
 			return nil, err
 		}

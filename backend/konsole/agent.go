@@ -93,7 +93,8 @@ func (s *Server) Agent() claude.Install { return s.mgr.Agent() }
 
 // UseAgent checks the CLI at path and, when it is usable, makes every
 // session start it from now on (sessions already running keep theirs). An
-// empty path looks again: the CLI of Config.Claude, else the search. With
+// empty path looks again: the CLI of Config.Claude (a flag), else the
+// search; Config.SavedClaude and a stored path no longer count. With
 // persist, the choice is kept in the data folder for the next start. A
 // refused path changes nothing and comes back with Error set.
 func (s *Server) UseAgent(path string, persist bool) (claude.Install, error) {

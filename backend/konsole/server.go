@@ -30,6 +30,10 @@ type Config struct {
 	// (see claude.Locate). Env is the agent's environment (nil inherits).
 	Claude string
 	Env    []string
+	// SavedClaude is a CLI path the caller keeps in its own settings (the
+	// desktop app's): used when Claude is empty, instead of the path stored
+	// by PUT /v1/agent.
+	SavedClaude string
 	// Repository, when set, is a konui checkout whose .tools/claude CLI is
 	// the last place searched (konui started from the repository).
 	Repository string
@@ -130,6 +134,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.kontasks = &kontasks{st: st, log: lg, mgr: s.mgr, lg: cfg.Logger}
 	configured := cfg.Claude
+	if configured == "" {
+		configured = cfg.SavedClaude
+	}
 	if configured == "" {
 		configured = s.storedAgentPath()
 	}

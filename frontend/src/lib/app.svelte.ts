@@ -6,7 +6,7 @@ import { Api, ApiError } from './api';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { Transcript } from './transcript.svelte';
-import type { Kontask, Session } from './types';
+import type { AgentInstall, Kontask, Session } from './types';
 
 export interface Toast {
   id: number;
@@ -30,6 +30,8 @@ export class AppState {
   ready = $state(false);
   fatal: string | null = $state(null);
   desktop = $state(false);
+  /** Konsole's Claude Code CLI; null until known (or from a Konsole without /agent). */
+  agent: AgentInstall | null = $state(null);
 
   client!: ConsoleClient;
   api!: Api;
@@ -72,6 +74,7 @@ export class AppState {
       report();
     }
     this.client.connect();
+    this.loadAgent();
     await this.refresh();
     this.ready = true;
   }
@@ -152,6 +155,9 @@ export class AppState {
       case 'kontask.updated':
         this.upsertKontask(d.kontask, ev.type === 'kontask.created');
         return;
+      case 'agent.updated':
+        if (d.agent) this.agent = d.agent;
+        return;
     }
     if (ev.type === 'turn.completed' && ev.sessionId) {
       this.stopping[ev.sessionId] = false;
@@ -200,6 +206,34 @@ export class AppState {
     for (const p of q) {
       this.transcripts.get(p.sessionId)?.addPending(p.clientMessageId, p.text, p.state, p.error);
     }
+  }
+
+  /** Asks Konsole which Claude Code CLI it runs. */
+  async loadAgent(): Promise<void> {
+    try {
+      this.agent = await this.api.get<AgentInstall>('/agent');
+    } catch {
+      this.agent = null; // an older Konsole: nothing to show
+    }
+  }
+
+  /**
+   * Sets the Claude Code path ('' looks for it again) and uses it at once:
+   * in the window, for the local Konsole, through the settings; otherwise
+   * through Konsole's PUT /agent. Resolves to the CLI in use, rejects with
+   * the sentence saying why a path was refused.
+   */
+  async setAgentPath(path: string): Promise<AgentInstall> {
+    const d = desktop();
+    let a: AgentInstall;
+    if (d && this.info.profile === 'local') {
+      a = await d.SetClaudePath(path);
+    } else {
+      a = await this.api.call<AgentInstall>('PUT', '/agent', { path });
+    }
+    if (path && a.error) throw new Error(a.error);
+    this.agent = a;
+    return a;
   }
 
   async createSession(cwd: string, title?: string): Promise<void> {
