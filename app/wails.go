@@ -151,6 +151,7 @@ func (w *wailsApp) startup(ctx context.Context) {
 // domReady fits the window to the screen it opened on and puts it back
 // where it was, moved onto that screen if it would be off it.
 func (w *wailsApp) domReady(ctx context.Context) {
+	setWindowIcon(icon)
 	saved := w.settings.Get().Window
 	screens, err := runtime.ScreenGetAll(ctx)
 	if err != nil || len(screens) == 0 {
