@@ -83,6 +83,6 @@ export function agentProblem(a: AgentInstall): string {
     case 'agent_not_runnable':
       return 'Claude Code was found but does not run';
     default:
-      return 'Claude Code is not installed where Konsole looks';
+      return 'Claude Code was not found';
   }
 }
