@@ -168,12 +168,10 @@ func (w *wailsApp) domReady(ctx context.Context) {
 		}
 	}
 	g := FitWindow(saved, sc.Size.Width, sc.Size.Height)
+	// FitWindow centres a window that has no saved place itself: Wails'
+	// WindowCenter would use the size from before WindowSetSize.
 	runtime.WindowSetSize(ctx, g.Width, g.Height)
-	if saved != nil && saved.Width > 0 {
-		runtime.WindowSetPosition(ctx, g.X, g.Y)
-	} else {
-		runtime.WindowCenter(ctx)
-	}
+	runtime.WindowSetPosition(ctx, g.X, g.Y)
 }
 
 // beforeClose remembers the window's geometry and, when asked to, hides the

@@ -82,6 +82,15 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 [ -n "$wid" ] || { cat "$log"; echo "no Konui window within 30 s"; exit 1; }
+# The window fits the 1280x800 screen (it is resized once the page loads).
+fits=""
+for _ in $(seq 1 40); do
+  geo=$(xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print x, y, w, h}')
+  read -r x y w h <<<"$geo"
+  if [ "$w" -le 1280 ] && [ "$h" -le 800 ] && [ "$x" -ge 0 ] && [ "$y" -ge 0 ] && [ $((x + w)) -le 1280 ] && [ $((y + h)) -le 800 ] && [ "$h" -ne 700 ]; then fits=1; break; fi
+  sleep 0.5
+done
+[ -n "$fits" ] || { echo "the window (${w}x${h}+${x}+${y}) does not fit the 1280x800 screen"; exit 1; }
 xprop -id "$wid" _NET_WM_ICON > "$home/icon.txt" || true
 grep -q 'Icon (' "$home/icon.txt" || { head -3 "$home/icon.txt"; echo "the window has no _NET_WM_ICON"; exit 1; }
 timeout 30 /usr/bin/konui >"$home/second.log" 2>&1 || { cat "$home/second.log"; echo "a second launch exited $?"; exit 1; }
@@ -90,7 +99,7 @@ kill -0 "$app" || { echo "the first konui exited"; exit 1; }
 kill -TERM "$app"
 for _ in $(seq 1 40); do kill -0 "$app" 2>/dev/null || break; sleep 0.25; done
 kill -KILL "$app" 2>/dev/null || true
-echo "window $wid with _NET_WM_ICON; a second launch raised it and exited 0"
+echo "window $wid, ${w}x${h}+${x}+${y} on 1280x800, with _NET_WM_ICON; a second launch raised it and exited 0"
 XTEST
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash "$work/xtest.sh" "$home" || fail "the installed konui did not run as it should"
 
