@@ -66,9 +66,9 @@ type StackConfig struct {
 	KonsoleURL, KonsoleToken, KonsoleCA string
 	// Claude is the CLI of a flag; SavedClaude the one in the app's settings.
 	DataDir, Claude, SavedClaude string
-	Token                               string
-	UI                                  bool
-	Logger                              *slog.Logger
+	Token                        string
+	UI                           bool
+	Logger                       *slog.Logger
 	// Bridge, when set, adjusts the bridge's configuration (the desktop
 	// app's observer and notifier).
 	Bridge func(*bridge.Config)
