@@ -56,9 +56,9 @@ go run ./scripts/notices -tags desktop,production,webkit2_41 -npm frontend/dist/
   gzip -9n > "$doc/THIRD-PARTY-NOTICES.gz"
 
 # The Debian changelog (native package: changelog.gz), one entry per
-# "## X.Y.Z - DATE" section of CHANGELOG.md, its "- " items as "* " items.
+# "## X.Y.Z - DATE" section of CHANGELOG.md, its paragraphs and "- " items
+# as "* " items.
 awk -v maint="$maintainer" '
-  function flush() { if (ver != "") { if (item != "") print item; print ""; print " -- " maint "  " stamp; print "" } }
   /^## [0-9]+\.[0-9]+\.[0-9]+ - [0-9-]+$/ {
     if (ver != "") { if (item != "") print item; item=""; print ""; print " -- " maint "  " stamp; print "" }
     ver=$2; cmd="date -u -R -d " $4; cmd | getline stamp; close(cmd)
@@ -67,7 +67,7 @@ awk -v maint="$maintainer" '
   /^- / { if (item != "") print item; item="  * " substr($0, 3); next }
   /^  [^ ]/ && item != "" { sub(/^ +/, ""); item=item "\n    " $0; next }
   /^$/ { next }
-  { if (item != "") print item; item="  " $0 }
+  { if (item != "") print item; item="  * " $0 }
   END { if (item != "") print item; print ""; print " -- " maint "  " stamp }
 ' CHANGELOG.md | gzip -9n > "$doc/changelog.gz"
 
