@@ -11,6 +11,8 @@ export interface Session {
   activeTurnId?: string;
   pendingPermissions: number;
   totalCostUsd: number;
+  /** the CLI the session's agent last started with, or why it could not start */
+  agent?: { path?: string; version?: string; error?: string; code?: string };
 }
 
 export interface Choice {
