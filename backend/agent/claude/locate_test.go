@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fakeCLI writes an executable script at path that answers --version like
@@ -158,5 +159,18 @@ func TestVersionsCompareNumerically(t *testing.T) {
 		if got := compareVersions(c.a, c.b); got != c.want {
 			t.Errorf("compare(%s, %s) = %d", c.a, c.b, got)
 		}
+	}
+}
+
+func TestLocateGivesUpOnACLIThatHangs(t *testing.T) {
+	home, env, pathDir := testHome(t)
+	fakeCLI(t, filepath.Join(pathDir, "claude"), "#!/bin/sh\nsleep 30\n")
+	start := time.Now()
+	got := Locate(LocateOptions{Home: home, Env: env, Timeout: 300 * time.Millisecond})
+	if got.Code != CodeNotRunnable || !strings.Contains(got.Error, "did not answer") {
+		t.Fatalf("got %+v", got)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("took %s", took)
 	}
 }
