@@ -2,10 +2,12 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/konui
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X github.com/konui/konui/backend/cli.Version=$(VERSION)
+# The version is the VERSION file's (main.go embeds it; wails.json and the
+# package read it too).
+VERSION := $(shell cat VERSION)
+LDFLAGS := -s -w
 
-.PHONY: setup frontend build desktop run test test-go test-ui test-e2e test-desktop test-fuzz bench package clean
+.PHONY: setup frontend build desktop run test test-go test-ui test-e2e test-desktop test-fuzz test-package bench package icons version clean
 
 setup:
 	./scripts/setup.sh
@@ -20,14 +22,14 @@ build: setup frontend
 
 # The desktop binary: the same konui with the Wails window (WebKitGTK 4.1).
 desktop: build
-	CGO_ENABLED=1 $(GO) build -trimpath -tags desktop,production,webkit2_41 -ldflags '$(LDFLAGS)' -o bin/konui-desktop .
+	CGO_ENABLED=1 $(GO) build -trimpath -buildmode=pie -tags desktop,production,webkit2_41 -ldflags '$(LDFLAGS) -extldflags=-Wl,-z,relro,-z,now' -o bin/konui-desktop .
 
 run: desktop
 	./scripts/run.sh
 
 test: setup frontend
 	$(GO) vet ./...
-	$(MAKE) test-ui test-go test-e2e test-desktop test-fuzz
+	$(MAKE) test-ui test-go test-e2e test-desktop test-fuzz test-package
 
 # Type checks and unit tests of the dashboard.
 test-ui:
@@ -54,9 +56,26 @@ test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSSEReader$$' -fuzztime 10s -fuzzminimizetime 5s ./backend/bridge
 	$(GO) test -run '^$$' -fuzz '^FuzzFrameDecoder$$' -fuzztime 10s -fuzzminimizetime 5s ./backend/bridge
 
-# A Debian package of the desktop app, with a .desktop entry and icon.
+# The Debian package of the desktop app (scripts/package.sh says what is in it).
 package: desktop
-	VERSION=$(VERSION) ./scripts/package.sh
+	./scripts/package.sh
+
+# lintian and appstreamcli on the package; as root, also apt install, a start
+# under Xvfb and apt purge, checking that nothing of it is left.
+test-package: package
+	./scripts/test-package.sh bin/konui_$(VERSION)_$$(dpkg --print-architecture).deb
+
+# Writes VERSION into wails.json and frontend/package.json (a test checks
+# that they agree).
+version:
+	sed -i 's/"productVersion": "[^"]*"/"productVersion": "$(VERSION)"/' wails.json
+	sed -i '0,/"version": "[^"]*"/s//"version": "$(VERSION)"/' frontend/package.json
+
+# The app icons embedded in the binary, rendered from build/konui.svg.
+icons:
+	rsvg-convert -w 512 -h 512 build/konui.svg -o build/appicon.png
+	cp build/appicon.png app/appicon.png
+	cp build/konui.svg frontend/public/favicon.svg
 
 bench: setup
 	./scripts/bench.sh

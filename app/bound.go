@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/konui/konui/backend/agent/claude"
 )
 
 // ProfileView is a profile as the page sees it: never its token.
@@ -25,14 +29,19 @@ type SettingsView struct {
 	NotifyTurns       bool          `json:"notifyTurns"`
 	NotifyPermissions bool          `json:"notifyPermissions"`
 	HideToTray        bool          `json:"hideToTray"`
-	Paused            bool          `json:"paused"`
+	// TrayAvailable tells whether a tray host shows the icon: without one,
+	// closing the window quits even when HideToTray is set.
+	TrayAvailable bool   `json:"trayAvailable"`
+	ClaudePath    string `json:"claudePath"`
+	Paused        bool   `json:"paused"`
 }
 
 // GetSettings returns the settings for the settings view (bound method).
 func (d *Desktop) GetSettings() SettingsView {
 	s := d.settings.Get()
 	v := SettingsView{Active: s.Active, NotifyKontasks: s.NotifyKontasks, NotifyTurns: s.NotifyTurns,
-		NotifyPermissions: s.NotifyPermissions, HideToTray: s.HideToTray}
+		NotifyPermissions: s.NotifyPermissions, HideToTray: s.HideToTray, ClaudePath: s.ClaudePath,
+		TrayAvailable: d.trayHost()}
 	v.Profiles = append(v.Profiles, ProfileView{ID: LocalProfile, Name: "Local", URL: "embedded Konsole on this computer"})
 	for _, p := range s.Profiles {
 		v.Profiles = append(v.Profiles, ProfileView{ID: p.ID, Name: p.Name, URL: p.URL, HasToken: p.Token != ""})
@@ -140,6 +149,32 @@ func (d *Desktop) SetNotifications(kontasks, turns, permissions bool) error {
 // SetHideToTray chooses whether closing the window hides it (bound method).
 func (d *Desktop) SetHideToTray(hide bool) error {
 	return d.settings.Update(func(s *Settings) error { s.HideToTray = hide; return nil })
+}
+
+// SetClaudePath saves the Claude Code CLI of the local Konsole and uses it
+// at once (bound method); an empty path looks where installs put it again.
+// A path that is missing, does not run or is too old is not saved: the
+// answer then carries the reason in Error.
+func (d *Desktop) SetClaudePath(path string) (claude.Install, error) {
+	path = strings.TrimSpace(path)
+	if path != "" {
+		if !filepath.IsAbs(path) {
+			return claude.Install{}, fmt.Errorf("the path must be absolute, like /home/you/.local/bin/claude, not %q", path)
+		}
+		if in := claude.Locate(claude.LocateOptions{Configured: path}); !in.OK() {
+			return in, nil
+		}
+	}
+	if err := d.settings.Update(func(s *Settings) error { s.ClaudePath = path; return nil }); err != nil {
+		return claude.Install{}, err
+	}
+	d.mu.Lock()
+	stack := d.stack
+	d.mu.Unlock()
+	if stack == nil || stack.Konsole == nil {
+		return claude.Install{}, errors.New("saved: it applies to the local Konsole, and this window follows a remote one (set the remote Konsole's CLI on that machine)")
+	}
+	return stack.Konsole.UseAgent(path, false)
 }
 
 // SetPaused pauses or resumes notifications (bound method; also the tray).

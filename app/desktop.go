@@ -33,6 +33,8 @@ type Desktop struct {
 	win      Window
 	notifier Notifier
 	tray     Tray
+	// trayHostFn tells whether a tray host shows the tray icon.
+	trayHostFn func() bool
 
 	// connMu serializes connect and Stop: Wails runs each bound call on its
 	// own goroutine, and two switches at once would each start a stack.
@@ -75,6 +77,9 @@ type DesktopConfig struct {
 	DataDir  string
 	Claude   string
 	StateDir string
+	// TrayHost tells whether a tray host shows the icon (TrayHostPresent);
+	// nil means there is none.
+	TrayHost func() bool
 	Logger   *slog.Logger
 }
 
@@ -84,9 +89,19 @@ func NewDesktop(c DesktopConfig) *Desktop {
 		c.Logger = slog.Default()
 	}
 	return &Desktop{lg: c.Logger, settings: c.Settings, override: c.Override, dataDir: c.DataDir, claude: c.Claude,
-		stateDir: c.StateDir, notifier: noNotifier{c: make(chan string)}, titles: map[string]string{},
+		stateDir: c.StateDir, trayHostFn: c.TrayHost, notifier: noNotifier{c: make(chan string)}, titles: map[string]string{},
 		notes: make(chan Notification, 64), trayWake: make(chan struct{}, 1), flushes: make(chan chan struct{}),
 		done: make(chan struct{})}
+}
+
+func (d *Desktop) trayHost() bool {
+	return d.trayHostFn != nil && d.trayHostFn()
+}
+
+// HidesOnClose tells whether closing the window hides it to the tray: only
+// when the settings ask for it and a tray host is there to bring it back.
+func (d *Desktop) HidesOnClose() bool {
+	return d.settings.Get().HideToTray && d.trayHost()
 }
 
 // Attach gives the Desktop its OS parts (any may be nil until known).
@@ -181,7 +196,7 @@ func (d *Desktop) connect() error {
 	shutdown(oldStack, oldSrv)
 
 	token := auth.NewToken()
-	cfg := cli.StackConfig{DataDir: d.dataDir, Claude: d.claude, Token: token, Logger: d.lg, Bridge: func(c *bridge.Config) {
+	cfg := cli.StackConfig{DataDir: d.dataDir, Claude: d.claude, SavedClaude: d.settings.Get().ClaudePath, Token: token, Logger: d.lg, Bridge: func(c *bridge.Config) {
 		c.Observer = d.observe
 		c.Notifier = d
 		if d.stateDir != "" {

@@ -169,9 +169,12 @@ func TestDesktopWindowNotifiesTraysAndStaysSingle(t *testing.T) {
 	second := exec.CommandContext(ctx, bin)
 	second.Env = env
 	start := time.Now()
-	out, _ := second.CombinedOutput()
+	out, err := second.CombinedOutput()
 	if ctx.Err() != nil {
 		t.Fatalf("the second launch did not exit: %s", out)
+	}
+	if err != nil {
+		t.Fatalf("the second launch raised the first but failed: %v\n%s", err, out)
 	}
 	waitUntil(t, 10*time.Second, "the first window to be raised", func() bool {
 		return strings.Contains(firstErr.String(), "a second konui was started; raising this window")

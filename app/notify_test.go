@@ -1,37 +1,14 @@
 package app
 
 import (
-	"bufio"
 	"io"
 	"log/slog"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
-
-// privateBus starts a session bus of the test's own (the real dbus-daemon)
-// and points DBUS_SESSION_BUS_ADDRESS at it.
-func privateBus(t *testing.T) {
-	t.Helper()
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Skipf("no dbus-daemon here: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("failed to read the bus address: %v", err)
-	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(addr))
-}
 
 // closingServer plays org.freedesktop.Notifications: it numbers each
 // notification and can close one, as a desktop does when it expires.
@@ -59,7 +36,8 @@ func (n *DBusNotifier) remembered() int {
 }
 
 func TestTheDBusNotifierForgetsClosedNotificationsAndStillFollowsOpenOnes(t *testing.T) {
-	privateBus(t)
+	_, addr := privateBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
 		t.Fatal(err)

@@ -41,6 +41,9 @@ type Settings struct {
 	NotifyPermissions bool      `json:"notifyPermissions"`
 	HideToTray        bool      `json:"hideToTray"`
 	Window            *Geometry `json:"window,omitempty"`
+	// ClaudePath is the Claude Code CLI of the local Konsole; empty: look
+	// where installs put it. The --claude flag wins over it.
+	ClaudePath string `json:"claudePath,omitempty"`
 }
 
 // DefaultSettings is what a first start uses.

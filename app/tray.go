@@ -1,10 +1,14 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"sync"
+	"time"
 
 	"fyne.io/systray"
+	"github.com/godbus/dbus/v5"
 )
 
 // TrayItem is one unread kontask in the tray menu.
@@ -160,4 +164,37 @@ func (t *SysTray) Close() {
 	if t.end != nil {
 		t.end()
 	}
+}
+
+// TrayHostPresent tells whether a StatusNotifier host shows tray icons on
+// the bus of conn: the watcher is there and says a host registered with it.
+// Without one (stock GNOME) a tray icon shows nowhere.
+func TrayHostPresent(conn *dbus.Conn) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var has bool
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, "org.kde.StatusNotifierWatcher").Store(&has); err != nil || !has {
+		return false
+	}
+	var v dbus.Variant
+	err := conn.Object("org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher").CallWithContext(ctx,
+		"org.freedesktop.DBus.Properties.Get", 0, "org.kde.StatusNotifierWatcher", "IsStatusNotifierHostRegistered").Store(&v)
+	if err != nil {
+		return false
+	}
+	b, ok := v.Value().(bool)
+	return ok && b
+}
+
+// SessionTrayHost is TrayHostPresent on the session bus; false without one
+// (it never autolaunches a bus).
+func SessionTrayHost() bool {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return false
+	}
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return false
+	}
+	return TrayHostPresent(conn)
 }

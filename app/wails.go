@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	_ "embed"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,22 +35,21 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "konui: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so no window can open: serving the dashboard for a browser instead.")
 		return cli.Main(append([]string{"serve"}, args...), stdout, stderr)
 	}
-	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	konsoleURL := fs.String("konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
-	konsoleToken := fs.String("konsole-token", "", "token of that Konsole ($KONSOLE_TOKEN)")
-	data := fs.String("data", "", "data folder of the local Konsole")
-	claude := fs.String("claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI for the local Konsole ($KONUI_CLAUDE)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fl, code, ok := cli.ParseDesktop(args, stdout, stderr)
+	if !ok {
+		return code
 	}
+	konsoleURL, konsoleToken, data, claude, logLevel := &fl.KonsoleURL, &fl.KonsoleToken, &fl.Data, &fl.Claude, &fl.LogLevel
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintln(stderr, "konui: unknown log level", *logLevel)
 		return 2
 	}
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if raiseRunningOnSessionBus(UniqueID, args) {
+		fmt.Fprintln(stdout, "konui is already running: its window was raised.")
+		return 0
+	}
 	path, err := DefaultSettingsPath()
 	if err != nil {
 		fmt.Fprintln(stderr, "konui:", err)
@@ -80,19 +78,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	d := NewDesktop(DesktopConfig{Settings: settings, Override: override, DataDir: *data, Claude: *claude,
-		StateDir: filepath.Join(stateDir, "desktop"), Logger: lg})
+		StateDir: filepath.Join(stateDir, "desktop"), TrayHost: SessionTrayHost, Logger: lg})
 	w := &wailsApp{d: d, lg: lg, settings: settings}
-	geo := settings.Get().Window
-	width, height := 1280, 820
-	if geo != nil && geo.Width >= 640 && geo.Height >= 400 {
-		width, height = geo.Width, geo.Height
-	}
+	// The first size is small enough for a 1280x800 screen; domReady fits
+	// it to the real one.
+	width, height := defaultWidth, 700
 	err = wails.Run(&options.App{
 		Title:            "Konui",
 		Width:            width,
 		Height:           height,
-		MinWidth:         720,
-		MinHeight:        460,
+		MinWidth:         minWidth,
+		MinHeight:        minHeight,
 		AssetServer:      &assetserver.Options{Assets: frontend.Dist()},
 		BackgroundColour: &options.RGBA{R: 21, G: 22, B: 26, A: 255},
 		OnStartup:        w.startup,
@@ -152,10 +148,30 @@ func (w *wailsApp) startup(ctx context.Context) {
 	}
 }
 
+// domReady fits the window to the screen it opened on and puts it back
+// where it was, moved onto that screen if it would be off it.
 func (w *wailsApp) domReady(ctx context.Context) {
-	if g := w.settings.Get().Window; g != nil && g.Width > 0 {
-		runtime.WindowSetPosition(ctx, g.X, g.Y)
+	setWindowIcon(icon)
+	saved := w.settings.Get().Window
+	screens, err := runtime.ScreenGetAll(ctx)
+	if err != nil || len(screens) == 0 {
+		return
 	}
+	sc := screens[0]
+	for _, s := range screens {
+		if s.IsCurrent {
+			sc = s
+			break
+		}
+		if s.IsPrimary {
+			sc = s
+		}
+	}
+	g := FitWindow(saved, sc.Size.Width, sc.Size.Height)
+	// FitWindow centres a window that has no saved place itself: Wails'
+	// WindowCenter would use the size from before WindowSetSize.
+	runtime.WindowSetSize(ctx, g.Width, g.Height)
+	runtime.WindowSetPosition(ctx, g.X, g.Y)
 }
 
 // beforeClose remembers the window's geometry and, when asked to, hides the
@@ -170,7 +186,7 @@ func (w *wailsApp) beforeClose(ctx context.Context) bool {
 	w.mu.Lock()
 	quitting := w.quitting
 	w.mu.Unlock()
-	if !quitting && w.settings.Get().HideToTray {
+	if !quitting && w.d.HidesOnClose() {
 		runtime.WindowHide(ctx)
 		return true
 	}
@@ -236,11 +252,4 @@ func writeIcon() string {
 		return p
 	}
 	return "konui"
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything konui needs to build, run and test on Debian 12:
-# system packages (only those missing), the pinned Claude Code CLI for the
+# system packages (only those missing; lintian, appstream, librsvg2-bin and
+# x11-utils build and test the Debian package), the pinned Claude Code CLI for the
 # tests under .tools/claude, the frontend's npm packages and the Go modules.
 # Safe to run again: each step does nothing when its work is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth dbus dbus-x11
-  chromium imagemagick at-spi2-core)
+  chromium imagemagick at-spi2-core x11-utils
+  dpkg-dev lintian appstream librsvg2-bin man-db)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -209,7 +209,7 @@ func (b *Bridge) routes() http.Handler {
 	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	proxy := b.proxy()
-	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent"} {
+	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent"} {
 		mux.Handle(p, b.guard(proxy))
 	}
 	// Unknown /api/ paths need the token too: a stranger learns nothing,
@@ -272,7 +272,7 @@ func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
 		"seq": seq, "clients": clients})
 }
 
-// proxy forwards /api/sessions... and /api/kontasks... to Konsole's /v1/,
+// proxy forwards /api/sessions..., /api/kontasks... and /api/agent to Konsole's /v1/,
 // swapping the dashboard's token for Konsole's.
 func (b *Bridge) proxy() http.Handler {
 	target, _ := url.Parse(b.cfg.KonsoleURL)

@@ -11,8 +11,9 @@ import (
 	"syscall"
 )
 
-// Version is the konui version, set at build time with -ldflags.
-var Version = "0.1.0-dev"
+// Version is the konui version; main sets it from the VERSION file it
+// embeds (the one place the build, wails.json and the package read).
+var Version = "dev"
 
 // Desktop runs the window mode; the desktop build sets it (see app/).
 // When nil, the binary was built without the window.
@@ -24,9 +25,9 @@ Usage:
   konui [flags]            open the desktop window (embedded local Konsole)
   konui serve [flags]      serve the dashboard for a browser, no window
   konui konsole [flags]    run the session manager alone (for a remote machine)
-  konui version            print the version
+  konui version            print the version (also konui --version)
 
-Run "konui <mode> -h" for the flags of a mode.
+Run "konui <mode> -h" for the flags of a mode. "man konui" describes them all.
 `
 
 // Main runs konui with args (without the program name) and returns the exit code.
@@ -46,14 +47,23 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "konui", Version)
 		return 0
 	case "help":
-		fmt.Fprint(stdout, usage)
+		printHelp(stdout)
 		return 0
 	case "":
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprint(stdout, usage)
-			return 0
+		if len(args) > 0 {
+			switch args[0] {
+			case "-h", "--help", "-help":
+				printHelp(stdout)
+				return 0
+			case "--version", "-version", "-v":
+				fmt.Fprintln(stdout, "konui", Version)
+				return 0
+			}
 		}
 		if Desktop == nil {
+			if _, code, ok := ParseDesktop(args, stdout, stderr); !ok {
+				return code
+			}
 			fmt.Fprintln(stderr, "konui: this binary was built without the desktop window (build with -tags desktop,production,webkit2_41, or run \"make run\"); use \"konui serve\" for the dashboard in a browser")
 			return 2
 		}
@@ -62,6 +72,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "konui: unknown mode %q\n\n%s", mode, usage)
 		return 2
 	}
+}
+
+// printHelp prints the usage and the window's own flags.
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, usage)
+	fmt.Fprintln(w, "\nFlags of the window (konui [flags]):")
+	fs := desktopFlagSet(&DesktopFlags{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,5 +60,56 @@ func TestUnknownModesAndFlagsExitWithUsage(t *testing.T) {
 	errb.Reset()
 	if code := Main([]string{"konsole", "--no-such-flag"}, &out, &errb); code != 2 {
 		t.Fatalf("code %d", code)
+	}
+}
+
+func TestHelpGoesToStdoutWithExitZeroOnEveryCommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{{[]string{"-h"}, "Usage:"}, {[]string{"--help"}, "Usage:"}, {[]string{"help"}, "Usage:"},
+		{[]string{"serve", "-h"}, "-listen"}, {[]string{"serve", "--help"}, "-konsole-ca"},
+		{[]string{"konsole", "-h"}, "-token-file"}, {[]string{"konsole", "--help"}, "-keep-events"}} {
+		var out, errb bytes.Buffer
+		if code := Main(c.args, &out, &errb); code != 0 || errb.Len() != 0 || !strings.Contains(out.String(), c.want) {
+			t.Fatalf("%v: code %d stdout %q stderr %q", c.args, code, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	Main([]string{"--help"}, &out, &errb)
+	for _, f := range []string{"-konsole ", "-konsole-token", "-data", "-claude", "-log-level"} {
+		if !strings.Contains(out.String(), f) {
+			t.Errorf("konui --help does not list the window's %s flag:\n%s", f, out.String())
+		}
+	}
+}
+
+func TestVersionFlagAndModePrintTheVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}, {"-v"}} {
+		var out, errb bytes.Buffer
+		if code := Main(args, &out, &errb); code != 0 || out.String() != "konui "+Version+"\n" {
+			t.Fatalf("%v: code %d stdout %q stderr %q", args, code, out.String(), errb.String())
+		}
+	}
+}
+
+func TestTheManPageListsEveryFlagOfEveryCommand(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteManPage(&b, "1.2.3", "2026-12-01"); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if !strings.HasPrefix(page, `.TH KONUI 1 "2026-12-01" "konui 1.2.3"`) {
+		t.Fatalf("header: %.80s", page)
+	}
+	for _, c := range Commands() {
+		if !strings.Contains(page, ".SS "+c.Name+"\n") {
+			t.Errorf("no section for %s", c.Name)
+		}
+		c.Flags.VisitAll(func(f *flag.Flag) {
+			if !strings.Contains(page, ".B \\-\\-"+strings.ReplaceAll(f.Name, "-", "\\-")) {
+				t.Errorf("%s --%s is missing", c.Name, f.Name)
+			}
+		})
 	}
 }

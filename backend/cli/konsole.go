@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,21 +18,9 @@ type konsoleFlags struct {
 }
 
 func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("konui konsole", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var f konsoleFlags
-	fs.StringVar(&f.listen, "listen", konsole.DefaultListen, "address to listen on")
-	fs.StringVar(&f.token, "token", "", "API token (else --token-file, $KONSOLE_TOKEN, or one generated and stored under the config folder)")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token")
-	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")
-	fs.StringVar(&f.claude, "claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI to run ($KONUI_CLAUDE)")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https)")
-	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
-	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
-	fs.Int64Var(&f.keepEvents, "keep-events", 100_000, "events kept for replay")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(konsoleFlagSet(&f), "konui konsole [flags]", args, stdout, stderr); !ok {
+		return code
 	}
 	lg, err := newLogger(stderr, f.logLevel)
 	if err != nil {
@@ -59,7 +46,7 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		dataDir = filepath.Join(d, "konsole")
 	}
 	srv, err := konsole.New(konsole.Config{Listen: f.listen, Token: token, DataDir: dataDir, Claude: f.claude,
-		TLSCert: f.tlsCert, TLSKey: f.tlsKey, InsecureRemote: f.insecureRemote, KeepEvents: f.keepEvents,
+		Repository: Repository(), TLSCert: f.tlsCert, TLSKey: f.tlsKey, InsecureRemote: f.insecureRemote, KeepEvents: f.keepEvents,
 		Version: Version, Logger: lg})
 	if err != nil {
 		fmt.Fprintln(stderr, "konui konsole:", err)

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,22 +31,9 @@ type serveFlags struct {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("konui serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var f serveFlags
-	fs.StringVar(&f.listen, "listen", DefaultServeListen, "address to listen on")
-	fs.StringVar(&f.token, "token", os.Getenv("KONUI_TOKEN"), "dashboard token ($KONUI_TOKEN; generated when empty)")
-	fs.StringVar(&f.konsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "URL of a remote Konsole ($KONSOLE_URL); a local one runs in this process when empty")
-	fs.StringVar(&f.konsoleToken, "konsole-token", "", "token of the remote Konsole ($KONSOLE_TOKEN)")
-	fs.StringVar(&f.konsoleCA, "konsole-ca", "", "PEM file of a private CA that signed the remote Konsole's certificate")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https and wss)")
-	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
-	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
-	fs.StringVar(&f.data, "data", "", "data folder of the local Konsole (default: $XDG_DATA_HOME/konui/konsole)")
-	fs.StringVar(&f.claude, "claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI for the local Konsole ($KONUI_CLAUDE)")
-	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(serveFlagSet(&f), "konui serve [flags]", args, stdout, stderr); !ok {
+		return code
 	}
 	lg, err := newLogger(stderr, f.logLevel)
 	if err != nil {
@@ -78,10 +64,11 @@ func (s *Stack) Close() {
 // StackConfig says which Konsole a bridge follows.
 type StackConfig struct {
 	KonsoleURL, KonsoleToken, KonsoleCA string
-	DataDir, Claude                     string
-	Token                               string
-	UI                                  bool
-	Logger                              *slog.Logger
+	// Claude is the CLI of a flag; SavedClaude the one in the app's settings.
+	DataDir, Claude, SavedClaude string
+	Token                        string
+	UI                           bool
+	Logger                       *slog.Logger
 	// Bridge, when set, adjusts the bridge's configuration (the desktop
 	// app's observer and notifier).
 	Bridge func(*bridge.Config)
@@ -100,7 +87,8 @@ func StartStack(c StackConfig) (*Stack, error) {
 			}
 			dir = filepath.Join(d, "konsole")
 		}
-		k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: auth.NewToken(), DataDir: dir, Claude: c.Claude, Version: Version, Logger: c.Logger})
+		k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: auth.NewToken(), DataDir: dir, Claude: c.Claude,
+			SavedClaude: c.SavedClaude, Repository: Repository(), Version: Version, Logger: c.Logger})
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +148,11 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 		return errors.New("--konsole needs --konsole-token (or $KONSOLE_TOKEN)")
 	}
 	if f.token == "" {
-		f.token = auth.NewToken()
+		t, err := storedServeToken()
+		if err != nil {
+			return err
+		}
+		f.token = t
 	}
 	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: f.konsoleToken, KonsoleCA: f.konsoleCA,
 		DataDir: f.data, Claude: f.claude, Token: f.token, UI: true, Logger: lg})
@@ -212,4 +204,16 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// storedServeToken is the dashboard token of konui serve when none is
+// given: generated on the first run and kept (mode 0600) beside Konsole's
+// in the config folder, so that a bookmarked URL keeps working.
+func storedServeToken() (string, error) {
+	dir, err := ConfigDir()
+	if err != nil {
+		return "", err
+	}
+	t, _, err := LoadOrCreateToken(filepath.Join(dir, "serve-token"))
+	return t, err
 }

@@ -23,7 +23,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(method+" "+path, h)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version})
+		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "agent": agentHealth(s.Agent())})
 	})
 	route("POST", "/v1/sessions", s.createSession)
 	route("GET", "/v1/sessions", func(w http.ResponseWriter, r *http.Request) {
@@ -70,6 +70,7 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
 	})
 	route("GET", "/v1/events", s.events)
+	s.agentRoutes(route)
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
@@ -86,7 +87,7 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 		if _, pattern := mux.Handler(r); pattern == "/" || pattern == "" {
 			probe := r.Clone(r.Context())
 			var allowed []string
-			for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+			for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 				probe.Method = m
 				if _, p := mux.Handler(probe); p != "" && p != "/" {
 					allowed = append(allowed, m)

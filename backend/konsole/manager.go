@@ -2,6 +2,7 @@ package konsole
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,8 @@ type Manager struct {
 	sessions map[string]*session
 	closing  bool
 	caps     *claude.Capabilities // the newest initialize answer of any agent
+	// agent is the CLI sessions start (see SetAgent); guarded by mu.
+	agent claude.Install
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when
@@ -63,7 +66,11 @@ func NewManager(cfg ManagerConfig, log *Log, st *store.Store) (*Manager, error) 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	m := &Manager{cfg: cfg, log: log, st: st, lg: cfg.Logger, sessions: map[string]*session{}}
+	m := &Manager{cfg: cfg, log: log, st: st, lg: cfg.Logger, sessions: map[string]*session{},
+		agent: claude.Install{Path: cfg.Claude, Source: "configured", MinVersion: claude.MinVersion}}
+	if m.agent.Path == "" {
+		m.agent.Path = "claude"
+	}
 	rows, err := st.Sessions()
 	if err != nil {
 		return nil, err
@@ -137,7 +144,7 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 	m.mu.Unlock()
 	s.emit(EvSessionCreated, "", map[string]any{"session": s.info})
 	if err := s.start(); err != nil {
-		s.info.Status, s.info.LastError = StatusError, err.Error()
+		s.info.Status, s.info.LastError = StatusError, errText(err)
 	}
 	s.changed()
 	return s.info, nil
@@ -290,10 +297,46 @@ func (m *Manager) Close() {
 	wg.Wait()
 }
 
+// SetAgent chooses the CLI that sessions start from now on; an Install
+// with Error set makes every start fail with that sentence.
+func (m *Manager) SetAgent(in claude.Install) {
+	m.mu.Lock()
+	m.agent = in
+	m.mu.Unlock()
+}
+
+// Agent returns the CLI sessions start, or why there is none.
+func (m *Manager) Agent() claude.Install {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	in := m.agent
+	in.Searched = append([]string(nil), m.agent.Searched...)
+	return in
+}
+
 func (m *Manager) isClosing() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.closing
+}
+
+// asAgentError keeps an agent problem that carries its own code (a missing
+// or too old CLI) and wraps any other start failure as agent_unavailable.
+func asAgentError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errAgent(err)
+}
+
+// errText is an error's sentence, without the code an *Error carries.
+func errText(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
 }
 
 func errAgent(err error) error {

@@ -94,7 +94,12 @@ func (s *session) recover(activeTurn string) {
 
 // start spawns the agent, resuming the conversation when one exists.
 func (s *session) start() error {
-	opts := claude.Options{Binary: s.m.cfg.Claude, Dir: s.info.Cwd, Env: s.m.cfg.Env,
+	agent := s.m.Agent()
+	s.info.Agent = sessionAgent(agent)
+	if !agent.OK() {
+		return agentError(agent)
+	}
+	opts := claude.Options{Binary: agent.Path, Dir: s.info.Cwd, Env: s.m.cfg.Env,
 		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg}
 	if s.m.cfg.Prepare != nil {
 		s.m.cfg.Prepare(s.info.ID, &opts)
@@ -372,9 +377,9 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	}
 	if s.proc == nil {
 		if err := s.start(); err != nil {
-			s.info.Status, s.info.LastError = StatusError, err.Error()
+			s.info.Status, s.info.LastError = StatusError, errText(err)
 			s.changed()
-			return "", false, errAgent(err)
+			return "", false, asAgentError(err)
 		}
 	}
 	t := &turn{id: uuid.NewString(), started: time.Now()}

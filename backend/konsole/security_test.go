@@ -49,6 +49,8 @@ var konsoleRoutes = []konsoleRoute{
 	{"POST", "/v1/sessions/{id}/queue/{queueId}/send"},
 	{"GET", "/v1/fs/dirs"},
 	{"GET", "/v1/folders/recent"},
+	{"GET", "/v1/agent"},
+	{"PUT", "/v1/agent"},
 	{"GET", "/v1/events"},
 	{"POST", "/v1/kontasks"},
 	{"GET", "/v1/kontasks"},

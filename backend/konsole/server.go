@@ -24,9 +24,22 @@ type Config struct {
 	Token string
 	// DataDir holds konsole.db.
 	DataDir string
-	// Claude is the CLI binary; Env the agent's environment (nil inherits).
+	// Claude is the CLI the user chose (--claude, $KONUI_CLAUDE, the
+	// settings): a path or a name on PATH. When empty, the path stored by
+	// PUT /v1/agent is used, else Konsole looks where installs put the CLI
+	// (see claude.Locate). Env is the agent's environment (nil inherits).
 	Claude string
 	Env    []string
+	// SavedClaude is a CLI path the caller keeps in its own settings (the
+	// desktop app's): used when Claude is empty, instead of the path stored
+	// by PUT /v1/agent.
+	SavedClaude string
+	// Repository, when set, is a konui checkout whose .tools/claude CLI is
+	// the last place searched (konui started from the repository).
+	Repository string
+	// SkipAgentCheck runs Claude as given, without looking for it or
+	// running it with --version: for tests whose agent is another program.
+	SkipAgentCheck bool
 	// TLSCert and TLSKey serve https; InsecureRemote allows plain http on a
 	// non-loopback address.
 	TLSCert, TLSKey string
@@ -114,6 +127,20 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.kontasks = &kontasks{st: st, log: lg, mgr: s.mgr, lg: cfg.Logger}
+	configured := cfg.Claude
+	if configured == "" {
+		configured = cfg.SavedClaude
+	}
+	if configured == "" {
+		configured = s.storedAgentPath()
+	}
+	in := s.locateAgent(configured)
+	s.mgr.SetAgent(in)
+	if in.OK() {
+		cfg.Logger.Info("Claude Code CLI", "path", in.Path, "version", in.Version, "found in", in.Source)
+	} else {
+		cfg.Logger.Warn("no usable Claude Code CLI; sessions cannot start until one is set", "reason", in.Error)
+	}
 	return s, nil
 }
 

@@ -25,6 +25,9 @@ type Session struct {
 	PendingPermissions int       `json:"pendingPermissions"`
 	TotalCostUSD       float64   `json:"totalCostUsd"`
 	AgentPID           int       `json:"agentPid,omitempty"`
+	// Agent is the CLI the session's agent last started with, or why it
+	// could not start.
+	Agent *SessionAgent `json:"agent,omitempty"`
 }
 
 // Session statuses.

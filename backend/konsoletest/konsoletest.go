@@ -106,7 +106,9 @@ func Start(t testing.TB, o Options) *Harness {
 		claudeBin = ClaudePath(t)
 	}
 	cfg := konsole.Config{Listen: "127.0.0.1:0", Token: h.Token, DataDir: h.DataDir, Claude: claudeBin,
-		Env: AgentEnv(h.Home, h.Fake.URL), Version: "test",
+		// Another agent binary plays the CLI; it need not answer --version.
+		SkipAgentCheck: o.Claude != "",
+		Env:            AgentEnv(h.Home, h.Fake.URL), Version: "test",
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if o.Configure != nil {
 		o.Configure(&cfg)

@@ -3,7 +3,7 @@
 // running the real Claude Code CLI, a real "konui serve" in front of it, and
 // Debian's Chromium driven by playwright-core.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const root = resolve(import.meta.dirname, '..', '..');
 export const artifacts = join(root, 'test-artifacts');
 const bin = (name: string) => join(root, 'bin', name);
-const claude = process.env.KONUI_TEST_CLAUDE ?? join(root, '.tools', 'claude', 'node_modules', '.bin', 'claude');
+export const claude = process.env.KONUI_TEST_CLAUDE ?? join(root, '.tools', 'claude', 'node_modules', '.bin', 'claude');
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -51,6 +51,8 @@ export class Stack {
   servePort = 0;
   /** Extra flags and a prepared data folder (benchmarks). */
   serveArgs: string[] = [];
+  /** The CLI Konsole runs; null: none given and none on PATH (a first run without Claude Code). */
+  claude: string | null = claude;
   private fake?: ChildProcess;
   private konsole?: ChildProcess;
   private serve?: ChildProcess;
@@ -62,7 +64,7 @@ export class Stack {
 
   private agentEnv(): NodeJS.ProcessEnv {
     return {
-      PATH: process.env.PATH,
+      PATH: this.claude === null ? join(this.home, 'empty-path') : process.env.PATH,
       HOME: this.home,
       XDG_CONFIG_HOME: join(this.home, '.config'),
       XDG_DATA_HOME: join(this.home, '.local', 'share'),
@@ -100,9 +102,17 @@ export class Stack {
   }
 
   async startKonsole(): Promise<void> {
+    // Run from the checkout's bin/, konui falls back to the repository's
+    // .tools/claude (make run); a copy elsewhere has no Claude Code at all.
+    let konui = bin('konui');
+    if (this.claude === null) {
+      konui = join(this.home, 'konui');
+      copyFileSync(bin('konui'), konui);
+      chmodSync(konui, 0o755);
+    }
     this.konsole = run(
-      bin('konui'),
-      ['konsole', '--listen', `127.0.0.1:${this.konsolePort}`, '--token', this.konsoleToken, '--data', this.data, '--claude', claude, '--log-level', 'warn'],
+      konui,
+      ['konsole', '--listen', `127.0.0.1:${this.konsolePort}`, '--token', this.konsoleToken, '--data', this.data, ...(this.claude === null ? [] : ['--claude', this.claude]), '--log-level', 'warn'],
       this.agentEnv(),
     );
     await waitFor(async () => (await fetch(`http://127.0.0.1:${this.konsolePort}/healthz`)).ok, 'konsole');

@@ -88,7 +88,7 @@ func Start(opts Options) (*Process, error) {
 	}
 	path, err := exec.LookPath(bin)
 	if err != nil {
-		return nil, fmt.Errorf("failed to find the Claude Code CLI %q: %w (install @anthropic-ai/claude-code or pass --claude)", bin, err)
+		return nil, fmt.Errorf("failed to find the Claude Code CLI %q: %w (install it with: %s, or set its path in Settings)", bin, err, InstallCommand)
 	}
 	log := opts.Logger
 	if log == nil {

@@ -6,7 +6,7 @@ import { Api, ApiError } from './api';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { Transcript } from './transcript.svelte';
-import type { AgentInfo, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
+import type { AgentInfo, AgentInstall, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
 
 export interface Toast {
   id: number;
@@ -39,6 +39,8 @@ export class AppState {
   /** The session switcher (Ctrl+K) and the sidebar drawer on small screens. */
   switcherOpen = $state(false);
   drawerOpen = $state(false);
+  /** Konsole's Claude Code CLI; null until known (or from a Konsole without /agent). */
+  agent: AgentInstall | null = $state(null);
 
   client!: ConsoleClient;
   api!: Api;
@@ -86,6 +88,7 @@ export class AppState {
       report();
     }
     this.client.connect();
+    this.loadAgent();
     await this.refresh();
     this.ready = true;
     this.reportReady();
@@ -284,6 +287,8 @@ export class AppState {
         return;
       case 'agent.info':
         if (d.sessionId && (d.sessionId === this.selected || this.infos[d.sessionId])) this.loadInfo(d.sessionId);
+      case 'agent.updated':
+        if (d.agent) this.agent = d.agent;
         return;
     }
     if (ev.type === 'turn.completed' && ev.sessionId) {
@@ -333,6 +338,34 @@ export class AppState {
     for (const p of q) {
       this.transcripts.get(p.sessionId)?.addPending(p.clientMessageId, p.text, p.state, p.error);
     }
+  }
+
+  /** Asks Konsole which Claude Code CLI it runs. */
+  async loadAgent(): Promise<void> {
+    try {
+      this.agent = await this.api.get<AgentInstall>('/agent');
+    } catch {
+      this.agent = null; // an older Konsole: nothing to show
+    }
+  }
+
+  /**
+   * Sets the Claude Code path ('' looks for it again) and uses it at once:
+   * in the window, for the local Konsole, through the settings; otherwise
+   * through Konsole's PUT /agent. Resolves to the CLI in use, rejects with
+   * the sentence saying why a path was refused.
+   */
+  async setAgentPath(path: string): Promise<AgentInstall> {
+    const d = desktop();
+    let a: AgentInstall;
+    if (d && this.info.profile === 'local') {
+      a = await d.SetClaudePath(path);
+    } else {
+      a = await this.api.call<AgentInstall>('PUT', '/agent', { path });
+    }
+    if (path && a.error) throw new Error(a.error);
+    this.agent = a;
+    return a;
   }
 
   async createSession(o: NewSessionOptions): Promise<void> {

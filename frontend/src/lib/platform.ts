@@ -3,6 +3,8 @@
 // page comes from the bridge itself and the token arrives in the URL
 // fragment (never sent to a server), kept for the tab in sessionStorage.
 
+import type { AgentInstall } from './types';
+
 export interface Connection {
   /** ws:// or wss:// base of the bridge */
   wsBase: string;
@@ -10,6 +12,8 @@ export interface Connection {
   apiBase: string;
   token: string;
   desktop: boolean;
+  /** the desktop app's active Konsole profile ("local" for the embedded one) */
+  profile?: string;
 }
 
 declare global {
@@ -35,6 +39,8 @@ export interface DesktopBindings {
   DashboardReady?(sessions: number): Promise<void>;
   /** The OS's folder dialog; resolves "" when cancelled. */
   PickFolder?(start: string): Promise<string>;
+  /** Saves the Claude Code path in the settings and uses it at once (local Konsole). */
+  SetClaudePath(path: string): Promise<AgentInstall>;
 }
 
 export interface ProfileView {
@@ -52,6 +58,9 @@ export interface DesktopSettings {
   notifyTurns: boolean;
   notifyPermissions: boolean;
   hideToTray: boolean;
+  /** whether a tray host is there (hide-to-tray only works with one) */
+  trayAvailable: boolean;
+  claudePath: string;
   paused: boolean;
 }
 
@@ -69,7 +78,7 @@ export async function connection(): Promise<Connection> {
     for (let i = 0; i < 50; i++) {
       try {
         const c = await d.Connection();
-        return { wsBase: c.url.replace(/^http/, 'ws'), apiBase: c.url, token: c.token, desktop: true };
+        return { wsBase: c.url.replace(/^http/, 'ws'), apiBase: c.url, token: c.token, desktop: true, profile: c.profile };
       } catch (e) {
         last = e;
         if (!/still starting/.test(String(e))) break;

@@ -18,6 +18,8 @@ export interface Session {
   /** Prompts waiting in Konsole's queue, and whether a Stop paused it. */
   queued?: number;
   queuePaused?: boolean;
+  /** the CLI the session's agent last started with, or why it could not start */
+  agent?: { path?: string; version?: string; error?: string; code?: string };
 }
 
 export interface ModelInfo {
@@ -126,5 +128,36 @@ export function sessionLabel(s: Session): { text: string; tone: 'ok' | 'busy' | 
       return { text: 'ended', tone: 'dim' };
     default:
       return { text: 'idle', tone: 'ok' };
+  }
+}
+
+/** Konsole's Claude Code CLI (GET /api/agent), or why it has none. */
+export interface AgentInstall {
+  path?: string;
+  version?: string;
+  source?: string;
+  minVersion: string;
+  /** a sentence saying what is wrong and what to do; absent when usable */
+  error?: string;
+  code?: 'agent_not_found' | 'agent_not_runnable' | 'agent_too_old' | string;
+  /** the command that installs the CLI */
+  install?: string;
+  searched?: string[];
+}
+
+/** Whether Konsole has a CLI that can run sessions. */
+export function agentUsable(a: AgentInstall | null): boolean {
+  return !a || (!a.error && !!a.path);
+}
+
+/** The headline of an agent problem. */
+export function agentProblem(a: AgentInstall): string {
+  switch (a.code) {
+    case 'agent_too_old':
+      return `Claude Code ${a.version ?? ''} is too old for Konui (${a.minVersion} or newer is needed)`;
+    case 'agent_not_runnable':
+      return 'Claude Code was found but does not run';
+    default:
+      return 'Claude Code was not found';
   }
 }

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/konui/konui/backend/konsole"
+)
+
+// Command is one konui command with its flags, for the help and the man page.
+type Command struct {
+	// Name is "konui", "konui serve", ...; Synopsis its one-line purpose.
+	Name, Synopsis string
+	// Flags is a flag set with every flag of the command (defaults filled in).
+	Flags *flag.FlagSet
+}
+
+// Commands lists every command with its flags: the source of the help
+// texts and of the konui(1) man page, so that they cannot drift.
+func Commands() []Command {
+	return []Command{
+		{"konui", "open the desktop window with an embedded local Konsole (or the Konsole of --konsole)", desktopFlagSet(&DesktopFlags{})},
+		{"konui serve", "serve the dashboard for a browser, no window", serveFlagSet(&serveFlags{})},
+		{"konui konsole", "run the session manager alone (for a remote machine)", konsoleFlagSet(&konsoleFlags{})},
+		{"konui version", "print the version (also konui --version)", flag.NewFlagSet("konui version", flag.ContinueOnError)},
+	}
+}
+
+// DesktopFlags are the window's own flags (konui without a mode).
+type DesktopFlags struct {
+	KonsoleURL, KonsoleToken, Data, Claude, LogLevel string
+}
+
+func desktopFlagSet(f *DesktopFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
+	fs.StringVar(&f.KonsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
+	fs.StringVar(&f.KonsoleToken, "konsole-token", "", "token of that Konsole ($KONSOLE_TOKEN)")
+	fs.StringVar(&f.Data, "data", "", "data folder of the local Konsole (default: $XDG_DATA_HOME/konui/konsole)")
+	fs.StringVar(&f.Claude, "claude", os.Getenv("KONUI_CLAUDE"), claudeUsage)
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	return fs
+}
+
+const claudeUsage = "Claude Code CLI for the local Konsole ($KONUI_CLAUDE); when empty: the path set in Settings, else PATH, ~/.claude/local, npm's global prefix, nvm's current Node and ~/.local/bin"
+
+// ParseDesktop parses the window's flags. When ok is false the caller
+// exits with code: 0 after -h (the help went to stdout), 2 on a bad flag.
+func ParseDesktop(args []string, stdout, stderr io.Writer) (f DesktopFlags, code int, ok bool) {
+	fs := desktopFlagSet(&f)
+	code, ok = parseFlags(fs, "konui [flags]", args, stdout, stderr)
+	return f, code, ok
+}
+
+// parseFlags parses args. -h and --help print the command's help to stdout
+// (exit 0); a bad flag prints the error to stderr (exit 2).
+func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(stderr)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		printFlags(stdout, fs, synopsis)
+		return 0, false
+	default:
+		fmt.Fprintf(stderr, "Run \"%s -h\" for its flags.\n", fs.Name())
+		return 2, false
+	}
+}
+
+func printFlags(w io.Writer, fs *flag.FlagSet, synopsis string) {
+	fmt.Fprintf(w, "Usage: %s\n\nFlags:\n", synopsis)
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}
+
+func konsoleFlagSet(f *konsoleFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("konui konsole", flag.ContinueOnError)
+	fs.StringVar(&f.listen, "listen", konsole.DefaultListen, "address to listen on")
+	fs.StringVar(&f.token, "token", "", "API token (else --token-file, $KONSOLE_TOKEN, or one generated and stored under the config folder)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token")
+	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")
+	fs.StringVar(&f.claude, "claude", os.Getenv("KONUI_CLAUDE"), "Claude Code CLI to run ($KONUI_CLAUDE); when empty: the path set with PUT /v1/agent, else PATH, ~/.claude/local, npm's global prefix, nvm's current Node and ~/.local/bin")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
+	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
+	fs.Int64Var(&f.keepEvents, "keep-events", 100_000, "events kept for replay")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	return fs
+}
+
+func serveFlagSet(f *serveFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("konui serve", flag.ContinueOnError)
+	fs.StringVar(&f.listen, "listen", DefaultServeListen, "address to listen on")
+	fs.StringVar(&f.token, "token", os.Getenv("KONUI_TOKEN"), "dashboard token ($KONUI_TOKEN); when empty, one generated once and kept in $XDG_CONFIG_HOME/konui/serve-token")
+	fs.StringVar(&f.konsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "URL of a remote Konsole ($KONSOLE_URL); a local one runs in this process when empty")
+	fs.StringVar(&f.konsoleToken, "konsole-token", "", "token of the remote Konsole ($KONSOLE_TOKEN)")
+	fs.StringVar(&f.konsoleCA, "konsole-ca", "", "PEM file of a private CA that signed the remote Konsole's certificate")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https and wss)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
+	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
+	fs.StringVar(&f.data, "data", "", "data folder of the local Konsole (default: $XDG_DATA_HOME/konui/konsole)")
+	fs.StringVar(&f.claude, "claude", os.Getenv("KONUI_CLAUDE"), claudeUsage)
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	return fs
+}
+
+// Repository is the konui checkout this binary was built in when it runs
+// from the checkout's bin/ (make run), else "": its .tools/claude holds the
+// pinned Claude Code CLI, the last place Konsole looks for one.
+func Repository() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	dir := filepath.Dir(exe)
+	root := filepath.Dir(dir)
+	if filepath.Base(dir) != "bin" {
+		return ""
+	}
+	for _, p := range []string{"go.mod", "wails.json", ".tools/claude/package.json"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			return ""
+		}
+	}
+	return root
+}
