@@ -138,33 +138,33 @@ func (s *session) update(p SessionPatch) (Session, error) {
 	}
 	var waits []change
 	live := s.proc != nil && !s.ending
+	// ask applies a change now when no agent runs, else asks the agent for
+	// it (control request subtype, with field = value) and applies it once
+	// the agent has confirmed.
+	ask := func(subtype, field, value, what string, apply func()) error {
+		if !live {
+			apply()
+			return nil
+		}
+		ch, err := s.sendControl(subtype, map[string]any{field: value})
+		if err != nil {
+			return errAgent(err)
+		}
+		waits = append(waits, change{ch, fmt.Sprintf("%s %q", what, value), apply})
+		return nil
+	}
+	var err error
 	if p.Model != nil && *p.Model != s.info.Model {
 		m := *p.Model
-		apply := func() { s.info.Model = m }
-		if live {
-			ch, err := s.sendControl("set_model", map[string]any{"model": m})
-			if err != nil {
-				s.mu.Unlock()
-				return Session{}, errAgent(err)
-			}
-			waits = append(waits, change{ch, fmt.Sprintf("the model %q", m), apply})
-		} else {
-			apply()
-		}
+		err = ask("set_model", "model", m, "the model", func() { s.info.Model = m })
 	}
-	if p.PermissionMode != nil && *p.PermissionMode != s.info.PermissionMode {
+	if err == nil && p.PermissionMode != nil && *p.PermissionMode != s.info.PermissionMode {
 		mode := *p.PermissionMode
-		apply := func() { s.info.PermissionMode = mode }
-		if live {
-			ch, err := s.sendControl("set_permission_mode", map[string]any{"mode": mode})
-			if err != nil {
-				s.mu.Unlock()
-				return Session{}, errAgent(err)
-			}
-			waits = append(waits, change{ch, fmt.Sprintf("the permission mode %q", mode), apply})
-		} else {
-			apply()
-		}
+		err = ask("set_permission_mode", "mode", mode, "the permission mode", func() { s.info.PermissionMode = mode })
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return Session{}, err
 	}
 	s.changed()
 	s.mu.Unlock()
