@@ -39,11 +39,16 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	konsoleURL := fs.String("konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
-	konsoleToken := fs.String("konsole-token", "", "token of that Konsole ($KONSOLE_TOKEN)")
+	refused := cli.RefuseTokenFlag(fs, "konsole-token", "--konsole-token-file FILE or $KONSOLE_TOKEN")
+	konsoleTokenFile := fs.String("konsole-token-file", "", "file holding that Konsole's token (else $KONSOLE_TOKEN)")
 	data := fs.String("data", "", "data folder of the local Konsole")
 	claude := fs.String("claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI for the local Konsole ($KONUI_CLAUDE)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := refused(); err != nil {
+		fmt.Fprintln(stderr, "konui:", err)
 		return 2
 	}
 	var lvl slog.Level
@@ -64,9 +69,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var override *Profile
 	if *konsoleURL != "" {
-		tok := *konsoleToken
-		if tok == "" {
-			tok = os.Getenv("KONSOLE_TOKEN")
+		tok, _, err := cli.TokenSource{File: *konsoleTokenFile, Env: "KONSOLE_TOKEN"}.Read()
+		if err != nil {
+			fmt.Fprintln(stderr, "konui:", err)
+			return 2
 		}
 		override = &Profile{ID: "override", Name: *konsoleURL, URL: *konsoleURL, Token: tok}
 		if err := ValidateProfile(*override); err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 type konsoleFlags struct {
-	listen, token, tokenFile, data, claude string
+	listen, tokenFile, data, claude string
 	tlsCert, tlsKey, logLevel              string
 	insecureRemote                         bool
 	keepEvents                             int64
@@ -23,8 +23,8 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	var f konsoleFlags
 	fs.StringVar(&f.listen, "listen", konsole.DefaultListen, "address to listen on")
-	fs.StringVar(&f.token, "token", "", "API token (else --token-file, $KONSOLE_TOKEN, or one generated and stored under the config folder)")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token")
+	refused := RefuseTokenFlag(fs, "token", "--token-file FILE or $KONSOLE_TOKEN")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token (else $KONSOLE_TOKEN, else one generated once and stored under the config folder)")
 	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")
 	fs.StringVar(&f.claude, "claude", envOr("KONUI_CLAUDE", "claude"), "Claude Code CLI to run ($KONUI_CLAUDE)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https)")
@@ -33,6 +33,10 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Int64Var(&f.keepEvents, "keep-events", 100_000, "events kept for replay")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := refused(); err != nil {
+		fmt.Fprintln(stderr, "konui konsole:", err)
 		return 2
 	}
 	lg, err := newLogger(stderr, f.logLevel)
@@ -70,26 +74,22 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "konui konsole:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
 	if announce != "" {
 		fmt.Fprintln(stdout, announce)
 	}
+	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Konsole stopping")
 	return 0
 }
 
-// konsoleToken picks the token: --token, --token-file, $KONSOLE_TOKEN, or
-// the stored one (generated on first use). announce is what to print.
+// konsoleToken picks the token: --token-file, $KONSOLE_TOKEN, or the
+// stored one (generated on first use). announce is what to print: the path
+// of a token just generated, never a token's value.
 func konsoleToken(f konsoleFlags) (token, announce string, err error) {
-	switch {
-	case f.token != "":
-		return f.token, "", nil
-	case f.tokenFile != "":
-		t, err := ReadTokenFile(f.tokenFile)
+	t, _, err := TokenSource{File: f.tokenFile, Env: "KONSOLE_TOKEN"}.Read()
+	if err != nil || t != "" {
 		return t, "", err
-	case os.Getenv("KONSOLE_TOKEN") != "":
-		return os.Getenv("KONSOLE_TOKEN"), "", nil
 	}
 	dir, err := ConfigDir()
 	if err != nil {
@@ -100,11 +100,10 @@ func konsoleToken(f konsoleFlags) (token, announce string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	verb := "Stored"
-	if created {
-		verb = "Generated"
+	if !created {
+		return t, "", nil
 	}
-	return t, fmt.Sprintf("%s token (in %s): %s", verb, path, t), nil
+	return t, fmt.Sprintf("Generated a token in %s (mode 0600): give it to clients as a file (--konsole-token-file) or $KONSOLE_TOKEN", path), nil
 }
 
 func envOr(key, def string) string {

@@ -26,9 +26,9 @@ import (
 const DefaultServeListen = "127.0.0.1:7420"
 
 type serveFlags struct {
-	listen, token, konsoleURL, konsoleToken, konsoleCA string
-	tlsCert, tlsKey, data, claude, logLevel            string
-	insecureRemote                                     bool
+	listen, tokenFile, konsoleURL, konsoleTokenFile, konsoleCA string
+	tlsCert, tlsKey, data, claude, logLevel                    string
+	insecureRemote                                             bool
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -36,9 +36,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	var f serveFlags
 	fs.StringVar(&f.listen, "listen", DefaultServeListen, "address to listen on")
-	fs.StringVar(&f.token, "token", os.Getenv("KONUI_TOKEN"), "dashboard token ($KONUI_TOKEN; generated when empty)")
+	refuseToken := RefuseTokenFlag(fs, "token", "--token-file FILE or $KONUI_TOKEN")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the dashboard token (else $KONUI_TOKEN, else one generated for this run)")
 	fs.StringVar(&f.konsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "URL of a remote Konsole ($KONSOLE_URL); a local one runs in this process when empty")
-	fs.StringVar(&f.konsoleToken, "konsole-token", "", "token of the remote Konsole ($KONSOLE_TOKEN)")
+	refuseKonsoleToken := RefuseTokenFlag(fs, "konsole-token", "--konsole-token-file FILE or $KONSOLE_TOKEN")
+	fs.StringVar(&f.konsoleTokenFile, "konsole-token-file", "", "file holding the remote Konsole's token (else $KONSOLE_TOKEN)")
 	fs.StringVar(&f.konsoleCA, "konsole-ca", "", "PEM file of a private CA that signed the remote Konsole's certificate")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https and wss)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
@@ -48,6 +50,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	for _, refused := range []func() error{refuseToken, refuseKonsoleToken} {
+		if err := refused(); err != nil {
+			fmt.Fprintln(stderr, "konui serve:", err)
+			return 2
+		}
 	}
 	lg, err := newLogger(stderr, f.logLevel)
 	if err != nil {
@@ -153,17 +161,23 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 	if err := konsole.CheckListen(f.listen, f.tlsCert != "", f.insecureRemote); err != nil {
 		return err
 	}
-	if f.konsoleToken == "" {
-		f.konsoleToken = os.Getenv("KONSOLE_TOKEN")
+	konsoleToken, _, err := TokenSource{File: f.konsoleTokenFile, Env: "KONSOLE_TOKEN"}.Read()
+	if err != nil {
+		return err
 	}
-	if f.konsoleURL != "" && f.konsoleToken == "" {
-		return errors.New("--konsole needs --konsole-token (or $KONSOLE_TOKEN)")
+	if f.konsoleURL != "" && konsoleToken == "" {
+		return errors.New("--konsole needs --konsole-token-file FILE (or $KONSOLE_TOKEN)")
 	}
-	if f.token == "" {
-		f.token = auth.NewToken()
+	token, tokenFrom, err := TokenSource{File: f.tokenFile, Env: "KONUI_TOKEN"}.Read()
+	if err != nil {
+		return err
 	}
-	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: f.konsoleToken, KonsoleCA: f.konsoleCA,
-		DataDir: f.data, Claude: f.claude, Token: f.token, UI: true, Logger: lg})
+	generated := token == ""
+	if generated {
+		token = auth.NewToken()
+	}
+	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: konsoleToken, KonsoleCA: f.konsoleCA,
+		DataDir: f.data, Claude: f.claude, Token: token, UI: true, Logger: lg})
 	if err != nil {
 		return err
 	}
@@ -190,7 +204,13 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 	if f.konsoleURL != "" {
 		where = "Konsole at " + f.konsoleURL
 	}
-	fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s://%s/#token=%s\n", where, scheme, displayAddr(ln.Addr()), f.token)
+	base := fmt.Sprintf("%s://%s/", scheme, displayAddr(ln.Addr()))
+	if generated {
+		// A token made for this run only: the address is how the user gets it.
+		fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s#token=%s\n", where, base, token)
+	} else {
+		fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s#token=<the token from %s>\n", where, base, tokenFrom)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
