@@ -47,6 +47,8 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, sess, err)
 	})
 	route("DELETE", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		// The agent's MCP token dies with the session, before its process.
+		s.mcpKeys.revoke(r.PathValue("id"))
 		if err := s.mgr.End(r.PathValue("id")); err != nil {
 			writeError(w, err)
 			return
@@ -109,12 +111,26 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 	})
 }
 
+// authenticate checks the token, however it arrives, and hands it on in
+// one place only: the Authorization header, which is where the MCP tools
+// learn who calls (callerOf). A session token sent as ?token= is therefore
+// the same caller as one sent in the header.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && !auth.Equal(auth.FromRequest(r), s.cfg.Token) &&
-			!(r.URL.Path == "/mcp" && s.mcpKeys.valid(auth.FromRequest(r))) {
+		if r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tok := auth.FromRequest(r)
+		if !auth.Equal(tok, s.cfg.Token) && !(r.URL.Path == "/mcp" && s.mcpKeys.valid(tok)) {
 			writeError(w, errorf(http.StatusUnauthorized, CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
 			return
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+tok)
+		if q := r.URL.Query(); q.Has("token") {
+			q.Del("token")
+			r.URL.RawQuery = q.Encode()
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -2,10 +2,6 @@ package konsole
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,56 +24,6 @@ import (
 // MCP token: the --mcp-config names it instead of holding the token, so the
 // token does not appear in the process list.
 const MCPTokenEnv = "KONSOLE_MCP_TOKEN"
-
-// mcpTokenPrefix starts every session MCP token.
-const mcpTokenPrefix = "kmcp1."
-
-// mcpKeys makes and checks per-session MCP tokens. A token is the session
-// id with an HMAC of it under a key made when Konsole starts: it proves
-// which session calls, is accepted only on /mcp, and dies with the Konsole
-// process (whose agents die with it).
-type mcpKeys struct {
-	key []byte
-}
-
-func newMCPKeys() mcpKeys {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return mcpKeys{key: k}
-}
-
-func (k mcpKeys) mac(sessionID string) string {
-	h := hmac.New(sha256.New, k.key)
-	h.Write([]byte("konsole-mcp:" + sessionID))
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// token returns the MCP token of a session.
-func (k mcpKeys) token(sessionID string) string {
-	return mcpTokenPrefix + sessionID + "." + k.mac(sessionID)
-}
-
-// session returns the session a token was made for, if it is genuine.
-func (k mcpKeys) session(tok string) (string, bool) {
-	rest, ok := strings.CutPrefix(tok, mcpTokenPrefix)
-	if !ok {
-		return "", false
-	}
-	i := strings.LastIndexByte(rest, '.')
-	if i <= 0 {
-		return "", false
-	}
-	id, mac := rest[:i], rest[i+1:]
-	if !hmac.Equal([]byte(mac), []byte(k.mac(id))) {
-		return "", false
-	}
-	return id, true
-}
-
-func (k mcpKeys) valid(tok string) bool {
-	_, ok := k.session(tok)
-	return ok
-}
 
 // prepareAgent gives each agent the --mcp-config for Konsole's /mcp with
 // its session's token, and allows the kontask tools. It runs before every

@@ -51,7 +51,7 @@ type Server struct {
 	extra []extraRoute
 
 	kontasks *kontasks
-	mcpKeys  mcpKeys
+	mcpKeys  *mcpKeys
 
 	handlerOnce sync.Once
 	handler     http.Handler
@@ -120,6 +120,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.kontasks = &kontasks{st: st, log: lg, mgr: s.mgr, lg: cfg.Logger}
+	s.mcpKeys.live = func(id string) bool {
+		sess, err := s.mgr.Get(id)
+		return err == nil && sess.Status != StatusExited
+	}
 	return s, nil
 }
 
