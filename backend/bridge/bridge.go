@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/httpguard"
 )
 
 // Config configures a bridge. Zero durations and sizes take the defaults
@@ -27,9 +28,13 @@ type Config struct {
 	// UI, when set, is served at / (the built dashboard).
 	UI fs.FS
 	// Origins are the extra origins allowed besides the same origin, each a
-	// whole origin matched on scheme and host (default: wails://wails and
-	// http://wails.localhost, the desktop window's page).
+	// whole origin matched on scheme and host (default: none; the desktop
+	// window's own bridge sets WailsOrigins, plain "konui serve" does not).
 	Origins []string
+	// Hosts are the Host names the bridge answers to besides the loopback
+	// ones (httpguard.AllowedHosts of the listen address); any other gets
+	// 421, which keeps DNS-rebound pages out.
+	Hosts []string
 
 	HeartbeatInterval time.Duration // app heartbeat and ping, 30 s
 	StaleAfter        time.Duration // drop a silent client, 90 s
@@ -85,9 +90,6 @@ func (c *Config) defaults() {
 	if c.MaxEventBytes <= 0 {
 		c.MaxEventBytes = 64 << 20
 	}
-	if c.Origins == nil {
-		c.Origins = []string{"wails://wails", "http://wails.localhost"}
-	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
 	}
@@ -96,6 +98,10 @@ func (c *Config) defaults() {
 	}
 	c.KonsoleURL = strings.TrimRight(c.KonsoleURL, "/")
 }
+
+// WailsOrigins are the origins of the desktop window's page (Linux and
+// macOS, Windows): only the window's own bridge allows them.
+var WailsOrigins = []string{"wails://wails", "http://wails.localhost"}
 
 // Bridge follows one Konsole and serves its clients. The caller should call
 // Start, then Close.
@@ -219,7 +225,7 @@ func (b *Bridge) routes() http.Handler {
 	if b.cfg.UI != nil {
 		mux.Handle("/", uiHandler(b.cfg.UI))
 	}
-	return b.cors(mux)
+	return httpguard.Hosts(b.cfg.Hosts, httpguard.BodyDeadline(b.cors(mux), 0, httpguard.IsStream))
 }
 
 // guard checks the token and refuses cross-site requests from browsers.

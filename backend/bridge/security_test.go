@@ -187,9 +187,18 @@ func TestEveryBridgeRouteRefusesEveryWrongTokenWith401JSON(t *testing.T) {
 	}
 }
 
+// TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed: the desktop
+// window's origins are allowed by the window's own bridge only, never by
+// plain "konui serve" (issue 13, 6).
 func TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed(t *testing.T) {
-	_, h := securityBridge(t)
-	evil := []string{"https://evil.example", "null", "http://127.0.0.1.evil.example", "wails://wails.evil.example",
+	k, h := securityBridge(t)
+	win := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
+		c.Token = h.token
+		c.Origins = bridge.WailsOrigins
+	})
+	win.waitConnected()
+	evil := []string{"wails://wails", "http://wails.localhost", // to plain serve
+		"https://evil.example", "null", "http://127.0.0.1.evil.example", "wails://wails.evil.example",
 		"http://wails.localhost.evil.example", "http://wails.localhost:8080", "file://",
 		// The desktop origins' hosts under another scheme are other origins.
 		"http://wails", "https://wails", "https://wails.localhost", "wails://wails.localhost"}
@@ -226,6 +235,10 @@ func TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed(t *testing.T) {
 
 	same := h.srv.URL // the dashboard served by the bridge itself
 	for _, o := range []string{"wails://wails", "http://wails.localhost", same} {
+		h := h
+		if o != same {
+			h = win
+		}
 		c, resp, err := h.dial("token="+h.token+"&clientId="+url.QueryEscape(o), http.Header{"Origin": {o}})
 		if err != nil {
 			t.Fatalf("a WebSocket from %s: %v %v", o, err, resp)

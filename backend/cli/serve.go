@@ -18,6 +18,7 @@ import (
 
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/frontend"
 )
@@ -176,8 +177,19 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 	if generated {
 		token = auth.NewToken()
 	}
+	var cert *tls.Certificate
+	if f.tlsCert != "" {
+		c, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return fmt.Errorf("failed to load the TLS certificate: %w", err)
+		}
+		cert = &c
+	}
+	listenHost, _, _ := net.SplitHostPort(f.listen)
+	hosts := httpguard.AllowedHosts(listenHost, cert)
 	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: konsoleToken, KonsoleCA: f.konsoleCA,
-		DataDir: f.data, Claude: f.claude, Token: token, UI: true, Logger: lg})
+		DataDir: f.data, Claude: f.claude, Token: token, UI: true, Logger: lg,
+		Bridge: func(c *bridge.Config) { c.Hosts = hosts }})
 	if err != nil {
 		return err
 	}
@@ -186,18 +198,13 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", f.listen, err)
 	}
+	ln = httpguard.Limit(ln, 0)
 	scheme := "http"
-	if f.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("failed to load the TLS certificate: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if cert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
-	srv := &http.Server{Handler: stack.Bridge.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(lg.Handler(), slog.LevelDebug)}
+	srv := httpguard.NewServer(stack.Bridge.Handler(), slog.NewLogLogger(lg.Handler(), slog.LevelDebug))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	where := "a local Konsole"

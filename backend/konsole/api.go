@@ -1,15 +1,19 @@
 package konsole
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -85,7 +89,62 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
-	return s.logRequests(s.authenticate(methodNotAllowedJSON(mux)))
+	guarded := s.authenticate(refuseBrowsers(methodNotAllowedJSON(mux)))
+	return s.logRequests(httpguard.Hosts(s.allowedHosts(), httpguard.BodyDeadline(guarded, 0, httpguard.IsStream)))
+}
+
+// allowedHosts are the Host names Konsole answers to: loopback, its listen
+// host, and the names of its certificate.
+func (s *Server) allowedHosts() []string {
+	host, _, _ := net.SplitHostPort(s.cfg.Listen)
+	var certs []*tls.Certificate
+	if s.cfg.TLSCert != "" {
+		if c, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey); err == nil {
+			certs = append(certs, &c)
+		}
+	}
+	return httpguard.AllowedHosts(host, certs...)
+}
+
+// refuseBrowsers keeps browsers out of the API, which serves no pages: a
+// request with an Origin other than Konsole's own is refused (the bridge
+// sends none), and a body must say it is JSON, which a cross-site form
+// cannot.
+func refuseBrowsers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r) {
+			writeError(w, errorf(http.StatusForbidden, "forbidden_origin", "requests from the origin %q are not allowed: Konsole serves no pages", truncate(o, 100)))
+			return
+		}
+		if r.ContentLength != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || mt != "application/json" {
+				writeError(w, errorf(http.StatusUnsupportedMediaType, CodeUnsupported, "a request body must be sent as Content-Type: application/json, not %q", truncate(r.Header.Get("Content-Type"), 100)))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin tells whether origin is the scheme and host r was sent to.
+func sameOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Path != "" {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // methodNotAllowedJSON keeps the mux's 405 answers JSON like every other

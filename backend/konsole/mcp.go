@@ -11,11 +11,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/kontask"
 	"github.com/konui/konui/backend/store"
 )
@@ -83,7 +83,8 @@ func (s *Server) startAgentMCP() error {
 		}
 		api.ServeHTTP(w, r)
 	})
-	srv := &http.Server{Handler: onlyMCP, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug)}
+	srv := httpguard.NewServer(onlyMCP, slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug))
+	ln = httpguard.Limit(ln, s.cfg.MaxConns)
 	s.urlMu.Lock()
 	s.agentLn, s.agentHTTP = ln, srv
 	s.urlMu.Unlock()

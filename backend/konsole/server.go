@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -35,6 +36,11 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	// KeepEvents is how many events are kept for replay.
 	KeepEvents int64
+	// MaxConns caps the connections open at once (httpguard.MaxConns when
+	// zero); IdleTimeout closes a silent keep-alive connection
+	// (httpguard.IdleTimeout when zero).
+	MaxConns    int
+	IdleTimeout time.Duration
 	// StopGrace and EscalateStep: see ManagerConfig.
 	StopGrace, EscalateStep time.Duration
 	Version                 string
@@ -174,6 +180,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", s.cfg.Listen, err)
 	}
+	ln = httpguard.Limit(ln, s.cfg.MaxConns)
 	scheme := "http"
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
@@ -188,7 +195,10 @@ func (s *Server) Start() error {
 	s.ln = ln
 	s.url = scheme + "://" + ln.Addr().String()
 	s.urlMu.Unlock()
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug)}
+	s.http = httpguard.NewServer(s.Handler(), slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug))
+	if s.cfg.IdleTimeout > 0 {
+		s.http.IdleTimeout = s.cfg.IdleTimeout
+	}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.lg.Error("konsole stopped serving", "err", err)
