@@ -130,6 +130,11 @@ func New(cfg Config) (*Bridge, error) {
 	if _, err := url.Parse(cfg.KonsoleURL); err != nil || cfg.KonsoleURL == "" {
 		return nil, &apiError{Code: "bad_konsole_url", Message: "the Konsole URL is not a valid http(s) URL"}
 	}
+	// A local Konsole's agents run as this user: keep them out of this
+	// process's memory, where both tokens are.
+	if err := auth.ProtectProcess(); err != nil {
+		cfg.Logger.Warn("other processes of this user may be able to read the bridge's memory", "err", err)
+	}
 	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{}), notesDone: make(chan struct{})}
 	for _, o := range cfg.Origins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {

@@ -72,14 +72,14 @@ func (s *Server) routes() http.Handler {
 		tid, err := s.mgr.Stop(r.PathValue("id"))
 		reply(w, http.StatusOK, map[string]any{"turnId": tid, "stopped": true}, err)
 	})
-	route("POST", "/v1/sessions/{id}/permissions/{requestId}", func(w http.ResponseWriter, r *http.Request) {
+	route("POST", "/v1/sessions/{id}/permissions/{requestId}", s.refuseExposed(func(w http.ResponseWriter, r *http.Request) {
 		var a PermissionAnswer
 		if !decode(w, r, &a) {
 			return
 		}
 		err := s.mgr.Answer(r.PathValue("id"), r.PathValue("requestId"), a)
 		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
-	})
+	}))
 	route("GET", "/v1/events", s.events)
 	s.kontaskRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())

@@ -159,6 +159,9 @@ func (s *session) message(msg *claude.Message) {
 	if len(content) == 0 || content[0] != '[' {
 		content = json.RawMessage("[]")
 	}
+	if s.m.cfg.Watch != nil {
+		s.m.cfg.Watch(s.info.ID, content)
+	}
 	at := time.Now().UTC().Format(time.RFC3339Nano)
 	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}); err != nil {
 		s.m.lg.Error("failed to save a message", "session", s.info.ID, "err", err)

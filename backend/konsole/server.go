@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/store"
 )
@@ -58,6 +59,7 @@ type Server struct {
 
 	kontasks *kontasks
 	mcpKeys  *mcpKeys
+	exposure *exposure
 
 	handlerOnce sync.Once
 	handler     http.Handler
@@ -101,6 +103,11 @@ func New(cfg Config) (*Server, error) {
 	if err := CheckListen(cfg.Listen, cfg.TLSCert != "", cfg.InsecureRemote); err != nil {
 		return nil, err
 	}
+	// The agents run as this user: keep them out of this process's memory
+	// and environment, where the token is.
+	if err := auth.ProtectProcess(); err != nil {
+		cfg.Logger.Warn("the agents may be able to read Konsole's memory", "err", err)
+	}
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -116,9 +123,9 @@ func New(cfg Config) (*Server, error) {
 		lock.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys()}
+	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys(), exposure: loadExposure(cfg.DataDir, cfg.Token)}
 	s.mgr, err = NewManager(ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
-		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent}, lg, st)
+		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput}, lg, st)
 	if err != nil {
 		lg.Close()
 		st.Close()
