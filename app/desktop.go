@@ -15,8 +15,8 @@ import (
 
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/cli"
+	"github.com/konui/konui/backend/httpguard"
 )
 
 // Desktop is the app's logic between the bridge and the OS: which Konsole

@@ -13,9 +13,9 @@ import (
 
 type konsoleFlags struct {
 	listen, tokenFile, data, claude string
-	tlsCert, tlsKey, logLevel              string
-	insecureRemote                         bool
-	keepEvents                             int64
+	tlsCert, tlsKey, logLevel       string
+	insecureRemote                  bool
+	keepEvents                      int64
 }
 
 func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
