@@ -39,6 +39,7 @@ type Config struct {
 	HeartbeatInterval time.Duration // app heartbeat and ping, 30 s
 	StaleAfter        time.Duration // drop a silent client, 90 s
 	ReplayFrames      int           // frames kept for since, 20,000
+	ReplayBytes       int           // and their bytes at most, 32 MiB
 	ClientQueue       int           // extra queue beyond the replay size, 4,096
 	ReadLimit         int64         // largest client frame, 1 MiB
 	WriteTimeout      time.Duration // one frame write, 10 s
@@ -74,6 +75,9 @@ func (c *Config) defaults() {
 	def(&c.Watchdog, 45*time.Second)
 	if c.ReplayFrames <= 0 {
 		c.ReplayFrames = 20_000
+	}
+	if c.ReplayBytes <= 0 {
+		c.ReplayBytes = 32 << 20
 	}
 	if c.ClientQueue <= 0 {
 		c.ClientQueue = 4096
@@ -141,7 +145,7 @@ func New(cfg Config) (*Bridge, error) {
 			b.wsHosts = append(b.wsHosts, u.Host)
 		}
 	}
-	b.hub = newHub(cfg.ReplayFrames, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
+	b.hub = newHub(cfg.ReplayFrames, cfg.ReplayBytes, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
 	b.api = &konsoleAPI{base: cfg.KonsoleURL, token: cfg.KonsoleToken, client: cfg.HTTPClient}
 	if cfg.Notifier != nil {
 		var err error
@@ -278,8 +282,9 @@ func (b *Bridge) configuredOrigin(origin string) bool {
 
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
 	seq, clients := b.hub.stats()
+	frames, bytes := b.hub.replayStats()
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(),
-		"seq": seq, "clients": clients})
+		"seq": seq, "clients": clients, "replay": map[string]int{"frames": frames, "bytes": bytes}})
 }
 
 // proxy forwards /api/sessions... and /api/kontasks... to Konsole's /v1/,

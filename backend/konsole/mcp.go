@@ -273,6 +273,9 @@ func (s *Server) toolCreate(ctx context.Context, req *mcp.CallToolRequest) (*mcp
 		return toolError("No kontask was created: %v.", err), nil
 	}
 	caller := s.callerOf(req)
+	if limited := s.limitTool(caller, kontask.ToolCreate); limited != nil {
+		return limited, nil
+	}
 	in := kontask.Input{Title: a.Title, Description: a.Description, Output: a.Output, Choices: a.Choices, Type: a.Type,
 		Scope: a.Scope, Tags: a.Tags, Status: a.Status, TargetUser: a.TargetUser, CreatedBy: "mcp", SessionID: caller.sessionID}
 	if caller.sessionID != "" {
@@ -325,7 +328,11 @@ func (s *Server) toolList(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 		a.Limit = 20
 	}
 	q := store.KontaskQuery{Status: a.Status, Scope: a.Scope, Tag: a.Tag, Q: a.Q, Limit: a.Limit}
-	if caller := s.callerOf(req); caller.sessionID != "" && !a.All {
+	caller := s.callerOf(req)
+	if limited := s.limitTool(caller, kontask.ToolList); limited != nil {
+		return limited, nil
+	}
+	if caller.sessionID != "" && !a.All {
 		q.SessionID = caller.sessionID
 	}
 	list, page, err := s.kontasks.list(q)
@@ -359,6 +366,9 @@ func (s *Server) toolUpdate(ctx context.Context, req *mcp.CallToolRequest) (*mcp
 		return toolError("Nothing was changed: id and status are both required."), nil
 	}
 	caller := s.callerOf(req)
+	if limited := s.limitTool(caller, kontask.ToolUpdate); limited != nil {
+		return limited, nil
+	}
 	k, err := s.kontasks.update(a.ID, kontask.Patch{Status: &a.Status}, func(k kontask.Kontask) error {
 		if caller.sessionID != "" && k.SessionID != caller.sessionID {
 			return errorf(http.StatusForbidden, CodeBadRequest, "kontask %s belongs to another session; only the session that created a kontask can change it", k.ID)

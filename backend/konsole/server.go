@@ -35,8 +35,10 @@ type Config struct {
 	InsecureRemote  bool
 	// HeartbeatInterval of the event stream (15 s when zero).
 	HeartbeatInterval time.Duration
-	// KeepEvents is how many events are kept for replay.
-	KeepEvents int64
+	// KeepEvents is how many events are kept for replay; KeepEventBytes
+	// how many bytes of them at most (DefaultKeepEventBytes when zero).
+	KeepEvents     int64
+	KeepEventBytes int64
 	// MaxConns caps the connections open at once (httpguard.MaxConns when
 	// zero); IdleTimeout closes a silent keep-alive connection
 	// (httpguard.IdleTimeout when zero).
@@ -60,6 +62,7 @@ type Server struct {
 	kontasks *kontasks
 	mcpKeys  *mcpKeys
 	exposure *exposure
+	limits   toolLimits
 
 	handlerOnce sync.Once
 	handler     http.Handler
@@ -117,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 		lock.Close()
 		return nil, err
 	}
-	lg, err := NewLog(st, cfg.KeepEvents, cfg.Logger)
+	lg, err := NewLogBytes(st, cfg.KeepEvents, cfg.KeepEventBytes, cfg.Logger)
 	if err != nil {
 		st.Close()
 		lock.Close()
