@@ -16,17 +16,17 @@ type frame struct {
 // hub numbers frames, keeps the newest of them for replay, and fans them out
 // to the clients' queues without ever waiting on a client.
 type hub struct {
-	mu      sync.Mutex
-	seq     int64
-	ring    []frame
-	head    int // index of the oldest frame
-	size    int
+	mu   sync.Mutex
+	seq  int64
+	ring []frame
+	head int // index of the oldest frame
+	size int
 	// bytes is the size of the frames kept; maxBytes bounds it (the
 	// oldest go first), whatever their count.
 	bytes, maxBytes int
-	clients map[*client]struct{}
-	byID    map[string]*client
-	state   KonsoleState
+	clients         map[*client]struct{}
+	byID            map[string]*client
+	state           KonsoleState
 }
 
 func newHub(ringSize, maxBytes int, state KonsoleState) *hub {

@@ -25,21 +25,21 @@ type Event struct {
 
 // Event types of the stream.
 const (
-	EvSessionCreated      = "session.created"
-	EvSessionUpdated      = "session.updated"
-	EvTurnStarted         = "turn.started"
-	EvTextDelta           = "text.delta"
-	EvMessage             = "message"
-	EvPermissionRequest   = "permission.request"
-	EvPermissionResolved  = "permission.resolved"
-	EvTurnCompleted       = "turn.completed"
-	EvAgentExited         = "agent.exited"
-	EvKontaskCreated      = "kontask.created"
-	EvKontaskUpdated      = "kontask.updated"
-	EvReset               = "reset"
-	EvHeartbeat           = "heartbeat"
-	subscriberBuffer      = 8192
-	defaultKeepEvents     = 100_000
+	EvSessionCreated     = "session.created"
+	EvSessionUpdated     = "session.updated"
+	EvTurnStarted        = "turn.started"
+	EvTextDelta          = "text.delta"
+	EvMessage            = "message"
+	EvPermissionRequest  = "permission.request"
+	EvPermissionResolved = "permission.resolved"
+	EvTurnCompleted      = "turn.completed"
+	EvAgentExited        = "agent.exited"
+	EvKontaskCreated     = "kontask.created"
+	EvKontaskUpdated     = "kontask.updated"
+	EvReset              = "reset"
+	EvHeartbeat          = "heartbeat"
+	subscriberBuffer     = 8192
+	defaultKeepEvents    = 100_000
 	// DefaultKeepEventBytes is how many bytes of event lines are kept for
 	// replay at most, whatever their count: it bounds the database and
 	// what a client resuming from the oldest event is sent.
