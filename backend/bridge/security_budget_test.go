@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
@@ -247,5 +248,40 @@ func konsoleCatchUp(t *testing.T, k *kt.Harness, last int64) int {
 		case <-deadline:
 			t.Fatalf("Konsole's stream did not reach %d", last)
 		}
+	}
+}
+
+// TestTheReplayBufferIsBoundedInBytes: the bridge keeps frames for since up
+// to a size as well as a count (issue 13, 2); a client resuming from before
+// what is kept resyncs instead of being sent it all.
+func TestTheReplayBufferIsBoundedInBytes(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	const budget = 64 << 10
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) { c.ReplayBytes = budget })
+	h.waitConnected()
+	c := h.connect("")
+	for i := 0; i < 40; i++ {
+		status, _ := k.DoRaw("POST", "/v1/kontasks", encodeRaw(map[string]any{"title": fmt.Sprint("k", i), "output": strings.Repeat("<", 8<<10)}), k.Token)
+		if status != http.StatusCreated {
+			t.Fatalf("create %d: %d", i, status)
+		}
+	}
+	n := 0
+	c.until(30*time.Second, func(f frame) bool {
+		if f.Type == "event" && f.ev().Type == "kontask.created" {
+			n++
+		}
+		return n == 40
+	})
+	if got := replayBytes(t, h); got > budget || got == 0 {
+		t.Errorf("the replay buffer holds %d bytes; the budget is %d", got, budget)
+	}
+	fresh, _, err := h.dial("token="+h.token+"&since=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := fresh.until(10*time.Second, func(f frame) bool { return f.Type == "resync" || f.Type == "event" })
+	if last := fs[len(fs)-1]; last.Type != "resync" {
+		t.Errorf("a client from since=1 got %s instead of resync", last.raw[:min(len(last.raw), 200)])
 	}
 }
