@@ -61,11 +61,12 @@ func (e *exposure) watch(content []byte) bool {
 	}
 	d := digest(string(e.token))
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.exposed[d] {
+	seen := e.exposed[d]
+	e.exposed[d] = true
+	e.mu.Unlock()
+	if seen {
 		return false
 	}
-	e.exposed[d] = true
 	f, err := os.OpenFile(e.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err == nil {
 		f.WriteString(d + "\n")
