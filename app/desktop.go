@@ -17,6 +17,7 @@ import (
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/cli"
 	"github.com/konui/konui/backend/textclip"
+	"github.com/konui/konui/backend/httpguard"
 )
 
 // Desktop is the app's logic between the bridge and the OS: which Konsole
@@ -199,6 +200,7 @@ func (d *Desktop) connect() error {
 	cfg := cli.StackConfig{DataDir: d.dataDir, Claude: d.claude, SavedClaude: d.settings.Get().ClaudePath, Token: token, Logger: d.lg, Bridge: func(c *bridge.Config) {
 		c.Observer = d.observe
 		c.Notifier = d
+		c.Origins = bridge.WailsOrigins
 		if d.stateDir != "" {
 			// What was notified is remembered per Konsole.
 			c.StateDir = filepath.Join(d.stateDir, "bridge-"+p.ID)
@@ -216,8 +218,8 @@ func (d *Desktop) connect() error {
 		stack.Close()
 		return fmt.Errorf("failed to listen on loopback: %w", err)
 	}
-	srv := &http.Server{Handler: stack.Bridge.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	srv := httpguard.NewServer(stack.Bridge.Handler(), nil)
+	go srv.Serve(httpguard.Limit(ln, 0))
 	d.mu.Lock()
 	d.stack, d.srv, d.url, d.token, d.profile = stack, srv, "http://"+ln.Addr().String(), token, p.ID
 	d.mu.Unlock()

@@ -125,8 +125,9 @@ func TestDesktopWindowNotifiesTraysAndStaysSingle(t *testing.T) {
 	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
 	firstErr := &syncWriter{b: &bytes.Buffer{}}
-	first := exec.Command(bin, "--konsole", k.URL, "--konsole-token", k.Token, "--log-level", "debug")
-	first.Env, first.Stderr, first.Stdout = env, firstErr, os.Stdout
+	first := exec.Command(bin, "--konsole", k.URL, "--log-level", "debug")
+	first.Env = append(env, "KONSOLE_TOKEN="+k.Token)
+	first.Stderr, first.Stdout = firstErr, os.Stdout
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/godbus/dbus/v5"
@@ -33,6 +35,9 @@ type DBusNotifier struct {
 	mu      sync.Mutex
 	targets map[uint32]string
 	signals chan *dbus.Signal
+	// markup: the server renders body markup (it announced "body-markup"),
+	// so agent-written text is escaped before it goes into a body.
+	markup bool
 }
 
 var _ Notifier = (*DBusNotifier)(nil)
@@ -55,9 +60,21 @@ func NewDBusNotifier(icon string, lg *slog.Logger) (*DBusNotifier, error) {
 		}
 	}
 	conn.Signal(n.signals)
+	var caps []string
+	obj := conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
+	if err := obj.Call("org.freedesktop.Notifications.GetCapabilities", 0).Store(&caps); err == nil {
+		n.markup = slices.Contains(caps, "body-markup")
+	} else {
+		// Not knowing, escape: a plain-text server shows "&amp;" at worst.
+		n.markup = true
+	}
 	go n.listen()
 	return n, nil
 }
+
+// escapeMarkup makes text safe for a body that is read as markup: the
+// spec's markup is a small XML subset, so &, < and > are what matter.
+var escapeMarkup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
 // listen reports clicks and forgets each notification once the server
 // says it is closed (expired, dismissed or clicked), so targets stays as
@@ -91,7 +108,11 @@ func (n *DBusNotifier) listen() {
 func (n *DBusNotifier) Notify(note Notification) error {
 	obj := n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications")
 	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant("konui"), "urgency": dbus.MakeVariant(byte(1))}
-	call := obj.Call("org.freedesktop.Notifications.Notify", 0, "Konui", uint32(0), n.icon, note.Title, note.Body,
+	body := note.Body
+	if n.markup {
+		body = escapeMarkup(body)
+	}
+	call := obj.Call("org.freedesktop.Notifications.Notify", 0, "Konui", uint32(0), n.icon, note.Title, body,
 		[]string{"default", "Open"}, hints, int32(-1))
 	if call.Err != nil {
 		return fmt.Errorf("failed to show a notification: %w", call.Err)

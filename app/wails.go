@@ -39,7 +39,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	konsoleURL, konsoleToken, data, claude, logLevel := &fl.KonsoleURL, &fl.KonsoleToken, &fl.Data, &fl.Claude, &fl.LogLevel
+	if err := fl.RefuseKonsoleToken(); err != nil {
+		fmt.Fprintln(stderr, "konui:", err)
+		return 2
+	}
+	konsoleURL, konsoleTokenFile, data, claude, logLevel := &fl.KonsoleURL, &fl.KonsoleTokenFile, &fl.Data, &fl.Claude, &fl.LogLevel
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintln(stderr, "konui: unknown log level", *logLevel)
@@ -62,9 +66,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var override *Profile
 	if *konsoleURL != "" {
-		tok := *konsoleToken
-		if tok == "" {
-			tok = os.Getenv("KONSOLE_TOKEN")
+		tok, _, err := cli.TokenSource{File: *konsoleTokenFile, Env: "KONSOLE_TOKEN"}.Read()
+		if err != nil {
+			fmt.Fprintln(stderr, "konui:", err)
+			return 2
 		}
 		override = &Profile{ID: "override", Name: *konsoleURL, URL: *konsoleURL, Token: tok}
 		if err := ValidateProfile(*override); err != nil {

@@ -38,7 +38,7 @@ zgrep -q "Go module github.com/wailsapp/wails/v2" "$work/x/usr/share/doc/konui/T
 zgrep -q "npm package svelte" "$work/x/usr/share/doc/konui/THIRD-PARTY-NOTICES.gz" || fail "the notices miss Svelte"
 grep -q '^StartupNotify=true$' "$work/x/usr/share/applications/konui.desktop" || fail "no StartupNotify"
 readelf -h "$work/x/usr/bin/konui" | grep -q 'DYN' || fail "the binary is not PIE"
-man -l "$work/x/usr/share/man/man1/konui.1.gz" 2>/dev/null | grep -q -- '--konsole-token' || fail "the man page lacks the window's flags"
+man -l "$work/x/usr/share/man/man1/konui.1.gz" 2>/dev/null | grep -q -- '--konsole-token-file' || fail "the man page lacks the window's flags"
 ctl=$(dpkg-deb -f "$deb" Depends Installed-Size Maintainer Homepage Suggests)
 grep -q 'libc6 (>= ' <<<"$ctl" || fail "Depends is not versioned: $ctl"
 grep -q '^Installed-Size: [1-9]' <<<"$ctl" || fail "no Installed-Size"

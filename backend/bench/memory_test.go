@@ -72,3 +72,30 @@ func (m *memoryEvents) TrimEvents(last, keep int64) (int64, error) {
 	m.floor = floor
 	return floor, nil
 }
+
+// EventBytes implements konsole's optional byte-bounded store.
+func (m *memoryEvents) EventBytes() (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n int64
+	for _, r := range m.rows {
+		n += int64(len(r.Line))
+	}
+	return n, nil
+}
+
+// TrimEventsToBytes implements konsole's optional byte-bounded store.
+func (m *memoryEvents) TrimEventsToBytes(maxBytes int64) (floor, kept int64, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := len(m.rows)
+	for i > 0 && kept+int64(len(m.rows[i-1].Line)) <= maxBytes {
+		i--
+		kept += int64(len(m.rows[i].Line))
+	}
+	if i > 0 {
+		m.floor = max(m.floor, m.rows[i-1].ID)
+		m.rows = append([]store.EventRow(nil), m.rows[i:]...)
+	}
+	return m.floor, kept, nil
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/httpguard"
 )
 
 // Config configures a bridge. Zero durations and sizes take the defaults
@@ -28,13 +29,18 @@ type Config struct {
 	// UI, when set, is served at / (the built dashboard).
 	UI fs.FS
 	// Origins are the extra origins allowed besides the same origin, each a
-	// whole origin matched on scheme and host (default: wails://wails and
-	// http://wails.localhost, the desktop window's page).
+	// whole origin matched on scheme and host (default: none; the desktop
+	// window's own bridge sets WailsOrigins, plain "konui serve" does not).
 	Origins []string
+	// Hosts are the Host names the bridge answers to besides the loopback
+	// ones (httpguard.AllowedHosts of the listen address); any other gets
+	// 421, which keeps DNS-rebound pages out.
+	Hosts []string
 
 	HeartbeatInterval time.Duration // app heartbeat and ping, 30 s
 	StaleAfter        time.Duration // drop a silent client, 90 s
 	ReplayFrames      int           // frames kept for since, 20,000
+	ReplayBytes       int           // and their bytes at most, 32 MiB
 	ClientQueue       int           // extra queue beyond the replay size, 4,096
 	ReadLimit         int64         // largest client frame, 1 MiB
 	WriteTimeout      time.Duration // one frame write, 10 s
@@ -71,6 +77,9 @@ func (c *Config) defaults() {
 	if c.ReplayFrames <= 0 {
 		c.ReplayFrames = 20_000
 	}
+	if c.ReplayBytes <= 0 {
+		c.ReplayBytes = 32 << 20
+	}
 	if c.ClientQueue <= 0 {
 		c.ClientQueue = 4096
 	}
@@ -86,9 +95,6 @@ func (c *Config) defaults() {
 	if c.MaxEventBytes <= 0 {
 		c.MaxEventBytes = 64 << 20
 	}
-	if c.Origins == nil {
-		c.Origins = []string{"wails://wails", "http://wails.localhost"}
-	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
 	}
@@ -97,6 +103,10 @@ func (c *Config) defaults() {
 	}
 	c.KonsoleURL = strings.TrimRight(c.KonsoleURL, "/")
 }
+
+// WailsOrigins are the origins of the desktop window's page (Linux and
+// macOS, Windows): only the window's own bridge allows them.
+var WailsOrigins = []string{"wails://wails", "http://wails.localhost"}
 
 // Bridge follows one Konsole and serves its clients. The caller should call
 // Start, then Close.
@@ -125,13 +135,18 @@ func New(cfg Config) (*Bridge, error) {
 	if _, err := url.Parse(cfg.KonsoleURL); err != nil || cfg.KonsoleURL == "" {
 		return nil, &apiError{Code: "bad_konsole_url", Message: "the Konsole URL is not a valid http(s) URL"}
 	}
+	// A local Konsole's agents run as this user: keep them out of this
+	// process's memory, where both tokens are.
+	if err := auth.ProtectProcess(); err != nil {
+		cfg.Logger.Warn("other processes of this user may be able to read the bridge's memory", "err", err)
+	}
 	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{}), notesDone: make(chan struct{})}
 	for _, o := range cfg.Origins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
 			b.wsHosts = append(b.wsHosts, u.Host)
 		}
 	}
-	b.hub = newHub(cfg.ReplayFrames, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
+	b.hub = newHub(cfg.ReplayFrames, cfg.ReplayBytes, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
 	b.api = &konsoleAPI{base: cfg.KonsoleURL, token: cfg.KonsoleToken, client: cfg.HTTPClient}
 	if cfg.Notifier != nil {
 		var err error
@@ -220,7 +235,7 @@ func (b *Bridge) routes() http.Handler {
 	if b.cfg.UI != nil {
 		mux.Handle("/", uiHandler(b.cfg.UI))
 	}
-	return b.cors(mux)
+	return httpguard.Hosts(b.cfg.Hosts, httpguard.BodyDeadline(b.cors(mux), 0, httpguard.IsStream))
 }
 
 // guard checks the token and refuses cross-site requests from browsers.
@@ -268,8 +283,9 @@ func (b *Bridge) configuredOrigin(origin string) bool {
 
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
 	seq, clients := b.hub.stats()
+	frames, bytes := b.hub.replayStats()
 	httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(),
-		"seq": seq, "clients": clients})
+		"seq": seq, "clients": clients, "replay": map[string]int{"frames": frames, "bytes": bytes}})
 }
 
 // proxy forwards /api/sessions..., /api/kontasks... and /api/agent to Konsole's /v1/,

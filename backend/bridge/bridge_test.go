@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/konui/konui/backend/bridge"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
 
@@ -115,7 +116,8 @@ func TestASecondConnectionWithTheSameClientIDClosesTheFirstWith4000(t *testing.T
 
 func TestBadTokenAndForeignOriginAreRefused(t *testing.T) {
 	k := kt.Start(t, kt.Options{})
-	h := startBridge(t, k.URL, k.Token, nil)
+	// The desktop window's own bridge, which allows the Wails origins.
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) { c.Origins = bridge.WailsOrigins })
 	_, resp, err := h.dial("token=wrong", nil)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("bad token: err %v resp %v", err, resp)
@@ -175,7 +177,7 @@ func itoa(n int64) string {
 
 func TestTheDesktopOriginMayCallTheRESTAPIAndOthersGetNoCORS(t *testing.T) {
 	k := kt.Start(t, kt.Options{})
-	h := startBridge(t, k.URL, k.Token, nil)
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) { c.Origins = bridge.WailsOrigins })
 	pre, _ := http.NewRequest("OPTIONS", h.srv.URL+"/api/sessions", nil)
 	pre.Header.Set("Origin", "wails://wails")
 	pre.Header.Set("Access-Control-Request-Method", "GET")

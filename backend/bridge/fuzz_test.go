@@ -73,7 +73,7 @@ func FuzzSSEReader(f *testing.F) {
 			}
 		}
 
-		hb := newHub(64, KonsoleState{State: StateConnecting})
+		hb := newHub(64, 1<<30, KonsoleState{State: StateConnecting})
 		// A first connection resumes from where Konsole says its stream
 		// starts; a reset goes back there.
 		last, resetTo := start, start

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 	"time"
@@ -15,26 +16,42 @@ type frame struct {
 // hub numbers frames, keeps the newest of them for replay, and fans them out
 // to the clients' queues without ever waiting on a client.
 type hub struct {
-	mu      sync.Mutex
-	seq     int64
-	ring    []frame
-	head    int // index of the oldest frame
-	size    int
-	clients map[*client]struct{}
-	byID    map[string]*client
-	state   KonsoleState
+	mu   sync.Mutex
+	seq  int64
+	ring []frame
+	head int // index of the oldest frame
+	size int
+	// bytes is the size of the frames kept; maxBytes bounds it (the
+	// oldest go first), whatever their count.
+	bytes, maxBytes int
+	clients         map[*client]struct{}
+	byID            map[string]*client
+	state           KonsoleState
 }
 
-func newHub(ringSize int, state KonsoleState) *hub {
-	return &hub{ring: make([]frame, ringSize), clients: map[*client]struct{}{}, byID: map[string]*client{}, state: state}
+func newHub(ringSize, maxBytes int, state KonsoleState) *hub {
+	return &hub{ring: make([]frame, ringSize), maxBytes: maxBytes, clients: map[*client]struct{}{}, byID: map[string]*client{}, state: state}
 }
 
+// dropOldestLocked forgets the oldest frame kept for replay.
+func (h *hub) dropOldestLocked() {
+	h.bytes -= len(h.ring[h.head].data)
+	h.ring[h.head] = frame{}
+	h.head = (h.head + 1) % len(h.ring)
+	h.size--
+}
+
+// mustJSON encodes a frame. It leaves <, > and & as they are: frames are
+// no HTML, and the \u003c escapes made an agent's output of '<' six
+// times its size in every frame kept and sent.
 func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		panic(err) // only values built here are encoded: a failure is a bug
 	}
-	return b
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // publishEvent sequences a Konsole event and sends it to every client.
@@ -54,12 +71,16 @@ func (h *hub) publishEvent(ev upstreamEvent) {
 		}{"event", h.seq, ev.Raw})
 	}
 	f := frame{seq: h.seq, data: data}
-	if h.size < len(h.ring) {
-		h.ring[(h.head+h.size)%len(h.ring)] = f
-		h.size++
-	} else {
-		h.ring[h.head] = f
-		h.head = (h.head + 1) % len(h.ring)
+	if h.size == len(h.ring) {
+		h.dropOldestLocked()
+	}
+	h.ring[(h.head+h.size)%len(h.ring)] = f
+	h.size++
+	h.bytes += len(data)
+	// Kept frames always end at h.seq, so a frame larger than the whole
+	// budget is not kept either: a client resuming before it resyncs.
+	for h.size > 0 && h.bytes > h.maxBytes {
+		h.dropOldestLocked()
 	}
 	for c := range h.clients {
 		if !c.send(f.data) {
@@ -145,6 +166,13 @@ func (h *hub) stats() (seq int64, clients int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.seq, len(h.clients)
+}
+
+// replayStats returns the frames and bytes kept for replay.
+func (h *hub) replayStats() (frames, bytes int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.size, h.bytes
 }
 
 func (h *hub) closeAll(code int, reason string) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,9 +48,9 @@ func freeAddr(t *testing.T) string {
 
 func (k *konsoleProcess) start() {
 	k.t.Helper()
-	k.cmd = exec.Command(k.bin, "konsole", "--listen", k.addr, "--token", k.token, "--data", k.data,
+	k.cmd = exec.Command(k.bin, "konsole", "--listen", k.addr, "--data", k.data,
 		"--claude", kt.ClaudePath(k.t), "--log-level", "warn")
-	k.cmd.Env = k.env
+	k.cmd.Env = append(slices.Clip(k.env), "KONSOLE_TOKEN="+k.token)
 	k.cmd.Stderr = os.Stderr
 	if err := k.cmd.Start(); err != nil {
 		k.t.Fatal(err)

@@ -187,9 +187,18 @@ func TestEveryBridgeRouteRefusesEveryWrongTokenWith401JSON(t *testing.T) {
 	}
 }
 
+// TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed: the desktop
+// window's origins are allowed by the window's own bridge only, never by
+// plain "konui serve" (issue 13, 6).
 func TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed(t *testing.T) {
-	_, h := securityBridge(t)
-	evil := []string{"https://evil.example", "null", "http://127.0.0.1.evil.example", "wails://wails.evil.example",
+	k, h := securityBridge(t)
+	win := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
+		c.Token = h.token
+		c.Origins = bridge.WailsOrigins
+	})
+	win.waitConnected()
+	evil := []string{"wails://wails", "http://wails.localhost", // to plain serve
+		"https://evil.example", "null", "http://127.0.0.1.evil.example", "wails://wails.evil.example",
 		"http://wails.localhost.evil.example", "http://wails.localhost:8080", "file://",
 		// The desktop origins' hosts under another scheme are other origins.
 		"http://wails", "https://wails", "https://wails.localhost", "wails://wails.localhost"}
@@ -226,6 +235,10 @@ func TestCrossSiteRequestsAreRefusedAndTheDesktopOriginsAllowed(t *testing.T) {
 
 	same := h.srv.URL // the dashboard served by the bridge itself
 	for _, o := range []string{"wails://wails", "http://wails.localhost", same} {
+		h := h
+		if o != same {
+			h = win
+		}
 		c, resp, err := h.dial("token="+h.token+"&clientId="+url.QueryEscape(o), http.Header{"Origin": {o}})
 		if err != nil {
 			t.Fatalf("a WebSocket from %s: %v %v", o, err, resp)
@@ -540,7 +553,10 @@ func TestSecretFilesAndFoldersArePrivate(t *testing.T) {
 	t.Run("konsole token", func(t *testing.T) {
 		bin := buildKonui(t)
 		cfgHome, dataHome := filepath.Join(root, "cfg"), filepath.Join(root, "data")
-		run := func() string {
+		path := filepath.Join(cfgHome, "konui", "konsole-token")
+		// run starts "konui konsole" and returns what it printed up to the
+		// line that says it listens, and its log.
+		run := func() (printed, logged string) {
 			var stderr bytes.Buffer
 			cmd := exec.Command(bin, "konsole", "--listen", "127.0.0.1:0", "--claude", "/bin/false", "--log-level", "debug")
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + root, "XDG_CONFIG_HOME=" + cfgHome, "XDG_DATA_HOME=" + dataHome}
@@ -549,7 +565,6 @@ func TestSecretFilesAndFoldersArePrivate(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 			sc := bufio.NewScanner(out)
 			lines := make(chan string, 10)
 			go func() {
@@ -559,30 +574,39 @@ func TestSecretFilesAndFoldersArePrivate(t *testing.T) {
 				close(lines)
 			}()
 			deadline := time.After(20 * time.Second)
+			var all []string
 			for {
 				select {
 				case l, ok := <-lines:
 					if !ok {
 						t.Fatalf("konui konsole ended: %s", stderr.String())
 					}
-					if _, tok, found := strings.Cut(l, "): "); found && strings.Contains(l, "token (in ") {
+					all = append(all, l)
+					if strings.HasPrefix(l, "Konsole listening") {
 						cmd.Process.Signal(syscall.SIGTERM)
 						cmd.Wait()
-						if strings.Contains(stderr.String(), tok) {
-							t.Errorf("the token is in the log: %s", stderr.String())
-						}
-						return tok
+						return strings.Join(all, "\n"), stderr.String()
 					}
 				case <-deadline:
-					t.Fatalf("konui konsole printed no token: %s", stderr.String())
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("konui konsole did not start: %s", stderr.String())
 				}
 			}
 		}
-		tok := run()
-		path := filepath.Join(cfgHome, "konui", "konsole-token")
+		// The first start generates the token and names its file; no start
+		// prints the token itself (issue 13: service logs and journals).
+		printed, logged := run()
 		stored, _ := os.ReadFile(path)
-		if strings.TrimSpace(string(stored)) != tok || len(tok) != 64 {
-			t.Fatalf("stored %q, printed %q", stored, tok)
+		tok := strings.TrimSpace(string(stored))
+		if len(tok) != 64 {
+			t.Fatalf("stored %q", stored)
+		}
+		if !strings.Contains(printed, "Generated a token in "+path) {
+			t.Errorf("the first start did not name the token file: %q", printed)
+		}
+		if strings.Contains(printed, tok) || strings.Contains(logged, tok) {
+			t.Errorf("the first start printed the token: %q %q", printed, logged)
 		}
 		mode(path, 0o600)
 		mode(filepath.Join(cfgHome, "konui"), 0o700)
@@ -591,8 +615,12 @@ func TestSecretFilesAndFoldersArePrivate(t *testing.T) {
 			mode(p, 0o700)
 		}
 		mode(filepath.Join(dataHome, "konui", "konsole", "konsole.db"), 0o600)
-		if again := run(); again != tok {
-			t.Fatalf("the second run used another token")
+		printed, logged = run()
+		if again, _ := os.ReadFile(path); string(again) != string(stored) {
+			t.Fatalf("the second run replaced the token")
+		}
+		if strings.Contains(printed, tok) || strings.Contains(logged, tok) || strings.Contains(printed, "Generated") {
+			t.Errorf("the second start announced the token: %q %q", printed, logged)
 		}
 		mode(path, 0o600)
 	})
@@ -638,7 +666,8 @@ func TestPlainHTTPOnANonLoopbackAddressIsRefused(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", "[::]:0", ":0"} {
 		for _, mode := range []string{"serve", "konsole"} {
 			var out, errb bytes.Buffer
-			args := []string{mode, "--listen", addr, "--data", t.TempDir(), "--token", "t"}
+			args := []string{mode, "--listen", addr, "--data", t.TempDir()}
+			t.Setenv("KONSOLE_TOKEN", "t")
 			if code := cli.Main(args, &out, &errb); code == 0 || !strings.Contains(errb.String(), "--insecure-remote") {
 				t.Errorf("konui %s --listen %s: code %d, stderr %q", mode, addr, code, errb.String())
 			}

@@ -33,7 +33,8 @@ func TestAGeneratedTokenIsStoredWithMode0600AndReused(t *testing.T) {
 
 func TestKonsoleRefusesPlainHTTPOnANonLoopbackAddress(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := Main([]string{"konsole", "--listen", "0.0.0.0:0", "--token", "t", "--data", t.TempDir()}, &out, &errb)
+	t.Setenv("KONSOLE_TOKEN", "t")
+	code := Main([]string{"konsole", "--listen", "0.0.0.0:0", "--data", t.TempDir()}, &out, &errb)
 	if code == 0 || !strings.Contains(errb.String(), "--insecure-remote") {
 		t.Fatalf("code %d, stderr %q", code, errb.String())
 	}

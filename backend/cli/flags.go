@@ -32,13 +32,16 @@ func Commands() []Command {
 
 // DesktopFlags are the window's own flags (konui without a mode).
 type DesktopFlags struct {
-	KonsoleURL, KonsoleToken, Data, Claude, LogLevel string
+	KonsoleURL, KonsoleTokenFile, Data, Claude, LogLevel string
+	// RefuseKonsoleToken says why --konsole-token was refused, if it was given.
+	RefuseKonsoleToken func() error
 }
 
 func desktopFlagSet(f *DesktopFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
 	fs.StringVar(&f.KonsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
-	fs.StringVar(&f.KonsoleToken, "konsole-token", "", "token of that Konsole ($KONSOLE_TOKEN)")
+	f.RefuseKonsoleToken = RefuseTokenFlag(fs, "konsole-token", "--konsole-token-file FILE or $KONSOLE_TOKEN")
+	fs.StringVar(&f.KonsoleTokenFile, "konsole-token-file", "", "file holding that Konsole's token (else $KONSOLE_TOKEN)")
 	fs.StringVar(&f.Data, "data", "", "data folder of the local Konsole (default: $XDG_DATA_HOME/konui/konsole)")
 	fs.StringVar(&f.Claude, "claude", os.Getenv("KONUI_CLAUDE"), claudeUsage)
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -84,8 +87,8 @@ func printFlags(w io.Writer, fs *flag.FlagSet, synopsis string) {
 func konsoleFlagSet(f *konsoleFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("konui konsole", flag.ContinueOnError)
 	fs.StringVar(&f.listen, "listen", konsole.DefaultListen, "address to listen on")
-	fs.StringVar(&f.token, "token", "", "API token (else --token-file, $KONSOLE_TOKEN, or one generated and stored under the config folder)")
-	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token")
+	f.refuseToken = RefuseTokenFlag(fs, "token", "--token-file FILE or $KONSOLE_TOKEN")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token (else $KONSOLE_TOKEN, else one generated once and stored under the config folder)")
 	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")
 	fs.StringVar(&f.claude, "claude", os.Getenv("KONUI_CLAUDE"), "Claude Code CLI to run ($KONUI_CLAUDE); when empty: the path set with PUT /v1/agent, else PATH, ~/.claude/local, npm's global prefix, nvm's current Node and ~/.local/bin")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https)")
@@ -99,9 +102,11 @@ func konsoleFlagSet(f *konsoleFlags) *flag.FlagSet {
 func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("konui serve", flag.ContinueOnError)
 	fs.StringVar(&f.listen, "listen", DefaultServeListen, "address to listen on")
-	fs.StringVar(&f.token, "token", os.Getenv("KONUI_TOKEN"), "dashboard token ($KONUI_TOKEN); when empty, one generated once and kept in $XDG_CONFIG_HOME/konui/serve-token")
+	f.refuseToken = RefuseTokenFlag(fs, "token", "--token-file FILE or $KONUI_TOKEN")
+	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the dashboard token (else $KONUI_TOKEN, else one generated once and kept in $XDG_CONFIG_HOME/konui/serve-token)")
 	fs.StringVar(&f.konsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "URL of a remote Konsole ($KONSOLE_URL); a local one runs in this process when empty")
-	fs.StringVar(&f.konsoleToken, "konsole-token", "", "token of the remote Konsole ($KONSOLE_TOKEN)")
+	f.refuseKonsoleToken = RefuseTokenFlag(fs, "konsole-token", "--konsole-token-file FILE or $KONSOLE_TOKEN")
+	fs.StringVar(&f.konsoleTokenFile, "konsole-token-file", "", "file holding the remote Konsole's token (else $KONSOLE_TOKEN)")
 	fs.StringVar(&f.konsoleCA, "konsole-ca", "", "PEM file of a private CA that signed the remote Konsole's certificate")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https and wss)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")

@@ -11,16 +11,21 @@ import (
 )
 
 type konsoleFlags struct {
-	listen, token, tokenFile, data, claude string
-	tlsCert, tlsKey, logLevel              string
-	insecureRemote                         bool
-	keepEvents                             int64
+	listen, tokenFile, data, claude string
+	tlsCert, tlsKey, logLevel       string
+	insecureRemote                  bool
+	keepEvents                      int64
+	refuseToken                     func() error // says why --token was refused, if it was given
 }
 
 func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f konsoleFlags
 	if code, ok := parseFlags(konsoleFlagSet(&f), "konui konsole [flags]", args, stdout, stderr); !ok {
 		return code
+	}
+	if err := f.refuseToken(); err != nil {
+		fmt.Fprintln(stderr, "konui konsole:", err)
+		return 2
 	}
 	lg, err := newLogger(stderr, f.logLevel)
 	if err != nil {
@@ -57,26 +62,22 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "konui konsole:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
 	if announce != "" {
 		fmt.Fprintln(stdout, announce)
 	}
+	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Konsole stopping")
 	return 0
 }
 
-// konsoleToken picks the token: --token, --token-file, $KONSOLE_TOKEN, or
-// the stored one (generated on first use). announce is what to print.
+// konsoleToken picks the token: --token-file, $KONSOLE_TOKEN, or the
+// stored one (generated on first use). announce is what to print: the path
+// of a token just generated, never a token's value.
 func konsoleToken(f konsoleFlags) (token, announce string, err error) {
-	switch {
-	case f.token != "":
-		return f.token, "", nil
-	case f.tokenFile != "":
-		t, err := ReadTokenFile(f.tokenFile)
+	t, _, err := TokenSource{File: f.tokenFile, Env: "KONSOLE_TOKEN"}.Read()
+	if err != nil || t != "" {
 		return t, "", err
-	case os.Getenv("KONSOLE_TOKEN") != "":
-		return os.Getenv("KONSOLE_TOKEN"), "", nil
 	}
 	dir, err := ConfigDir()
 	if err != nil {
@@ -87,11 +88,10 @@ func konsoleToken(f konsoleFlags) (token, announce string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	verb := "Stored"
-	if created {
-		verb = "Generated"
+	if !created {
+		return t, "", nil
 	}
-	return t, fmt.Sprintf("%s token (in %s): %s", verb, path, t), nil
+	return t, fmt.Sprintf("Generated a token in %s (mode 0600): give it to clients as a file (--konsole-token-file) or $KONSOLE_TOKEN", path), nil
 }
 
 func envOr(key, def string) string {

@@ -32,8 +32,8 @@ func TestRunFromTheCheckoutKonsoleFallsBackToTheRepositorysCLI(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	home := t.TempDir()
-	cmd := exec.Command(bin, "konsole", "--listen", "127.0.0.1:0", "--token", "repo-test", "--data", filepath.Join(home, "data"), "--log-level", "error")
-	cmd.Env = []string{"HOME=" + home, "PATH=" + filepath.Join(home, "empty"), "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
+	cmd := exec.Command(bin, "konsole", "--listen", "127.0.0.1:0", "--data", filepath.Join(home, "data"), "--log-level", "error")
+	cmd.Env = []string{"KONSOLE_TOKEN=repo-test", "HOME=" + home, "PATH=" + filepath.Join(home, "empty"), "XDG_CONFIG_HOME=" + filepath.Join(home, ".config")}
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

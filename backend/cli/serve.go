@@ -17,6 +17,7 @@ import (
 
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/frontend"
 )
@@ -25,15 +26,23 @@ import (
 const DefaultServeListen = "127.0.0.1:7420"
 
 type serveFlags struct {
-	listen, token, konsoleURL, konsoleToken, konsoleCA string
-	tlsCert, tlsKey, data, claude, logLevel            string
-	insecureRemote                                     bool
+	listen, tokenFile, konsoleURL, konsoleTokenFile, konsoleCA string
+	tlsCert, tlsKey, data, claude, logLevel                    string
+	insecureRemote                                             bool
+	// refuseToken and refuseKonsoleToken say why a token flag was refused.
+	refuseToken, refuseKonsoleToken func() error
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f serveFlags
 	if code, ok := parseFlags(serveFlagSet(&f), "konui serve [flags]", args, stdout, stderr); !ok {
 		return code
+	}
+	for _, refused := range []func() error{f.refuseToken, f.refuseKonsoleToken} {
+		if err := refused(); err != nil {
+			fmt.Fprintln(stderr, "konui serve:", err)
+			return 2
+		}
 	}
 	lg, err := newLogger(stderr, f.logLevel)
 	if err != nil {
@@ -141,21 +150,37 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 	if err := konsole.CheckListen(f.listen, f.tlsCert != "", f.insecureRemote); err != nil {
 		return err
 	}
-	if f.konsoleToken == "" {
-		f.konsoleToken = os.Getenv("KONSOLE_TOKEN")
+	konsoleToken, _, err := TokenSource{File: f.konsoleTokenFile, Env: "KONSOLE_TOKEN"}.Read()
+	if err != nil {
+		return err
 	}
-	if f.konsoleURL != "" && f.konsoleToken == "" {
-		return errors.New("--konsole needs --konsole-token (or $KONSOLE_TOKEN)")
+	if f.konsoleURL != "" && konsoleToken == "" {
+		return errors.New("--konsole needs --konsole-token-file FILE (or $KONSOLE_TOKEN)")
 	}
-	if f.token == "" {
-		t, err := storedServeToken()
-		if err != nil {
+	token, tokenFrom, err := TokenSource{File: f.tokenFile, Env: "KONUI_TOKEN"}.Read()
+	if err != nil {
+		return err
+	}
+	created := false
+	if token == "" {
+		// Kept across runs (mode 0600), so that a bookmarked URL keeps working.
+		if token, tokenFrom, created, err = storedServeToken(); err != nil {
 			return err
 		}
-		f.token = t
 	}
-	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: f.konsoleToken, KonsoleCA: f.konsoleCA,
-		DataDir: f.data, Claude: f.claude, Token: f.token, UI: true, Logger: lg})
+	var cert *tls.Certificate
+	if f.tlsCert != "" {
+		c, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return fmt.Errorf("failed to load the TLS certificate: %w", err)
+		}
+		cert = &c
+	}
+	listenHost, _, _ := net.SplitHostPort(f.listen)
+	hosts := httpguard.AllowedHosts(listenHost, cert)
+	stack, err := StartStack(StackConfig{KonsoleURL: f.konsoleURL, KonsoleToken: konsoleToken, KonsoleCA: f.konsoleCA,
+		DataDir: f.data, Claude: f.claude, Token: token, UI: true, Logger: lg,
+		Bridge: func(c *bridge.Config) { c.Hosts = hosts }})
 	if err != nil {
 		return err
 	}
@@ -164,25 +189,27 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", f.listen, err)
 	}
+	ln = httpguard.Limit(ln, 0)
 	scheme := "http"
-	if f.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("failed to load the TLS certificate: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if cert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
-	srv := &http.Server{Handler: stack.Bridge.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(lg.Handler(), slog.LevelDebug)}
+	srv := httpguard.NewServer(stack.Bridge.Handler(), slog.NewLogLogger(lg.Handler(), slog.LevelDebug))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	where := "a local Konsole"
 	if f.konsoleURL != "" {
 		where = "Konsole at " + f.konsoleURL
 	}
-	fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s://%s/#token=%s\n", where, scheme, displayAddr(ln.Addr()), f.token)
+	base := fmt.Sprintf("%s://%s/", scheme, displayAddr(ln.Addr()))
+	if created || isTerminal(stdout) {
+		// A token just made, or a person at a terminal: the address is how
+		// they open the dashboard. Service logs get where the token is.
+		fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s#token=%s\n", where, base, token)
+	} else {
+		fmt.Fprintf(stdout, "Konui is serving the dashboard for %s.\nOpen: %s#token=<the token from %s>\n", where, base, tokenFrom)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -208,12 +235,24 @@ func displayAddr(a net.Addr) string {
 
 // storedServeToken is the dashboard token of konui serve when none is
 // given: generated on the first run and kept (mode 0600) beside Konsole's
-// in the config folder, so that a bookmarked URL keeps working.
-func storedServeToken() (string, error) {
+// in the config folder, so that a bookmarked URL keeps working. from names
+// the file; created says it was made just now.
+func storedServeToken() (token, from string, created bool, err error) {
 	dir, err := ConfigDir()
 	if err != nil {
-		return "", err
+		return "", "", false, err
 	}
-	t, _, err := LoadOrCreateToken(filepath.Join(dir, "serve-token"))
-	return t, err
+	path := filepath.Join(dir, "serve-token")
+	token, created, err = LoadOrCreateToken(path)
+	return token, path, created, err
+}
+
+// isTerminal tells whether w is a terminal (a person reads it, not a log).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // serveOnce runs konui serve until it prints its URL, then stops it, and
-// returns the token of that URL.
+// returns what stands after "#token=" (the token, or where it is).
 func serveOnce(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -26,7 +26,7 @@ func serveOnce(t *testing.T, args ...string) string {
 	go func() {
 		b := make([]byte, 0, 4096)
 		buf := make([]byte, 512)
-		re := regexp.MustCompile(`#token=([0-9a-zA-Z_-]+)\n`)
+		re := regexp.MustCompile(`#token=([^\n]+)\n`)
 		for {
 			n, err := rd.Read(buf)
 			b = append(b, buf[:n]...)
@@ -70,11 +70,19 @@ func TestServeKeepsItsTokenAcrossRunsUnlessOneIsGiven(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("stored token: %v %v", fi, err)
 	}
-	if again := serveOnce(t); again != first {
-		t.Fatalf("the second run made a new token")
+	// Later runs, to a log rather than a terminal, say where the token is.
+	if again := serveOnce(t); again != "<the token from "+path+">" {
+		t.Fatalf("the second run printed %q, want where the kept token is", again)
 	}
-	if given := serveOnce(t, "--token", "my-own-token"); given != "my-own-token" {
-		t.Fatalf("--token was not used: %q", given)
+	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != first {
+		t.Fatal("the second run made a new token")
+	}
+	t.Setenv("KONUI_TOKEN", "my-own-token")
+	if given := serveOnce(t); given != "<the token from $KONUI_TOKEN>" {
+		t.Fatalf("$KONUI_TOKEN was not used: %q", given)
+	}
+	if os.Getenv("KONUI_TOKEN") != "" {
+		t.Fatal("$KONUI_TOKEN stayed in the environment (agents would inherit it)")
 	}
 	b, _ := os.ReadFile(path)
 	if strings.TrimSpace(string(b)) != first {

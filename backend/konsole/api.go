@@ -1,16 +1,20 @@
 package konsole
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -42,6 +46,8 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, sess, err)
 	})
 	route("DELETE", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
+		// The agent's MCP token dies with the session, before its process.
+		s.mcpKeys.revoke(r.PathValue("id"))
 		if err := s.mgr.End(r.PathValue("id")); err != nil {
 			writeError(w, err)
 			return
@@ -61,14 +67,14 @@ func (s *Server) routes() http.Handler {
 		tid, err := s.mgr.Stop(r.PathValue("id"))
 		reply(w, http.StatusOK, map[string]any{"turnId": tid, "stopped": true}, err)
 	})
-	route("POST", "/v1/sessions/{id}/permissions/{requestId}", func(w http.ResponseWriter, r *http.Request) {
+	route("POST", "/v1/sessions/{id}/permissions/{requestId}", s.refuseExposed(func(w http.ResponseWriter, r *http.Request) {
 		var a PermissionAnswer
 		if !decode(w, r, &a) {
 			return
 		}
 		err := s.mgr.Answer(r.PathValue("id"), r.PathValue("requestId"), a)
 		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
-	})
+	}))
 	route("GET", "/v1/events", s.events)
 	s.agentRoutes(route)
 	s.kontaskRoutes(route)
@@ -77,7 +83,62 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
-	return s.logRequests(s.authenticate(methodNotAllowedJSON(mux)))
+	guarded := s.authenticate(refuseBrowsers(methodNotAllowedJSON(mux)))
+	return s.logRequests(httpguard.Hosts(s.allowedHosts(), httpguard.BodyDeadline(guarded, 0, httpguard.IsStream)))
+}
+
+// allowedHosts are the Host names Konsole answers to: loopback, its listen
+// host, and the names of its certificate.
+func (s *Server) allowedHosts() []string {
+	host, _, _ := net.SplitHostPort(s.cfg.Listen)
+	var certs []*tls.Certificate
+	if s.cfg.TLSCert != "" {
+		if c, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey); err == nil {
+			certs = append(certs, &c)
+		}
+	}
+	return httpguard.AllowedHosts(host, certs...)
+}
+
+// refuseBrowsers keeps browsers out of the API, which serves no pages: a
+// request with an Origin other than Konsole's own is refused (the bridge
+// sends none), and a body must say it is JSON, which a cross-site form
+// cannot.
+func refuseBrowsers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r) {
+			writeError(w, errorf(http.StatusForbidden, "forbidden_origin", "requests from the origin %q are not allowed: Konsole serves no pages", truncate(o, 100)))
+			return
+		}
+		if r.ContentLength != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || mt != "application/json" {
+				writeError(w, errorf(http.StatusUnsupportedMediaType, CodeUnsupported, "a request body must be sent as Content-Type: application/json, not %q", truncate(r.Header.Get("Content-Type"), 100)))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin tells whether origin is the scheme and host r was sent to.
+func sameOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Path != "" {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // methodNotAllowedJSON keeps the mux's 405 answers JSON like every other
@@ -103,12 +164,26 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 	})
 }
 
+// authenticate checks the token, however it arrives, and hands it on in
+// one place only: the Authorization header, which is where the MCP tools
+// learn who calls (callerOf). A session token sent as ?token= is therefore
+// the same caller as one sent in the header.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && !auth.Equal(auth.FromRequest(r), s.cfg.Token) &&
-			!(r.URL.Path == "/mcp" && s.mcpKeys.valid(auth.FromRequest(r))) {
+		if r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tok := auth.FromRequest(r)
+		if !auth.Equal(tok, s.cfg.Token) && !(r.URL.Path == "/mcp" && s.mcpKeys.valid(tok)) {
 			writeError(w, errorf(http.StatusUnauthorized, CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
 			return
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+tok)
+		if q := r.URL.Query(); q.Has("token") {
+			q.Del("token")
+			r.URL.RawQuery = q.Encode()
 		}
 		next.ServeHTTP(w, r)
 	})

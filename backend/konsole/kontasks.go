@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -65,8 +66,24 @@ func row(k kontask.Kontask) store.KontaskRow {
 		CreatedAt: k.CreatedAt, ReadAt: k.ReadAt}
 }
 
+// KontaskPreviewBytes bounds the output a kontask event carries: a longer
+// one is cut there (at a character boundary) and the event says so with
+// outputTruncated and outputBytes; clients read the whole kontask with
+// GET /v1/kontasks/{id}. Without it every change of a 1 MiB kontask was a
+// 1 MiB event, in the store and to every client.
+const KontaskPreviewBytes = 4096
+
 func (ks *kontasks) emit(typ string, k kontask.Kontask) {
-	if _, err := ks.log.Append(typ, k.SessionID, k.RequestID, map[string]any{"kontask": k}); err != nil {
+	data := map[string]any{"kontask": k}
+	if n := len(k.Context.Output); n > KontaskPreviewBytes {
+		cut := KontaskPreviewBytes
+		for cut > 0 && !utf8.RuneStart(k.Context.Output[cut]) {
+			cut--
+		}
+		k.Context.Output = k.Context.Output[:cut]
+		data = map[string]any{"kontask": k, "outputTruncated": true, "outputBytes": n}
+	}
+	if _, err := ks.log.Append(typ, k.SessionID, k.RequestID, data); err != nil {
 		ks.lg.Error("failed to record a kontask event", "type", typ, "kontask", k.ID, "err", err)
 	}
 }

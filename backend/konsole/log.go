@@ -1,6 +1,7 @@
 package konsole
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,23 +25,27 @@ type Event struct {
 
 // Event types of the stream.
 const (
-	EvSessionCreated      = "session.created"
-	EvSessionUpdated      = "session.updated"
-	EvTurnStarted         = "turn.started"
-	EvTextDelta           = "text.delta"
-	EvMessage             = "message"
-	EvPermissionRequest   = "permission.request"
-	EvPermissionResolved  = "permission.resolved"
-	EvTurnCompleted       = "turn.completed"
-	EvAgentExited         = "agent.exited"
-	EvAgentInfo           = "agent.info"
-	EvQueueUpdated        = "queue.updated"
-	EvKontaskCreated      = "kontask.created"
-	EvKontaskUpdated      = "kontask.updated"
-	EvReset               = "reset"
-	EvHeartbeat           = "heartbeat"
-	subscriberBuffer      = 8192
-	defaultKeepEvents     = 100_000
+	EvSessionCreated     = "session.created"
+	EvSessionUpdated     = "session.updated"
+	EvTurnStarted        = "turn.started"
+	EvTextDelta          = "text.delta"
+	EvMessage            = "message"
+	EvPermissionRequest  = "permission.request"
+	EvPermissionResolved = "permission.resolved"
+	EvTurnCompleted      = "turn.completed"
+	EvAgentExited        = "agent.exited"
+	EvAgentInfo          = "agent.info"
+	EvQueueUpdated       = "queue.updated"
+	EvKontaskCreated     = "kontask.created"
+	EvKontaskUpdated     = "kontask.updated"
+	EvReset              = "reset"
+	EvHeartbeat          = "heartbeat"
+	subscriberBuffer     = 8192
+	defaultKeepEvents    = 100_000
+	// DefaultKeepEventBytes is how many bytes of event lines are kept for
+	// replay at most, whatever their count: it bounds the database and
+	// what a client resuming from the oldest event is sent.
+	DefaultKeepEventBytes = 128 << 20
 	replayPage            = 1000
 	persistRetryInterval  = 500 * time.Millisecond
 	defaultCloseGrace     = 5 * time.Second
@@ -59,20 +64,31 @@ type EventStore interface {
 
 var _ EventStore = (*store.Store)(nil)
 
+// byteStore is an EventStore that can also be trimmed by size; the Log
+// bounds its events in bytes when its store is one.
+type byteStore interface {
+	EventBytes() (int64, error)
+	TrimEventsToBytes(maxBytes int64) (floor, kept int64, err error)
+}
+
+var _ byteStore = (*store.Store)(nil)
+
 // Log assigns event ids, writes events durably in batches from one writer
 // goroutine, and publishes each batch to subscribers once it is committed,
 // so that a replay from the store and the live feed never disagree.
 // The caller should call Close.
 type Log struct {
-	st   EventStore
-	keep int64
-	log  *slog.Logger
+	st        EventStore
+	keep      int64
+	keepBytes int64
+	log       *slog.Logger
 
 	mu        sync.Mutex
 	next      int64
 	queue     []store.EventRow
 	committed int64
 	floor     int64
+	bytes     int64 // size of the event lines kept, for keepBytes
 	subs      map[*Subscription]struct{}
 	closed    bool
 	// failing is the error of the last write when it failed: until a write
@@ -91,8 +107,18 @@ type Log struct {
 // NewLog opens the log over st, keeping at least keep events for replay
 // (a default when keep <= 0).
 func NewLog(st EventStore, keep int64, logger *slog.Logger) (*Log, error) {
+	return NewLogBytes(st, keep, 0, logger)
+}
+
+// NewLogBytes is NewLog that also keeps at most keepBytes bytes of event
+// lines (DefaultKeepEventBytes when keepBytes <= 0) when st can be trimmed
+// by size: the oldest go first, as when the count is over.
+func NewLogBytes(st EventStore, keep, keepBytes int64, logger *slog.Logger) (*Log, error) {
 	if keep <= 0 {
 		keep = defaultKeepEvents
+	}
+	if keepBytes <= 0 {
+		keepBytes = DefaultKeepEventBytes
 	}
 	if logger == nil {
 		logger = slog.Default()
@@ -105,7 +131,13 @@ func NewLog(st EventStore, keep int64, logger *slog.Logger) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{st: st, keep: keep, log: logger, next: last + 1, committed: last, floor: floor,
+	var size int64
+	if bs, ok := st.(byteStore); ok {
+		if size, err = bs.EventBytes(); err != nil {
+			return nil, err
+		}
+	}
+	l := &Log{st: st, keep: keep, keepBytes: keepBytes, bytes: size, log: logger, next: last + 1, committed: last, floor: floor,
 		subs: map[*Subscription]struct{}{}, closeGrace: defaultCloseGrace, giveUp: make(chan struct{}),
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	l.flushed = sync.NewCond(&l.mu)
@@ -116,7 +148,7 @@ func NewLog(st EventStore, keep int64, logger *slog.Logger) (*Log, error) {
 // Append queues an event and returns it with its id. It does not wait for
 // the write: subscribers see the event once it is committed.
 func (l *Log) Append(typ, sessionID, turnID string, data any) (Event, error) {
-	raw, err := json.Marshal(data)
+	raw, err := encodeLine(data)
 	if err != nil {
 		return Event{}, fmt.Errorf("failed to encode %s event: %w", typ, err)
 	}
@@ -132,7 +164,7 @@ func (l *Log) Append(typ, sessionID, turnID string, data any) (Event, error) {
 		return Event{}, fmt.Errorf("failed to append %s event: %w: %w", typ, ErrStorage, err)
 	}
 	ev.ID = l.next
-	line, err := json.Marshal(ev)
+	line, err := encodeLine(ev)
 	if err != nil {
 		l.mu.Unlock()
 		return Event{}, fmt.Errorf("failed to encode %s event: %w", typ, err)
@@ -147,6 +179,19 @@ func (l *Log) Append(typ, sessionID, turnID string, data any) (Event, error) {
 	}
 	l.mu.Unlock()
 	return ev, nil
+}
+
+// encodeLine encodes v as one JSON line without escaping <, > and & as
+// \u003c...: the stream is no HTML, and the escapes made an agent's output
+// of '<' six times its size in every event, store and client.
+func encodeLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Flush waits until every event appended so far is committed and published.
@@ -228,7 +273,7 @@ func (l *Log) writer() {
 				return
 			}
 			l.publish(batch)
-			if sinceTrim += len(batch); sinceTrim >= trimEveryAppendedRows {
+			if sinceTrim += len(batch); sinceTrim >= trimEveryAppendedRows || l.overBytes() {
 				sinceTrim = 0
 				l.trim()
 			}
@@ -287,6 +332,9 @@ func (l *Log) publish(batch []store.EventRow) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.committed = batch[len(batch)-1].ID
+	for _, r := range batch {
+		l.bytes += int64(len(r.Line))
+	}
 	for s := range l.subs {
 		for _, r := range batch {
 			select {
@@ -303,7 +351,31 @@ func (l *Log) publish(batch []store.EventRow) {
 	l.flushed.Broadcast()
 }
 
+func (l *Log) overBytes() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bytes > l.keepBytes
+}
+
+// trimBytes trims to three quarters of keepBytes, so that a log at its
+// budget is not trimmed again on every batch.
+func (l *Log) trimBytes() {
+	bs, ok := l.st.(byteStore)
+	if !ok || !l.overBytes() {
+		return
+	}
+	floor, kept, err := bs.TrimEventsToBytes(l.keepBytes / 4 * 3)
+	if err != nil {
+		l.log.Error("failed to trim the event log to its size", "err", err)
+		return
+	}
+	l.mu.Lock()
+	l.floor, l.bytes = max(l.floor, floor), kept
+	l.mu.Unlock()
+}
+
 func (l *Log) trim() {
+	defer l.trimBytes()
 	l.mu.Lock()
 	last := l.committed
 	l.mu.Unlock()
@@ -315,8 +387,15 @@ func (l *Log) trim() {
 		l.log.Error("failed to trim the event log", "err", err)
 		return
 	}
+	var size int64
+	if bs, ok := l.st.(byteStore); ok {
+		size, _ = bs.EventBytes()
+	}
 	l.mu.Lock()
 	l.floor = floor
+	if size > 0 {
+		l.bytes = size
+	}
 	l.mu.Unlock()
 }
 

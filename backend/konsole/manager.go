@@ -29,6 +29,8 @@ type ManagerConfig struct {
 	// Prepare, when set, adjusts the agent options of a session before each
 	// start (the MCP configuration for kontasks).
 	Prepare func(sessionID string, opts *claude.Options)
+	// Watch, when set, sees the content of every message of an agent.
+	Watch func(sessionID string, content []byte)
 	// StopGrace is how long Stop waits for the CLI to end the turn before it
 	// signals the process group (3 s when zero); EscalateStep is the pause
 	// between SIGINT, SIGTERM and SIGKILL (1 s when zero).

@@ -3,10 +3,6 @@ package konsole
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,11 +13,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/kontask"
 	"github.com/konui/konui/backend/store"
 )
@@ -30,56 +26,6 @@ import (
 // MCP token: the --mcp-config names it instead of holding the token, so the
 // token does not appear in the process list.
 const MCPTokenEnv = "KONSOLE_MCP_TOKEN"
-
-// mcpTokenPrefix starts every session MCP token.
-const mcpTokenPrefix = "kmcp1."
-
-// mcpKeys makes and checks per-session MCP tokens. A token is the session
-// id with an HMAC of it under a key made when Konsole starts: it proves
-// which session calls, is accepted only on /mcp, and dies with the Konsole
-// process (whose agents die with it).
-type mcpKeys struct {
-	key []byte
-}
-
-func newMCPKeys() mcpKeys {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return mcpKeys{key: k}
-}
-
-func (k mcpKeys) mac(sessionID string) string {
-	h := hmac.New(sha256.New, k.key)
-	h.Write([]byte("konsole-mcp:" + sessionID))
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// token returns the MCP token of a session.
-func (k mcpKeys) token(sessionID string) string {
-	return mcpTokenPrefix + sessionID + "." + k.mac(sessionID)
-}
-
-// session returns the session a token was made for, if it is genuine.
-func (k mcpKeys) session(tok string) (string, bool) {
-	rest, ok := strings.CutPrefix(tok, mcpTokenPrefix)
-	if !ok {
-		return "", false
-	}
-	i := strings.LastIndexByte(rest, '.')
-	if i <= 0 {
-		return "", false
-	}
-	id, mac := rest[:i], rest[i+1:]
-	if !hmac.Equal([]byte(mac), []byte(k.mac(id))) {
-		return "", false
-	}
-	return id, true
-}
-
-func (k mcpKeys) valid(tok string) bool {
-	_, ok := k.session(tok)
-	return ok
-}
 
 // prepareAgent gives each agent the --mcp-config for Konsole's /mcp with
 // its session's token, and allows the kontask tools. It runs before every
@@ -139,7 +85,8 @@ func (s *Server) startAgentMCP() error {
 		}
 		api.ServeHTTP(w, r)
 	})
-	srv := &http.Server{Handler: onlyMCP, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug)}
+	srv := httpguard.NewServer(onlyMCP, slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug))
+	ln = httpguard.Limit(ln, s.cfg.MaxConns)
 	s.urlMu.Lock()
 	s.agentLn, s.agentHTTP = ln, srv
 	s.urlMu.Unlock()
@@ -370,6 +317,9 @@ func (s *Server) toolCreate(ctx context.Context, req *mcp.CallToolRequest) (*mcp
 		return toolError("No kontask was created: %v.", err), nil
 	}
 	caller := s.callerOf(req)
+	if limited := s.limitTool(caller, kontask.ToolCreate); limited != nil {
+		return limited, nil
+	}
 	in := kontask.Input{Title: a.Title, Description: a.Description, Output: a.Output, Choices: a.Choices, Type: a.Type,
 		Scope: a.Scope, Tags: a.Tags, Status: a.Status, TargetUser: a.TargetUser, CreatedBy: "mcp", SessionID: caller.sessionID}
 	if caller.sessionID != "" {
@@ -422,7 +372,11 @@ func (s *Server) toolList(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 		a.Limit = 20
 	}
 	q := store.KontaskQuery{Status: a.Status, Scope: a.Scope, Tag: a.Tag, Q: a.Q, Limit: a.Limit}
-	if caller := s.callerOf(req); caller.sessionID != "" && !a.All {
+	caller := s.callerOf(req)
+	if limited := s.limitTool(caller, kontask.ToolList); limited != nil {
+		return limited, nil
+	}
+	if caller.sessionID != "" && !a.All {
 		q.SessionID = caller.sessionID
 	}
 	list, page, err := s.kontasks.list(q)
@@ -456,6 +410,9 @@ func (s *Server) toolUpdate(ctx context.Context, req *mcp.CallToolRequest) (*mcp
 		return toolError("Nothing was changed: id and status are both required."), nil
 	}
 	caller := s.callerOf(req)
+	if limited := s.limitTool(caller, kontask.ToolUpdate); limited != nil {
+		return limited, nil
+	}
 	k, err := s.kontasks.update(a.ID, kontask.Patch{Status: &a.Status}, func(k kontask.Kontask) error {
 		if caller.sessionID != "" && k.SessionID != caller.sessionID {
 			return errorf(http.StatusForbidden, CodeBadRequest, "kontask %s belongs to another session; only the session that created a kontask can change it", k.ID)

@@ -198,6 +198,9 @@ func (s *session) message(msg *claude.Message) {
 	if msg.ParentToolUseID != "" {
 		content = markParent(content, msg.ParentToolUseID)
 	}
+	if s.m.cfg.Watch != nil {
+		s.m.cfg.Watch(s.info.ID, content)
+	}
 	at := time.Now().UTC().Format(time.RFC3339Nano)
 	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}); err != nil {
 		s.m.lg.Error("failed to save a message", "session", s.info.ID, "err", err)

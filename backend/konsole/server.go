@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -46,8 +48,15 @@ type Config struct {
 	InsecureRemote  bool
 	// HeartbeatInterval of the event stream (15 s when zero).
 	HeartbeatInterval time.Duration
-	// KeepEvents is how many events are kept for replay.
-	KeepEvents int64
+	// KeepEvents is how many events are kept for replay; KeepEventBytes
+	// how many bytes of them at most (DefaultKeepEventBytes when zero).
+	KeepEvents     int64
+	KeepEventBytes int64
+	// MaxConns caps the connections open at once (httpguard.MaxConns when
+	// zero); IdleTimeout closes a silent keep-alive connection
+	// (httpguard.IdleTimeout when zero).
+	MaxConns    int
+	IdleTimeout time.Duration
 	// StopGrace and EscalateStep: see ManagerConfig.
 	StopGrace, EscalateStep time.Duration
 	Version                 string
@@ -63,7 +72,9 @@ type Server struct {
 	mgr *Manager
 
 	kontasks *kontasks
-	mcpKeys  mcpKeys
+	mcpKeys  *mcpKeys
+	exposure *exposure
+	limits   toolLimits
 
 	handlerOnce sync.Once
 	handler     http.Handler
@@ -102,6 +113,11 @@ func New(cfg Config) (*Server, error) {
 	if err := CheckListen(cfg.Listen, cfg.TLSCert != "", cfg.InsecureRemote); err != nil {
 		return nil, err
 	}
+	// The agents run as this user: keep them out of this process's memory
+	// and environment, where the token is.
+	if err := auth.ProtectProcess(); err != nil {
+		cfg.Logger.Warn("the agents may be able to read Konsole's memory", "err", err)
+	}
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -111,15 +127,15 @@ func New(cfg Config) (*Server, error) {
 		lock.Close()
 		return nil, err
 	}
-	lg, err := NewLog(st, cfg.KeepEvents, cfg.Logger)
+	lg, err := NewLogBytes(st, cfg.KeepEvents, cfg.KeepEventBytes, cfg.Logger)
 	if err != nil {
 		st.Close()
 		lock.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys()}
+	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys(), exposure: loadExposure(cfg.DataDir, cfg.Token)}
 	s.mgr, err = NewManager(ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
-		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent}, lg, st)
+		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput}, lg, st)
 	if err != nil {
 		lg.Close()
 		st.Close()
@@ -140,6 +156,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger.Info("Claude Code CLI", "path", in.Path, "version", in.Version, "found in", in.Source)
 	} else {
 		cfg.Logger.Warn("no usable Claude Code CLI; sessions cannot start until one is set", "reason", in.Error)
+	}
+	s.mcpKeys.live = func(id string) bool {
+		sess, err := s.mgr.Get(id)
+		return err == nil && sess.Status != StatusExited
 	}
 	return s, nil
 }
@@ -186,6 +206,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("failed to listen on %s: %w", s.cfg.Listen, err)
 	}
+	ln = httpguard.Limit(ln, s.cfg.MaxConns)
 	scheme := "http"
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
@@ -200,7 +221,10 @@ func (s *Server) Start() error {
 	s.ln = ln
 	s.url = scheme + "://" + ln.Addr().String()
 	s.urlMu.Unlock()
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug)}
+	s.http = httpguard.NewServer(s.Handler(), slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug))
+	if s.cfg.IdleTimeout > 0 {
+		s.http.IdleTimeout = s.cfg.IdleTimeout
+	}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.lg.Error("konsole stopped serving", "err", err)

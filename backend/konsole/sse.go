@@ -74,6 +74,9 @@ func sinceOf(r *http.Request) (int64, error) {
 // stop, when set, ends the stream after the event it returns true for.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request, sub *Subscription, filter, stop func(store.EventRow) bool) {
 	defer sub.Close()
+	// A stream reads nothing more from the client: lift the body deadline
+	// (httpguard.BodyDeadline), whatever the request's Accept header said.
+	http.NewResponseController(w).SetReadDeadline(time.Time{})
 	// Tells a client that connected without a resume id where it starts, so
 	// that it can resume from there even before its first event arrives.
 	w.Header().Set(StreamStartHeader, strconv.FormatInt(sub.since, 10))

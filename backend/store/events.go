@@ -114,3 +114,49 @@ func (s *Store) TrimEvents(last, keep int64) (floor int64, err error) {
 	}
 	return floor, tx.Commit()
 }
+
+// EventBytes returns the size of the event lines kept.
+func (s *Store) EventBytes() (int64, error) {
+	var n sql.NullInt64
+	if err := s.db.QueryRow(`SELECT SUM(length(line)) FROM events`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("failed to measure the events: %w", err)
+	}
+	return n.Int64, nil
+}
+
+// TrimEventsToBytes deletes the oldest events so that the lines of those
+// kept add up to at most maxBytes, records the new floor, and returns it
+// with the size kept.
+func (s *Store) TrimEventsToBytes(maxBytes int64) (floor, kept int64, err error) {
+	var cut sql.NullInt64
+	err = s.db.QueryRow(`SELECT id FROM (SELECT id, SUM(length(line)) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS acc FROM events)
+		WHERE acc > ? ORDER BY id DESC LIMIT 1`, maxBytes).Scan(&cut)
+	if err == sql.ErrNoRows || (err == nil && !cut.Valid) {
+		floor, err := s.EventFloor()
+		if err != nil {
+			return 0, 0, err
+		}
+		kept, err := s.EventBytes()
+		return floor, kept, err
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("failed to find where to trim events: %w", err)
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return 0, 0, fmt.Errorf("failed to begin trimming events: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`DELETE FROM events WHERE id <= ?`, cut.Int64); err != nil {
+		return 0, 0, fmt.Errorf("failed to trim events: %w", err)
+	}
+	if _, err := tx.Exec(`INSERT INTO meta(key, value) VALUES ('event_floor', ?)
+		ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)`, cut.Int64); err != nil {
+		return 0, 0, fmt.Errorf("failed to record the event floor: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("failed to trim events: %w", err)
+	}
+	kept, err = s.EventBytes()
+	return cut.Int64, kept, err
+}

@@ -91,8 +91,9 @@ export class Stack {
     this.servePort = await freePort();
     this.serve = run(
       bin('konui'),
-      ['serve', '--listen', `127.0.0.1:${this.servePort}`, '--token', this.token, '--konsole', `http://127.0.0.1:${this.konsolePort}`, '--konsole-token', this.konsoleToken, ...this.serveArgs],
-      this.agentEnv(),
+      ['serve', '--listen', `127.0.0.1:${this.servePort}`, '--konsole', `http://127.0.0.1:${this.konsolePort}`, ...this.serveArgs],
+      // Tokens go by environment, never on the command line (SECURITY.md).
+      { ...this.agentEnv(), KONUI_TOKEN: this.token, KONSOLE_TOKEN: this.konsoleToken },
     );
     await waitFor(async () => (await fetch(`http://127.0.0.1:${this.servePort}/`)).ok, 'konui serve');
     this.browser = await chromium.launch({
@@ -112,8 +113,8 @@ export class Stack {
     }
     this.konsole = run(
       konui,
-      ['konsole', '--listen', `127.0.0.1:${this.konsolePort}`, '--token', this.konsoleToken, '--data', this.data, ...(this.claude === null ? [] : ['--claude', this.claude]), '--log-level', 'warn'],
-      this.agentEnv(),
+      ['konsole', '--listen', `127.0.0.1:${this.konsolePort}`, '--data', this.data, ...(this.claude === null ? [] : ['--claude', this.claude]), '--log-level', 'warn'],
+      { ...this.agentEnv(), KONSOLE_TOKEN: this.konsoleToken },
     );
     await waitFor(async () => (await fetch(`http://127.0.0.1:${this.konsolePort}/healthz`)).ok, 'konsole');
   }

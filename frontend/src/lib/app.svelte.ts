@@ -5,6 +5,7 @@
 import { Api, ApiError } from './api';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
+import { mergeKontaskEvent, type KontaskEventData } from './kontasks';
 import { Transcript } from './transcript.svelte';
 import type { AgentInfo, AgentInstall, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
 
@@ -48,6 +49,10 @@ export class AppState {
   private transcripts = new Map<string, Transcript>();
   private loading = new Map<string, KonsoleEvent[]>();
   private toastSeq = 0;
+  // Kontasks held with only a preview of their output, and those whose
+  // whole output is being fetched.
+  private previewOnly = new Set<string>();
+  private fetchingBody = new Set<string>();
 
   async start(): Promise<void> {
     try {
@@ -113,6 +118,7 @@ export class AppState {
       this.sessions = s.sessions;
       this.kontasks = k.kontasks ?? [];
       this.loadModels();
+      this.previewOnly.clear(); // the list carries whole outputs
       if (!this.selected && this.sessions.length) this.select(this.sessions[this.sessions.length - 1].id);
       if (all) {
         for (const id of this.transcripts.keys()) this.loadTranscript(id);
@@ -280,7 +286,7 @@ export class AppState {
         return;
       case 'kontask.created':
       case 'kontask.updated':
-        this.upsertKontask(d.kontask, ev.type === 'kontask.created');
+        this.onKontaskEvent(d, ev.type === 'kontask.created');
         return;
       case 'queue.updated':
         if (d.sessionId) this.waiting[d.sessionId] = d.queue ?? [];
@@ -317,6 +323,31 @@ export class AppState {
     if (i >= 0) this.sessions[i] = s;
     else this.sessions.push(s);
     if (s.status !== 'stopping' && s.status !== 'running') this.stopping[s.id] = false;
+  }
+
+  private onKontaskEvent(d: KontaskEventData, created: boolean): void {
+    const id = d?.kontask?.id;
+    if (!id) return;
+    const known = this.kontasks.find((x) => x.id === id);
+    const { kontask, fetchBody } = mergeKontaskEvent(known, !!known && !this.previewOnly.has(id), d);
+    if (fetchBody) this.previewOnly.add(id);
+    this.upsertKontask(kontask, created);
+    if (fetchBody) void this.fetchKontaskBody(id);
+  }
+
+  /** Reads a kontask whole over REST after an event brought a preview. */
+  private async fetchKontaskBody(id: string): Promise<void> {
+    if (this.fetchingBody.has(id)) return;
+    this.fetchingBody.add(id);
+    try {
+      const k = await this.api.get<Kontask>(`/kontasks/${encodeURIComponent(id)}`);
+      this.previewOnly.delete(id);
+      this.upsertKontask(k, false);
+    } catch {
+      /* the preview stays; the next refresh reads the whole list */
+    } finally {
+      this.fetchingBody.delete(id);
+    }
   }
 
   private upsertKontask(k: Kontask, created: boolean): void {
@@ -436,7 +467,9 @@ export class AppState {
   async markRead(k: Kontask): Promise<void> {
     if (k.readAt) return;
     try {
-      this.upsertKontask(await this.api.patch<Kontask>(`/kontasks/${k.id}`, { read: true }), false);
+      const whole = await this.api.patch<Kontask>(`/kontasks/${k.id}`, { read: true });
+      this.previewOnly.delete(whole.id);
+      this.upsertKontask(whole, false);
     } catch {
       /* the card still shows; the unread count catches up on the next refresh */
     }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { mergeKontaskEvent } from './kontasks';
+import type { Kontask } from './types';
+
+const kontask = (output: string, status: Kontask['status'] = 'pending'): Kontask => ({
+  id: 'k1',
+  type: 'general',
+  status,
+  title: 'Big',
+  context: { output, choices: [] },
+  createdAt: '',
+  updatedAt: '',
+});
+
+describe('mergeKontaskEvent', () => {
+  it('takes a kontask whose whole output the event carries as it is', () => {
+    const r = mergeKontaskEvent(undefined, false, { kontask: kontask('<p>small</p>') });
+    expect(r).toEqual({ kontask: kontask('<p>small</p>'), fetchBody: false });
+  });
+
+  it('asks for the whole output of a new kontask that came as a preview', () => {
+    const r = mergeKontaskEvent(undefined, false, { kontask: kontask('<p>prev'), outputTruncated: true, outputBytes: 900000 });
+    expect(r.fetchBody).toBe(true);
+    expect(r.kontask.context.output).toBe('<p>prev');
+  });
+
+  it('keeps the whole output it has when an update comes as a preview', () => {
+    const full = kontask('<p>' + 'x'.repeat(10000) + '</p>');
+    const r = mergeKontaskEvent(full, true, { kontask: kontask('<p>xx', 'completed'), outputTruncated: true, outputBytes: 10007 });
+    expect(r.fetchBody).toBe(false);
+    expect(r.kontask.status).toBe('completed');
+    expect(r.kontask.context.output).toBe(full.context.output);
+  });
+
+  it('asks again when what it has is only a preview', () => {
+    const r = mergeKontaskEvent(kontask('<p>prev'), false, { kontask: kontask('<p>prev', 'completed'), outputTruncated: true });
+    expect(r.fetchBody).toBe(true);
+  });
+});
