@@ -43,10 +43,10 @@ func TestEventRetentionIsBoundedInBytes(t *testing.T) {
 		defer sub.Close()
 		return sub.Reset()
 	}
-	for deadline := time.Now().Add(5 * time.Second); !trimmed() && time.Now().Before(deadline); {
+	kept, err := st.EventBytes()
+	for deadline := time.Now().Add(5 * time.Second); err == nil && (kept > budget || !trimmed()) && time.Now().Before(deadline); kept, err = st.EventBytes() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	kept, err := st.EventBytes()
 	if err != nil {
 		t.Fatal(err)
 	}
