@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/store"
@@ -32,7 +33,20 @@ func TestEventRetentionIsBoundedInBytes(t *testing.T) {
 		}
 	}
 	lg.Flush()
+	// The writer trims right after it publishes a batch, so after Flush
+	// returns: wait for it (bounded), not for a fixed time.
+	trimmed := func() bool {
+		sub, err := lg.Subscribe(0)
+		if err != nil {
+			return false
+		}
+		defer sub.Close()
+		return sub.Reset()
+	}
 	kept, err := st.EventBytes()
+	for deadline := time.Now().Add(5 * time.Second); err == nil && (kept > budget || !trimmed()) && time.Now().Before(deadline); kept, err = st.EventBytes() {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
