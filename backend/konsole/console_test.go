@@ -355,3 +355,52 @@ func TestFolderCompletionListsFoldersOnly(t *testing.T) {
 		t.Fatalf("recent folders = %v", rec)
 	}
 }
+
+// A subagent's messages (a Task call) carry the id of their Task call, in
+// the event and in every stored block, so a reloaded transcript nests them.
+func TestASubagentsMessagesCarryTheirTaskCall(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	st := h.Events(-1)
+	sid := idleSession(t, h, st, nil)
+	h.Prompt(sid, `[[tool Task: {"description":"look around","prompt":"list the files for the parent","subagent_type":"general-purpose"}]]`)
+	var taskID string
+	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
+		if e.Type != konsole.EvMessage {
+			return false
+		}
+		var m struct {
+			Role            string `json:"role"`
+			ParentToolUseID string `json:"parentToolUseId"`
+			Content         []struct {
+				Type, ID, Name, Text string
+			} `json:"content"`
+		}
+		json.Unmarshal(e.Data, &m)
+		for _, b := range m.Content {
+			if b.Type == "tool_use" && b.Name == "Task" && m.ParentToolUseID == "" {
+				taskID = b.ID
+			}
+		}
+		return taskID != "" && m.ParentToolUseID == taskID && len(m.Content) > 0 && strings.Contains(m.Content[0].Text, "list the files for the parent")
+	})
+	if taskID == "" || len(evs) == 0 {
+		t.Fatal("no Task call")
+	}
+	_, msgs := h.Do("GET", "/v1/sessions/"+sid+"/messages", nil)
+	nested := 0
+	for _, m := range msgs["messages"].([]any) {
+		for _, b := range m.(map[string]any)["content"].([]any) {
+			if b.(map[string]any)["parentToolUseId"] == taskID {
+				nested++
+			}
+		}
+	}
+	if nested == 0 {
+		t.Fatalf("no stored block carries the Task call's id %s", taskID)
+	}
+	for _, e := range evs {
+		if e.Type == konsole.EvTextDelta && strings.Contains(e.DataMap()["text"].(string), "list the files for the parent") {
+			t.Fatal("the subagent's answer streamed into the parent's text")
+		}
+	}
+}
