@@ -232,7 +232,7 @@ func wantsStream(r *http.Request) bool {
 
 func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 	var req PromptRequest
-	if !decode(w, r, &req) || s.refuseWhileStorageFails(w) {
+	if !decodeLimit(w, r, &req, PromptBodyBytes) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	var sub *Subscription

@@ -187,6 +187,9 @@ func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool,
 	if strings.TrimSpace(req.Text) == "" {
 		return "", false, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
 	}
+	if err := checkImages(req.Images); err != nil {
+		return "", false, err
+	}
 	s, err := m.get(id)
 	if err != nil {
 		return "", false, err

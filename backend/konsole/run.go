@@ -386,13 +386,21 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	// The prompt goes to the CLI first, so that it works while Konsole
 	// records the turn; its output waits for s.mu, so turn.started still
 	// comes before the turn's first delta.
-	sendErr := s.proc.SendUser(req.Text)
-	content, _ := json.Marshal([]map[string]string{{"type": "text", "text": req.Text}})
+	var sendErr error
+	if len(req.Images) == 0 {
+		sendErr = s.proc.SendUser(req.Text)
+	} else {
+		sendErr = s.proc.SendUserContent(promptContent(req.Text, req.Images))
+	}
+	content, _ := json.Marshal(promptContent(req.Text, req.Images))
 	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
 		s.m.lg.Error("failed to save a prompt", "session", s.info.ID, "err", err)
 	}
 	started := map[string]any{"turnId": t.id, "prompt": req.Text}
+	if len(req.Images) > 0 {
+		started["images"] = len(req.Images)
+	}
 	if req.ClientMessageID != "" {
 		started["clientMessageId"] = req.ClientMessageID
 	}

@@ -98,6 +98,8 @@ type PromptRequest struct {
 	Text            string `json:"text"`
 	ClientMessageID string `json:"clientMessageId"`
 	WhenBusy        string `json:"whenBusy"`
+	// Images go beside the text as image content blocks (see checkImages).
+	Images []PromptImage `json:"images,omitempty"`
 }
 
 // PermissionAnswer is the body of POST /v1/sessions/{id}/permissions/{requestId}.
