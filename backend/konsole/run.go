@@ -96,6 +96,9 @@ func (s *session) recover(activeTurn string) {
 func (s *session) start() error {
 	opts := claude.Options{Binary: s.m.cfg.Claude, Dir: s.info.Cwd, Env: s.m.cfg.Env,
 		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg}
+	if f := s.info.Fork; f != nil {
+		opts.Resume, opts.ForkSession, opts.ResumeAt = f.From, true, f.At
+	}
 	if s.m.cfg.Prepare != nil {
 		s.m.cfg.Prepare(s.info.ID, &opts)
 	}

@@ -25,6 +25,18 @@ type Session struct {
 	PendingPermissions int       `json:"pendingPermissions"`
 	TotalCostUSD       float64   `json:"totalCostUsd"`
 	AgentPID           int       `json:"agentPid,omitempty"`
+	// ForkOf is the session this one was forked from; Fork, until the
+	// fork's first turn gives it an id of its own, what its agent resumes.
+	ForkOf string     `json:"forkOf,omitempty"`
+	Fork   *ForkPoint `json:"fork,omitempty"`
+}
+
+// ForkPoint is where a forked session's conversation branches off: the
+// agent session it resumes with --fork-session and, when set, the CLI's
+// entry (uuid) it keeps the conversation up to (--resume-session-at).
+type ForkPoint struct {
+	From string `json:"from"`
+	At   string `json:"at,omitempty"`
 }
 
 // Session statuses.
@@ -83,6 +95,9 @@ type CreateRequest struct {
 	PermissionMode string `json:"permissionMode"`
 	Effort         string `json:"effort"`
 	Title          string `json:"title"`
+	// Resume continues a conversation of the CLI's own history by its
+	// agent session id (GET /v1/history), its messages imported.
+	Resume string `json:"resume"`
 }
 
 // SessionPatch is the body of PATCH /v1/sessions/{id}: what to change.
