@@ -51,6 +51,15 @@ func sniffImage(b []byte) string {
 	return ""
 }
 
+// checkPrompt refuses a prompt text over MaxBodyBytes (the larger body of
+// the prompt route is for images) and bad images.
+func checkPrompt(req PromptRequest) error {
+	if len(req.Text) > MaxBodyBytes {
+		return errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the prompt text is larger than %d bytes", MaxBodyBytes)
+	}
+	return checkImages(req.Images)
+}
+
 // checkImages refuses a prompt's images unless every one is a PNG, JPEG,
 // GIF or WebP of at most MaxImageBytes whose bytes are the type it claims;
 // the error names the image by its index.

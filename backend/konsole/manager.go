@@ -205,7 +205,7 @@ func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool,
 	if strings.TrimSpace(req.Text) == "" {
 		return "", false, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
 	}
-	if err := checkImages(req.Images); err != nil {
+	if err := checkPrompt(req); err != nil {
 		return "", false, err
 	}
 	s, err := m.get(id)

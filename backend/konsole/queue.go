@@ -36,7 +36,7 @@ func (m *Manager) PromptOrQueue(id string, req PromptRequest) (PromptOutcome, er
 	if strings.TrimSpace(req.Text) == "" {
 		return PromptOutcome{}, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
 	}
-	if err := checkImages(req.Images); err != nil {
+	if err := checkPrompt(req); err != nil {
 		return PromptOutcome{}, err
 	}
 	s, err := m.get(id)
