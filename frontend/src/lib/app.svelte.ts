@@ -22,6 +22,8 @@ export class AppState {
   sessions: Session[] = $state([]);
   selected: string | null = $state(null);
   view: 'console' | 'kontasks' | 'settings' | 'history' = $state('console');
+  /** The image shown enlarged over everything (a data: URL), if any. */
+  enlarged: string | null = $state(null);
   kontasks: Kontask[] = $state([]);
   openKontask: string | null = $state(null);
   toasts: Toast[] = $state([]);
