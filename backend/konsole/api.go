@@ -233,7 +233,7 @@ func wantsStream(r *http.Request) bool {
 
 func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 	var req PromptRequest
-	if !decodeLimit(w, r, &req, PromptBodyBytes) || s.refuseWhileStorageFails(w) {
+	if !decodePrompt(w, r, &req) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	var sub *Subscription

@@ -3,6 +3,7 @@ package konsole
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"net/http"
 )
 
@@ -49,6 +50,38 @@ func sniffImage(b []byte) string {
 		}
 	}
 	return ""
+}
+
+// countingBody counts the bytes read of a request body.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// decodePrompt reads a prompt body of at most PromptBodyBytes whose part
+// other than the images' data keeps to MaxBodyBytes, like every other
+// body; it answers the error itself when it fails.
+func decodePrompt(w http.ResponseWriter, r *http.Request, req *PromptRequest) bool {
+	body := &countingBody{ReadCloser: r.Body}
+	r.Body = body
+	if !decodeLimit(w, r, req, PromptBodyBytes) {
+		return false
+	}
+	rest := body.n
+	for _, img := range req.Images {
+		rest -= int64(len(img.Data))
+	}
+	if rest > MaxBodyBytes {
+		writeError(w, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes without its images", MaxBodyBytes))
+		return false
+	}
+	return true
 }
 
 // checkPrompt refuses a prompt text over MaxBodyBytes (the larger body of
