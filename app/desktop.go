@@ -16,8 +16,8 @@ import (
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/cli"
-	"github.com/konui/konui/backend/textclip"
 	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Desktop is the app's logic between the bridge and the OS: which Konsole

@@ -227,7 +227,7 @@ func (w *wailsWindow) Show() {
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)
 }
-func (w *wailsWindow) Hide()                         { runtime.WindowHide(w.ctx) }
+func (w *wailsWindow) Hide() { runtime.WindowHide(w.ctx) }
 
 // PickFolder shows the OS's folder dialog (FolderPicker).
 func (w *wailsWindow) PickFolder(title, start string) (string, error) {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/httpjson"
 )
 
 // Config configures a bridge. Zero durations and sizes take the defaults
@@ -224,7 +224,7 @@ func (b *Bridge) routes() http.Handler {
 	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	proxy := b.proxy()
-	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent"} {
+	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent", "/api/history", "/api/history/"} {
 		mux.Handle(p, b.guard(proxy))
 	}
 	// Unknown /api/ paths need the token too: a stranger learns nothing,

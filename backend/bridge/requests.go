@@ -118,6 +118,9 @@ type request struct {
 	WhenBusy string            `json:"whenBusy,omitempty"`
 	Mode     string            `json:"mode,omitempty"`
 	Answers  map[string]string `json:"answers,omitempty"`
+	// Images are refused on the WebSocket (its frames stay under
+	// ReadLimit): a prompt with images goes over REST.
+	Images json.RawMessage `json:"images,omitempty"`
 }
 
 // handleRequest answers one client frame with exactly one ack, within
@@ -159,6 +162,9 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 	case "prompt":
 		if err := need("sessionId", req.SessionID, "text", req.Text); err != nil {
 			return nil, err
+		}
+		if len(req.Images) > 0 && string(req.Images) != "null" && string(req.Images) != "[]" {
+			return nil, badRequest("a prompt with images goes over POST /api/sessions/{id}/prompt, not the WebSocket")
 		}
 		cm := req.ClientMessageID
 		if cm == "" {

@@ -70,6 +70,14 @@ type Message struct {
 	// results, so whether a request is a new prompt or a tool continuation is
 	// told by NewResults, not by the order of blocks.
 	Prompt string
+	// Images are the image blocks of the message, as received.
+	Images []Image
+}
+
+// Image is one base64 image block a client sent.
+type Image struct {
+	MediaType string
+	Data      string // base64, exactly as received
 }
 
 // ToolResult is a tool_result block sent back by the client.
@@ -191,6 +199,11 @@ type rawBlock struct {
 	ToolUseID string          `json:"tool_use_id"`
 	Content   json.RawMessage `json:"content"`
 	IsError   bool            `json:"is_error"`
+	Source    struct {
+		Type      string `json:"type"`
+		MediaType string `json:"media_type"`
+		Data      string `json:"data"`
+	} `json:"source"`
 }
 
 func parseRequest(body []byte) (*Request, error) {
@@ -217,6 +230,8 @@ func parseRequest(body []byte) (*Request, error) {
 				if p := promptOf(b.Text); p != "" {
 					msg.Prompt = p
 				}
+			case "image":
+				msg.Images = append(msg.Images, Image{MediaType: b.Source.MediaType, Data: b.Source.Data})
 			case "tool_result":
 				msg.Results = append(msg.Results, ToolResult{ToolUseID: b.ToolUseID, Content: textOf(b.Content), IsError: b.IsError})
 			}

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -79,6 +79,7 @@ func (s *Server) routes() http.Handler {
 	s.agentRoutes(route)
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
+	s.historyRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
@@ -308,7 +309,7 @@ func wantsStream(r *http.Request) bool {
 
 func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 	var req PromptRequest
-	if !decode(w, r, &req) || s.refuseWhileStorageFails(w) {
+	if !decodePrompt(w, r, &req) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	var sub *Subscription

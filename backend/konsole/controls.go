@@ -218,8 +218,9 @@ func (s *session) sawInit(in *claude.Init) {
 	}
 	dirty := false
 	if id := in.SessionID; id != "" && id != s.info.AgentSessionID {
-		// A new id (the first turn, or /clear): resume this one from now on.
-		s.info.AgentSessionID, dirty = id, true
+		// A new id (the first turn, /clear, or a fork's own): resume this
+		// one from now on.
+		s.info.AgentSessionID, s.info.Fork, dirty = id, nil, true
 	}
 	if s.info.Model == "" && in.Model != "" {
 		s.info.Model, dirty = in.Model, true

@@ -103,6 +103,19 @@ func (m *Manager) get(id string) (*session, error) {
 // whose agent cannot start is still created, in status error with the reason
 // in lastError.
 func (m *Manager) Create(req CreateRequest) (Session, error) {
+	var prep func(*session) error
+	if req.Resume != "" {
+		var err error
+		if req.Cwd, prep, err = m.resumeCreate(req); err != nil {
+			return Session{}, err
+		}
+	}
+	return m.create(req, prep)
+}
+
+// create is Create; prep, when set, readies the new session (what it
+// resumes, its imported transcript) before it is stored and started.
+func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session, error) {
 	cwd := strings.TrimSpace(req.Cwd)
 	if home, err := os.UserHomeDir(); err == nil && (cwd == "~" || strings.HasPrefix(cwd, "~/")) {
 		cwd = filepath.Join(home, cwd[1:])
@@ -133,6 +146,11 @@ func (m *Manager) Create(req CreateRequest) (Session, error) {
 		ID: uuid.NewString(), Cwd: filepath.Clean(cwd), Status: StatusStarting, Model: req.Model,
 		PermissionMode: req.PermissionMode, Effort: req.Effort, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
 	}}
+	if prep != nil {
+		if err := prep(s); err != nil {
+			return Session{}, err
+		}
+	}
 	if s.info.Title == "" {
 		s.info.Title = filepath.Base(s.info.Cwd)
 	}
@@ -195,6 +213,9 @@ func (m *Manager) Messages(id string) ([]store.MessageRow, error) {
 func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool, err error) {
 	if strings.TrimSpace(req.Text) == "" {
 		return "", false, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
+	}
+	if err := checkPrompt(req); err != nil {
+		return "", false, err
 	}
 	s, err := m.get(id)
 	if err != nil {

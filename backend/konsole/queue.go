@@ -36,6 +36,9 @@ func (m *Manager) PromptOrQueue(id string, req PromptRequest) (PromptOutcome, er
 	if strings.TrimSpace(req.Text) == "" {
 		return PromptOutcome{}, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
 	}
+	if err := checkPrompt(req); err != nil {
+		return PromptOutcome{}, err
+	}
 	s, err := m.get(id)
 	if err != nil {
 		return PromptOutcome{}, err
@@ -43,6 +46,10 @@ func (m *Manager) PromptOrQueue(id string, req PromptRequest) (PromptOutcome, er
 	for try := 0; ; try++ {
 		s.mu.Lock()
 		if s.turn != nil && req.WhenBusy == "queue" {
+			if len(req.Images) > 0 {
+				s.mu.Unlock()
+				return PromptOutcome{}, errorf(http.StatusConflict, CodeConflict, "a prompt with images is not queued: send it once the running turn has ended")
+			}
 			q, err := s.enqueue(req)
 			s.mu.Unlock()
 			if err != nil {

@@ -27,14 +27,14 @@ type session struct {
 	turn     *turn
 	perms    map[string]*permission
 	procCost float64
-	initID   string // the initialize request the current process has yet to answer
+	initID   string                                 // the initialize request the current process has yet to answer
 	controls map[string]chan claude.ControlResponse // control requests waiting for their answer
 	agent    AgentInfo                              // what the CLI reported about itself
 	// planInputs are the inputs of recent ExitPlanMode calls, by tool use id.
 	planInputs map[string]json.RawMessage
-	ending   bool
-	seen     map[string]string // clientMessageId -> turnId, for exactly-once prompts
-	seenList []string
+	ending     bool
+	seen       map[string]string // clientMessageId -> turnId, for exactly-once prompts
+	seenList   []string
 }
 
 const maxSeenClientIDs = 512
@@ -101,6 +101,9 @@ func (s *session) start() error {
 	}
 	opts := claude.Options{Binary: agent.Path, Dir: s.info.Cwd, Env: s.m.cfg.Env,
 		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg}
+	if f := s.info.Fork; f != nil {
+		opts.Resume, opts.ForkSession, opts.ResumeAt = f.From, true, f.At
+	}
 	if s.m.cfg.Prepare != nil {
 		s.m.cfg.Prepare(s.info.ID, &opts)
 	}
@@ -394,13 +397,21 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	// The prompt goes to the CLI first, so that it works while Konsole
 	// records the turn; its output waits for s.mu, so turn.started still
 	// comes before the turn's first delta.
-	sendErr := s.proc.SendUser(req.Text)
-	content, _ := json.Marshal([]map[string]string{{"type": "text", "text": req.Text}})
+	var sendErr error
+	if len(req.Images) == 0 {
+		sendErr = s.proc.SendUser(req.Text)
+	} else {
+		sendErr = s.proc.SendUserContent(promptContent(req.Text, req.Images))
+	}
+	content, _ := json.Marshal(promptContent(req.Text, req.Images))
 	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
 		s.m.lg.Error("failed to save a prompt", "session", s.info.ID, "err", err)
 	}
 	started := map[string]any{"turnId": t.id, "prompt": req.Text}
+	if len(req.Images) > 0 {
+		started["images"] = len(req.Images)
+	}
 	if req.ClientMessageID != "" {
 		started["clientMessageId"] = req.ClientMessageID
 	}

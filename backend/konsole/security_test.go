@@ -52,6 +52,9 @@ var konsoleRoutes = []konsoleRoute{
 	{"GET", "/v1/agent"},
 	{"PUT", "/v1/agent"},
 	{"GET", "/v1/events"},
+	{"GET", "/v1/history"},
+	{"GET", "/v1/history/{agentSessionId}"},
+	{"POST", "/v1/sessions/{id}/fork"},
 	{"POST", "/v1/kontasks"},
 	{"GET", "/v1/kontasks"},
 	{"GET", "/v1/kontasks/{id}"},
@@ -65,7 +68,7 @@ var konsoleRoutes = []konsoleRoute{
 }
 
 func (r konsoleRoute) url() string {
-	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue").Replace(r.path)
+	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue", "{agentSessionId}", "sec-agent").Replace(r.path)
 	return p
 }
 

@@ -28,6 +28,18 @@ type Session struct {
 	// Agent is the CLI the session's agent last started with, or why it
 	// could not start.
 	Agent *SessionAgent `json:"agent,omitempty"`
+	// ForkOf is the session this one was forked from; Fork, until the
+	// fork's first turn gives it an id of its own, what its agent resumes.
+	ForkOf string     `json:"forkOf,omitempty"`
+	Fork   *ForkPoint `json:"fork,omitempty"`
+}
+
+// ForkPoint is where a forked session's conversation branches off: the
+// agent session it resumes with --fork-session and, when set, the CLI's
+// entry (uuid) it keeps the conversation up to (--resume-session-at).
+type ForkPoint struct {
+	From string `json:"from"`
+	At   string `json:"at,omitempty"`
 }
 
 // Session statuses.
@@ -86,6 +98,9 @@ type CreateRequest struct {
 	PermissionMode string `json:"permissionMode"`
 	Effort         string `json:"effort"`
 	Title          string `json:"title"`
+	// Resume continues a conversation of the CLI's own history by its
+	// agent session id (GET /v1/history), its messages imported.
+	Resume string `json:"resume"`
 }
 
 // SessionPatch is the body of PATCH /v1/sessions/{id}: what to change.
@@ -101,6 +116,8 @@ type PromptRequest struct {
 	Text            string `json:"text"`
 	ClientMessageID string `json:"clientMessageId"`
 	WhenBusy        string `json:"whenBusy"`
+	// Images go beside the text as image content blocks (see checkImages).
+	Images []PromptImage `json:"images,omitempty"`
 }
 
 // PermissionAnswer is the body of POST /v1/sessions/{id}/permissions/{requestId}.

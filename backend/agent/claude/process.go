@@ -27,8 +27,12 @@ type Options struct {
 	Dir string
 	// Env is the environment; nil inherits the caller's.
 	Env []string
-	// Resume continues an earlier agent session by its id.
-	Resume string
+	// Resume continues an earlier agent session by its id; ForkSession
+	// gives the resumed conversation a new id (the original stays as it
+	// was) and ResumeAt keeps only its entries up to that chain entry uuid.
+	Resume      string
+	ForkSession bool
+	ResumeAt    string
 	// Model and PermissionMode are passed through when set.
 	Model          string
 	PermissionMode string
@@ -53,6 +57,12 @@ func (o Options) Args() []string {
 	}
 	if o.Resume != "" {
 		args = append(args, "--resume="+o.Resume)
+		if o.ForkSession {
+			args = append(args, "--fork-session")
+		}
+		if o.ResumeAt != "" {
+			args = append(args, "--resume-session-at="+o.ResumeAt)
+		}
 	}
 	if o.Model != "" {
 		args = append(args, "--model", o.Model)
@@ -203,6 +213,17 @@ func (p *Process) SendUser(text string) error {
 	return p.write(map[string]any{
 		"type":               "user",
 		"message":            map[string]any{"role": "user", "content": text},
+		"parent_tool_use_id": nil,
+		"session_id":         "default",
+	})
+}
+
+// SendUserContent writes a user message made of content blocks (a text
+// block beside image blocks) as the next turn's prompt.
+func (p *Process) SendUserContent(content []map[string]any) error {
+	return p.write(map[string]any{
+		"type":               "user",
+		"message":            map[string]any{"role": "user", "content": content},
 		"parent_tool_use_id": nil,
 		"session_id":         "default",
 	})

@@ -3,6 +3,7 @@
 // answers into reactive state.
 
 import { Api, ApiError } from './api';
+import type { PromptImage } from './images';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { mergeKontaskEvent, type KontaskEventData } from './kontasks';
@@ -21,7 +22,9 @@ export class AppState {
   konsole: KonsoleStatus = $state({ state: 'unknown' });
   sessions: Session[] = $state([]);
   selected: string | null = $state(null);
-  view: 'console' | 'kontasks' | 'settings' = $state('console');
+  view: 'console' | 'kontasks' | 'settings' | 'history' = $state('console');
+  /** The image shown enlarged over everything (a data: URL), if any. */
+  enlarged: string | null = $state(null);
   kontasks: Kontask[] = $state([]);
   openKontask: string | null = $state(null);
   toasts: Toast[] = $state([]);
@@ -429,6 +432,57 @@ export class AppState {
     if (!sid || !text.trim()) return;
     const p = this.client.prompt(sid, text);
     this.transcript(sid).addPending(p.clientMessageId, text, this.client.connected ? 'sending' : 'queued');
+  }
+
+  /**
+   * Sends a prompt with images over REST (the WebSocket's frames stay small;
+   * docs/protocol.md). Returns whether Konsole took it; when not, the
+   * prompt box keeps the text and images and a toast says why.
+   */
+  async sendImages(text: string, images: PromptImage[]): Promise<boolean> {
+    const sid = this.selected;
+    if (!sid || !text.trim()) return false;
+    const clientMessageId = crypto.randomUUID();
+    const t = this.transcript(sid);
+    t.addPending(clientMessageId, text, 'sending', undefined, images);
+    try {
+      await this.api.post(`/sessions/${sid}/prompt`, { text, clientMessageId, images });
+      return true;
+    } catch (e) {
+      t.removePending(clientMessageId);
+      this.toast('Not sent: ' + errorText(e), 'error');
+      return false;
+    }
+  }
+
+  /** Starts a session that shares a session's conversation up to the end of the turn of a prompt. */
+  async fork(sessionId: string, item: { messageId?: number; turnId?: string }): Promise<void> {
+    try {
+      let messageId = item.messageId;
+      if (messageId == null && item.turnId) {
+        const m = await this.api.get<{ messages: { id: number; role: string; turnId?: string }[] }>(`/sessions/${sessionId}/messages`);
+        messageId = m.messages.find((r) => r.role === 'user' && r.turnId === item.turnId)?.id;
+      }
+      const s = await this.api.post<Session>(`/sessions/${sessionId}/fork`, messageId == null ? {} : { messageId });
+      this.upsertSession(s);
+      this.select(s.id);
+      this.toast('Forked into a new session: ' + s.title, 'info');
+    } catch (e) {
+      this.toast('Could not fork: ' + errorText(e), 'error');
+    }
+  }
+
+  /** Continues a conversation of the CLI's own history as a Konui session. */
+  async continueConversation(c: { cwd: string; agentSessionId: string }): Promise<void> {
+    const existing = this.sessions.find((s) => s.agentSessionId === c.agentSessionId);
+    if (existing) return this.select(existing.id);
+    try {
+      const s = await this.api.post<Session>('/sessions', { cwd: c.cwd, resume: c.agentSessionId });
+      this.upsertSession(s);
+      this.select(s.id);
+    } catch (e) {
+      this.toast('Could not continue: ' + errorText(e), 'error');
+    }
   }
 
   discard(clientMessageId: string): void {

@@ -3,9 +3,20 @@
 // renders it, tests drive it.
 
 import type { KonsoleEvent } from './console-client';
+import type { PromptImage } from './images';
 
 export type Item =
-  | { kind: 'user'; id: string; turnId?: string; text: string; pending?: 'queued' | 'sending' | 'failed'; error?: string }
+  | {
+      kind: 'user';
+      id: string;
+      turnId?: string;
+      text: string;
+      pending?: 'queued' | 'sending' | 'failed';
+      error?: string;
+      /** The prompt's images; messageId its row in Konsole's transcript (for a fork). */
+      images?: PromptImage[];
+      messageId?: number;
+    }
   | { kind: 'assistant'; id: string; turnId?: string; text: string; streaming: boolean }
   | { kind: 'thinking'; id: string; turnId?: string; text: string }
   | {
@@ -162,7 +173,7 @@ export class Transcript {
         const b = r.content?.[0] ?? {};
         this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b);
       } else {
-        this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content));
+        this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content), undefined, r.id);
       }
     }
     for (const p of pending) this.add(permissionItem(p));
@@ -245,7 +256,7 @@ export class Transcript {
   }
 
   /** Shows a prompt typed by the user before Konsole confirms it. */
-  addPending(clientMessageId: string, text: string, state: 'queued' | 'sending' | 'failed', error?: string): void {
+  addPending(clientMessageId: string, text: string, state: 'queued' | 'sending' | 'failed', error?: string, images?: PromptImage[]): void {
     const id = 'pending:' + clientMessageId;
     const cur = this.get(id);
     if (cur && cur.kind === 'user') {
@@ -254,7 +265,7 @@ export class Transcript {
         cur.error = error;
       }
     } else {
-      this.add({ kind: 'user', id, text, pending: state, error });
+      this.add({ kind: 'user', id, text, pending: state, error, ...(images?.length ? { images } : {}) });
     }
     this.version++;
   }
@@ -272,7 +283,7 @@ export class Transcript {
     }
   }
 
-  private message(role: string, content: Block[], turnId: string | undefined, prompt: boolean, parent?: string): void {
+  private message(role: string, content: Block[], turnId: string | undefined, prompt: boolean, parent?: string, rowId?: number): void {
     // Konsole marks each block of a subagent's message with its Task call.
     parent ??= content.find((b) => b.parentToolUseId)?.parentToolUseId;
     if (role === 'system') {
@@ -285,8 +296,13 @@ export class Transcript {
     }
     if (role === 'user') {
       if (prompt) {
-        const text = content.map((b) => b.text ?? '').join('');
-        this.add({ kind: 'user', id: 'prompt:' + (turnId ?? ++this.seq), turnId, text });
+        const text = content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
+        const images = content
+          .filter((b) => b.type === 'image' && b.source?.type === 'base64')
+          .map((b) => ({ mediaType: b.source.media_type, data: b.source.data }));
+        // An imported conversation's prompts have no turn: each is its own item.
+        const id = 'prompt:' + (turnId || `row:${rowId ?? ++this.seq}`);
+        this.add({ kind: 'user', id, turnId, text, ...(images.length ? { images } : {}), ...(rowId != null ? { messageId: rowId } : {}) });
         return;
       }
       if (parent && content.every((b) => b.type === 'text')) {
@@ -370,5 +386,9 @@ export class Transcript {
 }
 
 function isPrompt(content: Block[]): boolean {
-  return content.length > 0 && content.every((b) => b.type === 'text') && !content.some((b) => (b.text ?? '').startsWith(INTERRUPT_MARKER));
+  return (
+    content.some((b) => b.type === 'text') &&
+    content.every((b) => b.type === 'text' || b.type === 'image') &&
+    !content.some((b) => (b.text ?? '').startsWith(INTERRUPT_MARKER))
+  );
 }

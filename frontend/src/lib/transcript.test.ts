@@ -134,4 +134,19 @@ describe('Transcript: loading a stored transcript', () => {
     ]);
     expect(t.get('tu1')).toMatchObject({ kind: 'tool', status: 'done', result: 'a.txt' });
   });
+  it('shows a prompt\'s images and keeps the row id of every prompt, imported ones too', () => {
+    const t = new Transcript();
+    const img = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };
+    t.load([
+      { id: 1, role: 'user', content: [{ type: 'text', text: 'from the terminal' }] },
+      { id: 2, role: 'assistant', content: [{ type: 'text', text: 'an answer' }] },
+      { id: 3, role: 'user', content: [{ type: 'text', text: 'again' }] },
+      { id: 4, role: 'user', turnId: 't9', content: [{ type: 'text', text: 'what is this' }, img] },
+    ]);
+    expect(t.items.filter((i) => i.kind === 'user').map((i) => i.id)).toEqual(['prompt:row:1', 'prompt:row:3', 'prompt:t9']);
+    expect(t.items[3]).toMatchObject({ kind: 'user', text: 'what is this', messageId: 4, images: [{ mediaType: 'image/png', data: 'iVBORw0KGgo=' }] });
+    t.addPending('cm1', 'look', 'sending', undefined, [{ mediaType: 'image/gif', data: 'R0lGODlh' }]);
+    t.apply(ev('turn.started', { prompt: 'look', clientMessageId: 'cm1', images: 1 }, 't10'));
+    expect(t.get('pending:cm1')).toMatchObject({ turnId: 't10', images: [{ mediaType: 'image/gif' }] });
+  });
 });
