@@ -1,0 +1,239 @@
+package worktree
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// File is one changed file. Status is added, modified, deleted, renamed
+// or typechange; OldPath is set for a rename. A binary file has no line
+// counts.
+type File struct {
+	Path      string `json:"path"`
+	OldPath   string `json:"oldPath,omitempty"`
+	Status    string `json:"status"`
+	Additions int    `json:"additions"`
+	Deletions int    `json:"deletions"`
+	Binary    bool   `json:"binary"`
+	untracked bool
+}
+
+// Changes are the files changed in a checkout against a base commit:
+// committed, uncommitted and untracked changes together.
+type Changes struct {
+	Base  string `json:"base"`
+	Head  string `json:"head"`
+	Files []File `json:"files"`
+}
+
+// Base returns the commit that dir's changes are measured against: the
+// merge base of base and HEAD (so commits added to the base branch since
+// do not show as reverted), or HEAD when base is empty.
+func Base(ctx context.Context, dir, base string) (string, error) {
+	if base == "" {
+		head, err := line(ctx, dir, "rev-parse", "--verify", "-q", "HEAD")
+		if err != nil {
+			return "", errorf(CodeNotRepo, "%s is not a git repository with a commit", dir)
+		}
+		return head, nil
+	}
+	if strings.HasPrefix(base, "-") {
+		return "", errorf(CodeBadName, "the base name %q starts with \"-\"", base)
+	}
+	mb, err := line(ctx, dir, "merge-base", "--end-of-options", base, "HEAD")
+	if err != nil {
+		return "", errorf(CodeNotFound, "the base %q has no common commit with the worktree's branch", base)
+	}
+	return mb, nil
+}
+
+// List returns the changes in dir against base (see Base).
+func List(ctx context.Context, dir, base string) (Changes, error) {
+	from, err := Base(ctx, dir, base)
+	if err != nil {
+		return Changes{}, err
+	}
+	head, _ := line(ctx, dir, "rev-parse", "HEAD")
+	c := Changes{Base: from, Head: head, Files: []File{}}
+	names, err := run(ctx, dir, "diff", "-M", "--name-status", "-z", from, "--")
+	if err != nil {
+		return Changes{}, fmt.Errorf("failed to list changes: %w", err)
+	}
+	nums, err := run(ctx, dir, "diff", "-M", "--numstat", "-z", from, "--")
+	if err != nil {
+		return Changes{}, fmt.Errorf("failed to count changes: %w", err)
+	}
+	c.Files = parseNameStatus(names)
+	counts := parseNumstat(nums)
+	for i := range c.Files {
+		if n, ok := counts[c.Files[i].Path]; ok {
+			c.Files[i].Additions, c.Files[i].Deletions, c.Files[i].Binary = n.add, n.del, n.binary
+		}
+	}
+	others, err := run(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z", "--")
+	if err != nil {
+		return Changes{}, fmt.Errorf("failed to list untracked files: %w", err)
+	}
+	for _, p := range split0(others) {
+		f := File{Path: p, Status: "added", untracked: true}
+		if b, err := os.ReadFile(filepath.Join(dir, p)); err == nil {
+			if isBinary(b) {
+				f.Binary = true
+			} else {
+				f.Additions = countLines(b)
+			}
+		}
+		c.Files = append(c.Files, f)
+	}
+	return c, nil
+}
+
+func split0(b []byte) []string {
+	var out []string
+	for _, s := range strings.Split(string(b), "\x00") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var statuses = map[byte]string{'A': "added", 'M': "modified", 'D': "deleted", 'R': "renamed", 'C': "added", 'T': "typechange"}
+
+// parseNameStatus reads `git diff --name-status -z`: a status field, then
+// one path, or two (old, new) for a rename or copy.
+func parseNameStatus(b []byte) []File {
+	f := strings.Split(string(b), "\x00")
+	var out []File
+	for i := 0; i < len(f) && f[i] != ""; {
+		st := f[i]
+		s, ok := statuses[st[0]]
+		if !ok {
+			s = "modified"
+		}
+		if (st[0] == 'R' || st[0] == 'C') && i+2 < len(f) {
+			file := File{Path: f[i+2], Status: s}
+			if st[0] == 'R' {
+				file.OldPath = f[i+1]
+			}
+			out = append(out, file)
+			i += 3
+			continue
+		}
+		if i+1 < len(f) {
+			out = append(out, File{Path: f[i+1], Status: s})
+		}
+		i += 2
+	}
+	return out
+}
+
+type numstat struct {
+	add, del int
+	binary   bool
+}
+
+// parseNumstat reads `git diff --numstat -z`: "A\tD\tpath\0", or for a
+// rename "A\tD\t\0old\0new\0"; binary files count "-\t-".
+func parseNumstat(b []byte) map[string]numstat {
+	out := map[string]numstat{}
+	f := strings.Split(string(b), "\x00")
+	for i := 0; i < len(f) && f[i] != ""; i++ {
+		parts := strings.SplitN(f[i], "\t", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		var n numstat
+		if parts[0] == "-" {
+			n.binary = true
+		} else {
+			n.add, _ = strconv.Atoi(parts[0])
+			n.del, _ = strconv.Atoi(parts[1])
+		}
+		path := parts[2]
+		if path == "" && i+2 < len(f) {
+			path = f[i+2]
+			i += 2
+		}
+		out[path] = n
+	}
+	return out
+}
+
+// isBinary tells binary content as git does: a NUL in the first 8000 bytes.
+func isBinary(b []byte) bool {
+	if len(b) > 8000 {
+		b = b[:8000]
+	}
+	return bytes.IndexByte(b, 0) >= 0
+}
+
+func countLines(b []byte) int {
+	n := bytes.Count(b, []byte{'\n'})
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// CleanPath checks that a path from a request names a file inside dir:
+// relative, no "..", no leading "-". It returns the cleaned path.
+func CleanPath(dir, p string) (string, error) {
+	if p == "" {
+		return "", errorf(CodeBadPath, "a path is required")
+	}
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) {
+		return "", errorf(CodeBadPath, "the path %q must be relative to the worktree", p)
+	}
+	clean := filepath.ToSlash(filepath.Clean(p))
+	if clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(p, "\x00") {
+		return "", errorf(CodeBadPath, "the path %q leaves the worktree", p)
+	}
+	if strings.HasPrefix(clean, "-") {
+		return "", errorf(CodeBadPath, "the path %q starts with \"-\"", p)
+	}
+	if rel, err := filepath.Rel(dir, filepath.Join(dir, clean)); err != nil || strings.HasPrefix(rel, "..") {
+		return "", errorf(CodeBadPath, "the path %q leaves the worktree", p)
+	}
+	return clean, nil
+}
+
+// Diff returns the unified diff of one changed file in dir against base
+// (see Base). A path that is not among the changes is CodeNotFound.
+func Diff(ctx context.Context, dir, base, path string) (string, error) {
+	clean, err := CleanPath(dir, path)
+	if err != nil {
+		return "", err
+	}
+	c, err := List(ctx, dir, base)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range c.Files {
+		if f.Path != clean {
+			continue
+		}
+		var out []byte
+		switch {
+		case f.untracked:
+			out, err = run(ctx, dir, "diff", "--no-index", "--", "/dev/null", f.Path)
+			if exitCode(err) == 1 {
+				err = nil
+			}
+		case f.OldPath != "":
+			out, err = run(ctx, dir, "diff", "-M", c.Base, "--", f.OldPath, f.Path)
+		default:
+			out, err = run(ctx, dir, "diff", "-M", c.Base, "--", f.Path)
+		}
+		if err != nil {
+			return "", fmt.Errorf("failed to diff %s: %w", f.Path, err)
+		}
+		return string(out), nil
+	}
+	return "", errorf(CodeNotFound, "%q has no changes against the base", path)
+}
