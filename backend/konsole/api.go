@@ -72,6 +72,7 @@ func (s *Server) routes() http.Handler {
 	route("GET", "/v1/events", s.events)
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
+	s.worktreeRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
@@ -223,7 +224,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess, err := s.mgr.Create(req)
-	reply(w, http.StatusCreated, sess, err)
+	gitReply(w, http.StatusCreated, sess, err)
 }
 
 func wantsStream(r *http.Request) bool {

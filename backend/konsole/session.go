@@ -25,6 +25,8 @@ type Session struct {
 	PendingPermissions int       `json:"pendingPermissions"`
 	TotalCostUSD       float64   `json:"totalCostUsd"`
 	AgentPID           int       `json:"agentPid,omitempty"`
+	// Worktree is the session's own git worktree, when it asked for one.
+	Worktree *SessionWorktree `json:"worktree,omitempty"`
 }
 
 // Session statuses.
@@ -83,6 +85,8 @@ type CreateRequest struct {
 	PermissionMode string `json:"permissionMode"`
 	Effort         string `json:"effort"`
 	Title          string `json:"title"`
+	// Worktree asks for the session's own git worktree and branch.
+	Worktree *WorktreeRequest `json:"worktree"`
 }
 
 // SessionPatch is the body of PATCH /v1/sessions/{id}: what to change.

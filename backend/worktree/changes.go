@@ -20,7 +20,6 @@ type File struct {
 	Additions int    `json:"additions"`
 	Deletions int    `json:"deletions"`
 	Binary    bool   `json:"binary"`
-	untracked bool
 }
 
 // Changes are the files changed in a checkout against a base commit:
@@ -54,43 +53,62 @@ func Base(ctx context.Context, dir, base string) (string, error) {
 
 // List returns the changes in dir against base (see Base).
 func List(ctx context.Context, dir, base string) (Changes, error) {
-	from, err := Base(ctx, dir, base)
-	if err != nil {
-		return Changes{}, err
-	}
-	head, _ := line(ctx, dir, "rev-parse", "HEAD")
-	c := Changes{Base: from, Head: head, Files: []File{}}
-	names, err := run(ctx, dir, "diff", "-M", "--name-status", "-z", from, "--")
-	if err != nil {
-		return Changes{}, fmt.Errorf("failed to list changes: %w", err)
-	}
-	nums, err := run(ctx, dir, "diff", "-M", "--numstat", "-z", from, "--")
-	if err != nil {
-		return Changes{}, fmt.Errorf("failed to count changes: %w", err)
-	}
-	c.Files = parseNameStatus(names)
-	counts := parseNumstat(nums)
-	for i := range c.Files {
-		if n, ok := counts[c.Files[i].Path]; ok {
-			c.Files[i].Additions, c.Files[i].Deletions, c.Files[i].Binary = n.add, n.del, n.binary
+	var c Changes
+	err := withIndex(ctx, dir, base, func(from string, env []string) error {
+		head, _ := line(ctx, dir, "rev-parse", "HEAD")
+		c = Changes{Base: from, Head: head, Files: []File{}}
+		names, err := runEnv(ctx, dir, env, "diff", "--cached", "-M", "--name-status", "-z", from, "--")
+		if err != nil {
+			return fmt.Errorf("failed to list changes: %w", err)
 		}
-	}
-	others, err := run(ctx, dir, "ls-files", "--others", "--exclude-standard", "-z", "--")
-	if err != nil {
-		return Changes{}, fmt.Errorf("failed to list untracked files: %w", err)
-	}
-	for _, p := range split0(others) {
-		f := File{Path: p, Status: "added", untracked: true}
-		if b, err := os.ReadFile(filepath.Join(dir, p)); err == nil {
-			if isBinary(b) {
-				f.Binary = true
-			} else {
-				f.Additions = countLines(b)
+		nums, err := runEnv(ctx, dir, env, "diff", "--cached", "-M", "--numstat", "-z", from, "--")
+		if err != nil {
+			return fmt.Errorf("failed to count changes: %w", err)
+		}
+		c.Files = parseNameStatus(names)
+		counts := parseNumstat(nums)
+		for i := range c.Files {
+			if n, ok := counts[c.Files[i].Path]; ok {
+				c.Files[i].Additions, c.Files[i].Deletions, c.Files[i].Binary = n.add, n.del, n.binary
 			}
 		}
-		c.Files = append(c.Files, f)
+		return nil
+	})
+	return c, err
+}
+
+// withIndex stages everything in dir (new, changed, moved and removed
+// files alike) into a throwaway copy of its index, so that one
+// `git diff --cached` sees all of it, renames of untracked files
+// included, without touching what the user staged. fn gets the base
+// commit and the environment that selects that index.
+func withIndex(ctx context.Context, dir, base string, fn func(from string, env []string) error) error {
+	from, err := Base(ctx, dir, base)
+	if err != nil {
+		return err
 	}
-	return c, nil
+	real, err := line(ctx, dir, "rev-parse", "--path-format=absolute", "--git-path", "index")
+	if err != nil {
+		return fmt.Errorf("failed to find the index of %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp("", "konui-index-*")
+	if err != nil {
+		return fmt.Errorf("failed to create a temporary index: %w", err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if b, err := os.ReadFile(real); err == nil {
+		if err := os.WriteFile(tmp.Name(), b, 0o600); err != nil {
+			return fmt.Errorf("failed to copy the index: %w", err)
+		}
+	} else {
+		os.Remove(tmp.Name())
+	}
+	env := []string{"GIT_INDEX_FILE=" + tmp.Name()}
+	if _, err := runEnv(ctx, dir, env, "add", "-A", "--", "."); err != nil {
+		return fmt.Errorf("failed to stage the changes into a temporary index: %w", err)
+	}
+	return fn(from, env)
 }
 
 func split0(b []byte) []string {
@@ -218,18 +236,15 @@ func Diff(ctx context.Context, dir, base, path string) (string, error) {
 		if f.Path != clean {
 			continue
 		}
-		var out []byte
-		switch {
-		case f.untracked:
-			out, err = run(ctx, dir, "diff", "--no-index", "--", "/dev/null", f.Path)
-			if exitCode(err) == 1 {
-				err = nil
-			}
-		case f.OldPath != "":
-			out, err = run(ctx, dir, "diff", "-M", c.Base, "--", f.OldPath, f.Path)
-		default:
-			out, err = run(ctx, dir, "diff", "-M", c.Base, "--", f.Path)
+		paths := []string{f.Path}
+		if f.OldPath != "" {
+			paths = []string{f.OldPath, f.Path}
 		}
+		var out []byte
+		err := withIndex(ctx, dir, base, func(from string, env []string) error {
+			out, err = runEnv(ctx, dir, env, append([]string{"diff", "--cached", "-M", from, "--"}, paths...)...)
+			return err
+		})
 		if err != nil {
 			return "", fmt.Errorf("failed to diff %s: %w", f.Path, err)
 		}

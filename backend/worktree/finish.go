@@ -167,24 +167,33 @@ func checkedOut(ctx context.Context, repo, ref string) (string, error) {
 	return "", nil
 }
 
-// Discard removes the worktree and its branch. Unless confirmed it
-// refuses with CodeUnmerged, naming the commits the base does not have
-// and the uncommitted files, when there are any.
+// Check refuses with CodeUnmerged, naming them, when the worktree has
+// commits its base does not have or uncommitted files: what a discard
+// would lose.
+func Check(ctx context.Context, w Worktree) error {
+	commits, err := Unmerged(ctx, w)
+	if err != nil {
+		return err
+	}
+	dirty, _ := Dirty(ctx, w.Path)
+	if len(commits) == 0 && len(dirty) == 0 {
+		return nil
+	}
+	var names []string
+	for _, c := range commits {
+		names = append(names, c.SHA[:min(7, len(c.SHA))]+" "+c.Subject)
+	}
+	return &Error{Code: CodeUnmerged, Commits: commits, Files: dirty, Message: fmt.Sprintf(
+		"discarding %s loses %d unmerged commit(s) (%s) and %d uncommitted file(s); confirm to discard",
+		w.Branch, len(commits), strings.Join(clip(names), "; "), len(dirty))}
+}
+
+// Discard removes the worktree and its branch. Unless confirmed it first
+// runs Check and refuses when something would be lost.
 func Discard(ctx context.Context, w Worktree, confirmed bool) error {
 	if !confirmed {
-		commits, err := Unmerged(ctx, w)
-		if err != nil {
+		if err := Check(ctx, w); err != nil {
 			return err
-		}
-		dirty, _ := Dirty(ctx, w.Path)
-		if len(commits) > 0 || len(dirty) > 0 {
-			var names []string
-			for _, c := range commits {
-				names = append(names, c.SHA[:min(7, len(c.SHA))]+" "+c.Subject)
-			}
-			return &Error{Code: CodeUnmerged, Commits: commits, Files: dirty, Message: fmt.Sprintf(
-				"discarding %s loses %d unmerged commit(s) (%s) and %d uncommitted file(s); confirm to discard",
-				w.Branch, len(commits), strings.Join(clip(names), "; "), len(dirty))}
 		}
 	}
 	if _, err := run(ctx, w.Repo, "worktree", "remove", "--force", "--", w.Path); err != nil {

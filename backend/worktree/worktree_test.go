@@ -102,10 +102,10 @@ func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 	}
 	want := []File{
 		{Path: "a.txt", Status: "modified", Additions: 2, Deletions: 1},
+		{Path: "bin.dat", Status: "added", Binary: true},
 		{Path: "c.txt", Status: "deleted", Deletions: 1},
+		{Path: "dir/new.go", Status: "added", Additions: 3},
 		{Path: "new.txt", OldPath: "old.txt", Status: "renamed"},
-		{Path: "bin.dat", Status: "added", Binary: true, untracked: true},
-		{Path: "dir/new.go", Status: "added", Additions: 3, untracked: true},
 	}
 	if !reflect.DeepEqual(c.Files, want) {
 		t.Fatalf("files\n got %+v\nwant %+v", c.Files, want)
@@ -134,6 +134,10 @@ func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 	}
 	_, err = Diff(ctx, w.Path, w.Base, "b.txt")
 	code(t, err, CodeNotFound)
+	// What the user staged stays as it was.
+	if got := git(t, w.Path, "status", "--porcelain"); !strings.Contains(got, "?? bin.dat") {
+		t.Fatalf("listing changed the index:\n%s", got)
+	}
 }
 
 func TestListWithoutABaseIsTheWorkingTreeAgainstHEAD(t *testing.T) {
