@@ -228,27 +228,35 @@ func Diff(ctx context.Context, dir, base, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c, err := List(ctx, dir, base)
+	var out []byte
+	found := false
+	err = withIndex(ctx, dir, base, func(from string, env []string) error {
+		names, err := runEnv(ctx, dir, env, "diff", "--cached", "-M", "--name-status", "-z", from, "--")
+		if err != nil {
+			return fmt.Errorf("failed to list changes: %w", err)
+		}
+		for _, f := range parseNameStatus(names) {
+			if f.Path != clean {
+				continue
+			}
+			paths := []string{f.Path}
+			if f.OldPath != "" {
+				paths = []string{f.OldPath, f.Path}
+			}
+			found = true
+			out, err = runEnv(ctx, dir, env, append([]string{"diff", "--cached", "-M", from, "--"}, paths...)...)
+			if err != nil {
+				return fmt.Errorf("failed to diff %s: %w", f.Path, err)
+			}
+			return nil
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
-	for _, f := range c.Files {
-		if f.Path != clean {
-			continue
-		}
-		paths := []string{f.Path}
-		if f.OldPath != "" {
-			paths = []string{f.OldPath, f.Path}
-		}
-		var out []byte
-		err := withIndex(ctx, dir, base, func(from string, env []string) error {
-			out, err = runEnv(ctx, dir, env, append([]string{"diff", "--cached", "-M", from, "--"}, paths...)...)
-			return err
-		})
-		if err != nil {
-			return "", fmt.Errorf("failed to diff %s: %w", f.Path, err)
-		}
-		return string(out), nil
+	if !found {
+		return "", errorf(CodeNotFound, "%q has no changes against the base", path)
 	}
-	return "", errorf(CodeNotFound, "%q has no changes against the base", path)
+	return string(out), nil
 }
