@@ -275,6 +275,10 @@ func TestWorktreeRequestsThatGitMustNotSeeAreRefused(t *testing.T) {
 		t.Fatalf("taken branch: %d %v", status, r)
 	}
 	sid := s["id"].(string)
+	_, rf := h.Do("GET", "/v1/folders/recent", nil)
+	if folders := rf["folders"].([]any); len(folders) != 1 || folders[0].(map[string]any)["path"] != h.Work {
+		t.Fatalf("recent folders name the worktree, not the folder chosen: %v", folders)
+	}
 	for _, p := range []string{"../a.txt", "/etc/passwd", "x/../../a.txt", "--output=/tmp/x", ""} {
 		status, r := h.Do("GET", "/v1/sessions/"+sid+"/changes/diff?path="+url.QueryEscape(p), nil)
 		if status != http.StatusBadRequest || r["code"] != "bad_path" {

@@ -127,7 +127,7 @@ var statuses = map[byte]string{'A': "added", 'M': "modified", 'D': "deleted", 'R
 // one path, or two (old, new) for a rename or copy.
 func parseNameStatus(b []byte) []File {
 	f := strings.Split(string(b), "\x00")
-	var out []File
+	out := []File{}
 	for i := 0; i < len(f) && f[i] != ""; {
 		st := f[i]
 		s, ok := statuses[st[0]]

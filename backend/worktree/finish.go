@@ -86,7 +86,7 @@ func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
 		return MergeResult{}, err
 	} else if len(dirty) > 0 {
 		return MergeResult{}, &Error{Code: CodeDirty, Files: dirty, Message: fmt.Sprintf(
-			"the worktree has uncommitted changes (%s); commit or discard them before merging", strings.Join(clip(dirty), ", "))}
+			"The worktree has uncommitted changes (%s); commit or discard them before merging", strings.Join(clip(dirty), ", "))}
 	}
 	baseRef := "refs/heads/" + w.Base
 	oldBase, err := line(ctx, w.Repo, "rev-parse", "--verify", "-q", baseRef)
@@ -106,7 +106,7 @@ func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if exitCode(err) == 1 {
 			return MergeResult{}, &Error{Code: CodeConflict, Files: lines[1:], Message: fmt.Sprintf(
-				"merging %s into %s conflicts in %s; nothing was changed", w.Branch, w.Base, strings.Join(clip(lines[1:]), ", "))}
+				"Merging %s into %s conflicts in %s; nothing was changed", w.Branch, w.Base, strings.Join(clip(lines[1:]), ", "))}
 		}
 		if err != nil {
 			return MergeResult{}, fmt.Errorf("failed to merge: %w", err)
@@ -184,7 +184,7 @@ func Check(ctx context.Context, w Worktree) error {
 		names = append(names, c.SHA[:min(7, len(c.SHA))]+" "+c.Subject)
 	}
 	return &Error{Code: CodeUnmerged, Commits: commits, Files: dirty, Message: fmt.Sprintf(
-		"discarding %s loses %d unmerged commit(s) (%s) and %d uncommitted file(s); confirm to discard",
+		"Discarding %s loses %d unmerged commit(s) (%s) and %d uncommitted file(s); confirm to discard",
 		w.Branch, len(commits), strings.Join(clip(names), "; "), len(dirty))}
 }
 

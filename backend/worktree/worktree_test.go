@@ -142,6 +142,9 @@ func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 
 func TestListWithoutABaseIsTheWorkingTreeAgainstHEAD(t *testing.T) {
 	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	if c, err := List(context.Background(), repo, ""); err != nil || c.Files == nil {
+		t.Fatalf("a clean checkout lists %#v, %v; want an empty list, not null", c.Files, err)
+	}
 	write(t, repo, "a.txt", "b\n")
 	c, err := List(context.Background(), repo, "")
 	if err != nil {

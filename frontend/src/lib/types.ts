@@ -18,6 +18,8 @@ export interface Session {
   /** Prompts waiting in Konsole's queue, and whether a Stop paused it. */
   queued?: number;
   queuePaused?: boolean;
+  /** The session's own git worktree and branch, when it has one. */
+  worktree?: { repo: string; path: string; branch: string; base: string; discarded?: boolean };
 }
 
 export interface ModelInfo {
@@ -75,6 +77,8 @@ export interface NewSessionOptions {
   model?: string;
   permissionMode?: string;
   effort?: string;
+  /** Start the session on its own branch in a git worktree. */
+  worktree?: boolean;
 }
 
 export const PERMISSION_MODES: { value: string; label: string; hint: string }[] = [
