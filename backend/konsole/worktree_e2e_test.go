@@ -210,6 +210,9 @@ func TestTwoSessionsOnOwnBranchesThenMergeAndDiscard(t *testing.T) {
 	if out := run(t, h.Work, "branch", "--list", "konui/session-b-*"); out != "" {
 		t.Fatalf("B's branch is still there: %s", out)
 	}
+	if status, r := h.Do("GET", "/v1/sessions/"+b+"/changes", nil); status != http.StatusConflict || r["code"] != "worktree_discarded" {
+		t.Fatalf("changes after a discard: %d %v", status, r)
+	}
 	// Ending a session keeps its worktree.
 	if status, _ := h.Do("DELETE", "/v1/sessions/"+a, nil); status != http.StatusNoContent {
 		t.Fatalf("end A: %d", status)

@@ -26,7 +26,7 @@ func CommitAll(ctx context.Context, w Worktree, message string) (Commit, error) 
 	if _, err := run(ctx, w.Path, "diff", "--cached", "--quiet"); err == nil {
 		return Commit{}, errorf(CodeNothing, "there is nothing to commit in %s", w.Path)
 	}
-	if _, err := run(ctx, w.Path, "commit", "-q", "--no-verify", "-m", message); err != nil {
+	if _, err := run(ctx, w.Path, "commit", "-q", "-m", message); err != nil {
 		return Commit{}, errorf(CodeGit, "failed to commit: %v", err)
 	}
 	sha, _ := line(ctx, w.Path, "rev-parse", "HEAD")
