@@ -46,10 +46,19 @@ var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
 // ShortName turns a title into a branch-friendly name: lower case letters
 // and digits joined by "-", at most 30 characters, never empty.
 func ShortName(title string) string {
-	s := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	s := slug(title)
 	if len(s) > 30 {
 		s = strings.TrimRight(s[:30], "-")
 	}
+	if s == "" {
+		s = "session"
+	}
+	return s
+}
+
+// slug is lower case letters and digits joined by "-", or "session".
+func slug(s string) string {
+	s = strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if s == "" {
 		s = "session"
 	}
@@ -79,7 +88,7 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 	}
 	branch := o.Branch
 	if branch == "" {
-		branch = "konui/" + ShortName(o.Name)
+		branch = "konui/" + slug(o.Name)
 	}
 	if err := checkName(ctx, "branch", branch); err != nil {
 		return Worktree{}, err
@@ -87,7 +96,7 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 	if _, err := run(ctx, repo, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err == nil {
 		return Worktree{}, errorf(CodeBranchTaken, "the branch %q already exists in %s; choose another name", branch, repo)
 	}
-	dir := filepath.Join(o.Root, "worktrees", ShortName(filepath.Base(repo))+"-"+ShortName(o.Name))
+	dir := filepath.Join(o.Root, "worktrees", ShortName(filepath.Base(repo))+"-"+slug(o.Name))
 	if _, err := os.Stat(dir); err == nil {
 		return Worktree{}, errorf(CodeBranchTaken, "the folder %s already exists; choose another name", dir)
 	}

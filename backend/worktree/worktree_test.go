@@ -79,6 +79,21 @@ func TestAddMakesABranchFromTheCurrentBranchUnderRoot(t *testing.T) {
 	code(t, err, CodeNotFound)
 }
 
+func TestLongTitlesKeepTheirUniqueTail(t *testing.T) {
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	root := t.TempDir()
+	long := ShortName("Refactor the authentication module and its tests")
+	for _, id := range []string{"aaaa1111", "bbbb2222"} {
+		w, err := Add(context.Background(), AddOptions{Dir: repo, Root: root, Name: long + "-" + id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Branch != "konui/refactor-the-authentication-mo-"+id {
+			t.Fatalf("branch %q", w.Branch)
+		}
+	}
+}
+
 func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 	ctx := context.Background()
 	repo := newRepo(t, map[string]string{"a.txt": "1\n2\n3\n", "b.txt": "b\n", "c.txt": "gone\n", "old.txt": "same\nsame\nsame\nsame\n"})
