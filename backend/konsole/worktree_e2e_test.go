@@ -298,3 +298,26 @@ func TestWorktreeRequestsThatGitMustNotSeeAreRefused(t *testing.T) {
 		t.Fatalf("commit without a message: %d %v", status, r)
 	}
 }
+
+// A session on its own branch keeps its worktree across a Konsole restart:
+// the agent comes back in the worktree and its changes still list.
+func TestAWorktreeSessionSurvivesAKonsoleRestart(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
+	st := h.Events(-1)
+	sid, dir := worktreeSession(t, h, st, "restart")
+	h.Server.Close()
+	h = kt.Start(t, kt.Options{DataDir: h.DataDir, Home: h.Home, Fake: h.Fake})
+	st = h.Events(-1)
+	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
+	if wt, _ := s["worktree"].(map[string]any); s["cwd"] != dir || wt["path"] != dir || wt["base"] != "main" {
+		t.Fatalf("after a restart: %v", s)
+	}
+	turn(t, h, st, sid, fmt.Sprintf(`[[tool Write: {"file_path":%q,"content":"after\n"}]]`, filepath.Join(dir, "b.txt")))
+	if got := changes(t, h, sid); !reflect.DeepEqual(got, []any{file("b.txt", "added", 1, 0)}) {
+		t.Fatalf("changes after a restart: %v", got)
+	}
+	if _, err := os.Stat(filepath.Join(h.Work, "b.txt")); !os.IsNotExist(err) {
+		t.Fatal("the agent wrote into the repository's own folder after the restart")
+	}
+}
