@@ -278,6 +278,13 @@ func TestWorktreeRequestsThatGitMustNotSeeAreRefused(t *testing.T) {
 		t.Fatalf("taken branch: %d %v", status, r)
 	}
 	sid := s["id"].(string)
+	if got, _ := os.ReadFile(filepath.Join(s["cwd"].(string), "a.txt")); string(got) != "a\n" {
+		t.Fatalf("a worktree without carry got the repository's uncommitted a.txt: %q", got)
+	}
+	status, c := h.Do("POST", "/v1/sessions", map[string]any{"cwd": h.Work, "worktree": map[string]any{"branch": "carried", "carry": true}})
+	if got, _ := os.ReadFile(filepath.Join(fmt.Sprint(c["cwd"]), "a.txt")); status != http.StatusCreated || string(got) != "b\n" {
+		t.Fatalf("carry: %d %v, a.txt %q", status, c, got)
+	}
 	_, rf := h.Do("GET", "/v1/folders/recent", nil)
 	if folders := rf["folders"].([]any); len(folders) != 1 || folders[0].(map[string]any)["path"] != h.Work {
 		t.Fatalf("recent folders name the worktree, not the folder chosen: %v", folders)

@@ -12,11 +12,13 @@ import (
 )
 
 // WorktreeRequest is the "worktree" field of POST /v1/sessions: true, or
-// {"base"?, "branch"?} to choose the base branch and the new branch's name.
+// {"base"?, "branch"?, "carry"?} to choose the base branch and the new
+// branch's name, and to carry the repository's uncommitted work over.
 type WorktreeRequest struct {
 	On     bool
 	Base   string `json:"base"`
 	Branch string `json:"branch"`
+	Carry  bool   `json:"carry"`
 }
 
 // UnmarshalJSON takes true, false, null or an object.
@@ -94,7 +96,7 @@ func (m *Manager) addWorktree(id, cwd string, req CreateRequest) (string, *Sessi
 		name = filepath.Base(cwd)
 	}
 	w, err := worktree.Add(context.Background(), worktree.AddOptions{Dir: cwd, Root: m.cfg.DataDir,
-		Name: worktree.ShortName(name) + "-" + id[:8], Base: req.Worktree.Base, Branch: req.Worktree.Branch})
+		Name: worktree.ShortName(name) + "-" + id[:8], Base: req.Worktree.Base, Branch: req.Worktree.Branch, Carry: req.Worktree.Carry})
 	if err != nil {
 		if worktree.CodeOf(err) == worktree.CodeNotFound {
 			return "", nil, errorf(http.StatusBadRequest, worktree.CodeNotFound, "%v", err)

@@ -76,10 +76,18 @@ func run(ctx context.Context, dir string, args ...string) ([]byte, error) {
 
 // runEnv is run with more environment variables.
 func runEnv(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	return runInput(ctx, dir, env, nil, args...)
+}
+
+// runInput is runEnv with input on git's standard input.
+func runInput(ctx context.Context, dir string, env []string, input []byte, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
+	if input != nil {
+		cmd.Stdin = bytes.NewReader(input)
+	}
 	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -30,6 +30,9 @@ type AddOptions struct {
 	Name   string
 	Base   string
 	Branch string
+	// Carry copies the repository's uncommitted changes and new files
+	// into the worktree (see carry).
+	Carry bool
 }
 
 // Repo returns the top folder of the repository that holds dir.
@@ -106,5 +109,12 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 	if _, err := run(ctx, repo, "worktree", "add", "-b", branch, "--", dir, base); err != nil {
 		return Worktree{}, errorf(CodeGit, "failed to add a worktree for %s: %v", repo, err)
 	}
-	return Worktree{Repo: repo, Path: dir, Branch: branch, Base: base}, nil
+	w := Worktree{Repo: repo, Path: dir, Branch: branch, Base: base}
+	if o.Carry {
+		if err := carry(ctx, repo, dir, base); err != nil {
+			remove(ctx, w)
+			return Worktree{}, err
+		}
+	}
+	return w, nil
 }

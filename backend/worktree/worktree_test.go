@@ -171,3 +171,35 @@ func TestListWithoutABaseIsTheWorkingTreeAgainstHEAD(t *testing.T) {
 	_, err = List(context.Background(), t.TempDir(), "")
 	code(t, err, CodeNotRepo)
 }
+
+func TestCarryBringsUncommittedWorkOrRefusesWhenItDoesNotApply(t *testing.T) {
+	ctx := context.Background()
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	git(t, repo, "checkout", "-q", "-b", "other")
+	write(t, repo, "a.txt", "other\n")
+	git(t, repo, "commit", "-qam", "other")
+	git(t, repo, "checkout", "-q", "main")
+	write(t, repo, "a.txt", "dirty\n")
+	write(t, repo, "new.txt", "new\n")
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "carried", Carry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{"a.txt": "dirty\n", "new.txt": "new\n"} {
+		if b, _ := os.ReadFile(filepath.Join(w.Path, p)); string(b) != want {
+			t.Fatalf("%s in the worktree = %q", p, b)
+		}
+	}
+	if got := git(t, repo, "status", "--porcelain"); got != "M a.txt\n?? new.txt" {
+		t.Fatalf("the repository lost its changes: %q", got)
+	}
+	root := t.TempDir()
+	_, err = Add(ctx, AddOptions{Dir: repo, Root: root, Name: "clash", Base: "other", Carry: true})
+	code(t, err, CodeDirty)
+	if out := git(t, repo, "branch", "--list", "konui/clash"); out != "" {
+		t.Fatal("a refused carry left its branch behind")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(root, "worktrees")); len(entries) != 0 {
+		t.Fatal("a refused carry left its worktree behind")
+	}
+}
