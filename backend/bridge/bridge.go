@@ -224,6 +224,8 @@ func (b *Bridge) routes() http.Handler {
 	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	proxy := b.proxy()
+	// "/api/sessions/" carries every per-session route, the changes
+	// (/changes, /changes/diff) and worktree ones (/worktree/...) included.
 	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent", "/api/history", "/api/history/"} {
 		mux.Handle(p, b.guard(proxy))
 	}

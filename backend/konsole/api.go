@@ -80,6 +80,7 @@ func (s *Server) routes() http.Handler {
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
 	s.historyRoutes(route)
+	s.worktreeRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
@@ -300,7 +301,7 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess, err := s.mgr.Create(req)
-	reply(w, http.StatusCreated, sess, err)
+	gitReply(w, http.StatusCreated, sess, err)
 }
 
 func wantsStream(r *http.Request) bool {

@@ -142,11 +142,15 @@ type RecentFolder struct {
 func (m *Manager) RecentFolders(n int) []RecentFolder {
 	byPath := map[string]*RecentFolder{}
 	for _, s := range m.List() {
-		f := byPath[s.Cwd]
+		dir := s.Cwd
+		if s.Worktree != nil {
+			dir = s.Worktree.Repo // the folder chosen, not the worktree made for it
+		}
+		f := byPath[dir]
 		at := s.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 		if f == nil {
-			f = &RecentFolder{Path: s.Cwd}
-			byPath[s.Cwd] = f
+			f = &RecentFolder{Path: dir}
+			byPath[dir] = f
 		}
 		f.Sessions++
 		if at >= f.LastUsed {

@@ -37,6 +37,8 @@ type ManagerConfig struct {
 	StopGrace    time.Duration
 	EscalateStep time.Duration
 	Logger       *slog.Logger
+	// DataDir is Konsole's data folder; sessions' worktrees go under it.
+	DataDir string
 }
 
 // Manager owns the sessions and their agent processes. The caller should
@@ -49,6 +51,7 @@ type Manager struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+	wtMu     sync.Mutex // serializes worktree commit, merge and discard
 	closing  bool
 	caps     *claude.Capabilities // the newest initialize answer of any agent
 	// agent is the CLI sessions start (see SetAgent); guarded by mu.
@@ -141,9 +144,14 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	if utf8.RuneCountInString(req.Title) > 200 {
 		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, "title is longer than 200 characters")
 	}
+	id := uuid.NewString()
+	dir, wt, err := m.addWorktree(id, filepath.Clean(cwd), req)
+	if err != nil {
+		return Session{}, err
+	}
 	now := time.Now().UTC()
 	s := &session{m: m, perms: map[string]*permission{}, seen: map[string]string{}, info: Session{
-		ID: uuid.NewString(), Cwd: filepath.Clean(cwd), Status: StatusStarting, Model: req.Model,
+		ID: id, Cwd: dir, Worktree: wt, Status: StatusStarting, Model: req.Model,
 		PermissionMode: req.PermissionMode, Effort: req.Effort, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
 	}}
 	if prep != nil {
@@ -152,7 +160,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 		}
 	}
 	if s.info.Title == "" {
-		s.info.Title = filepath.Base(s.info.Cwd)
+		s.info.Title = filepath.Base(filepath.Clean(cwd))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

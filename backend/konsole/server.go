@@ -135,7 +135,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys(), exposure: loadExposure(cfg.DataDir, cfg.Token)}
 	s.mgr, err = NewManager(ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
-		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput}, lg, st)
+		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput, DataDir: cfg.DataDir}, lg, st)
 	if err != nil {
 		lg.Close()
 		st.Close()

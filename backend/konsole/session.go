@@ -32,6 +32,8 @@ type Session struct {
 	// fork's first turn gives it an id of its own, what its agent resumes.
 	ForkOf string     `json:"forkOf,omitempty"`
 	Fork   *ForkPoint `json:"fork,omitempty"`
+	// Worktree is the session's own git worktree, when it asked for one.
+	Worktree *SessionWorktree `json:"worktree,omitempty"`
 }
 
 // ForkPoint is where a forked session's conversation branches off: the
@@ -101,6 +103,8 @@ type CreateRequest struct {
 	// Resume continues a conversation of the CLI's own history by its
 	// agent session id (GET /v1/history), its messages imported.
 	Resume string `json:"resume"`
+	// Worktree asks for the session's own git worktree and branch.
+	Worktree *WorktreeRequest `json:"worktree"`
 }
 
 // SessionPatch is the body of PATCH /v1/sessions/{id}: what to change.

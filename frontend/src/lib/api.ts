@@ -5,6 +5,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code: string,
+    /** The whole error answer: some carry more than the sentence (files, commits). */
+    readonly data?: any,
   ) {
     super(message);
   }
@@ -38,7 +40,7 @@ export class Api {
       /* not JSON */
     }
     if (!resp.ok) {
-      throw new ApiError(data?.error ?? `HTTP ${resp.status}`, resp.status, data?.code ?? 'http');
+      throw new ApiError(data?.error ?? `HTTP ${resp.status}`, resp.status, data?.code ?? 'http', data);
     }
     return data as T;
   }

@@ -30,6 +30,8 @@ export class AppState {
   toasts: Toast[] = $state([]);
   queue: QueuedPrompt[] = $state([]);
   stopping: Record<string, boolean> = $state({});
+  /** Tool results seen per session; the Changes panel refreshes when it grows. */
+  toolResults: Record<string, number> = $state({});
   announcement = $state('');
   ready = $state(false);
   fatal: string | null = $state(null);
@@ -312,6 +314,10 @@ export class AppState {
       if (text) this.announcement = 'Claude: ' + text.slice(0, 300);
     }
     if (!ev.sessionId) return;
+    if (ev.type === 'message' && (d.content ?? []).some((b: any) => b.type === 'tool_result')) {
+      // A tool may have changed files: the Changes panel refreshes on this.
+      this.toolResults[ev.sessionId] = (this.toolResults[ev.sessionId] ?? 0) + 1;
+    }
     const buffered = this.loading.get(ev.sessionId);
     if (buffered) {
       buffered.push(ev);
@@ -403,8 +409,9 @@ export class AppState {
   }
 
   async createSession(o: NewSessionOptions): Promise<void> {
-    const body: Record<string, string> = { cwd: o.cwd };
+    const body: Record<string, string | boolean> = { cwd: o.cwd };
     for (const k of ['title', 'model', 'permissionMode', 'effort'] as const) if (o[k]) body[k] = o[k]!;
+    if (o.worktree) body.worktree = true;
     const s = await this.api.post<Session>('/sessions', body);
     this.upsertSession(s);
     this.select(s.id);

@@ -20,6 +20,8 @@ export interface Session {
   queuePaused?: boolean;
   /** the CLI the session's agent last started with, or why it could not start */
   agent?: { path?: string; version?: string; error?: string; code?: string };
+  /** The session's own git worktree and branch, when it has one. */
+  worktree?: { repo: string; path: string; branch: string; base: string; discarded?: boolean };
 }
 
 export interface ModelInfo {
@@ -77,6 +79,8 @@ export interface NewSessionOptions {
   model?: string;
   permissionMode?: string;
   effort?: string;
+  /** Start the session on its own branch in a git worktree. */
+  worktree?: boolean;
 }
 
 export const PERMISSION_MODES: { value: string; label: string; hint: string }[] = [

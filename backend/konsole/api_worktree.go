@@ -1,0 +1,60 @@
+package konsole
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/konui/konui/backend/httpjson"
+)
+
+// worktreeRoutes are a session's changes and the finishing of its
+// worktree: commit, merge into the base, discard.
+func (s *Server) worktreeRoutes(route func(method, path string, h http.HandlerFunc)) {
+	route("GET", "/v1/sessions/{id}/changes", func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.mgr.Changes(r.Context(), r.PathValue("id"))
+		gitReply(w, http.StatusOK, c, err)
+	})
+	route("GET", "/v1/sessions/{id}/changes/diff", func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Query().Get("path")
+		d, err := s.mgr.ChangeDiff(r.Context(), r.PathValue("id"), path)
+		gitReply(w, http.StatusOK, map[string]any{"path": path, "diff": d}, err)
+	})
+	route("POST", "/v1/sessions/{id}/worktree/commit", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Message string `json:"message"`
+		}
+		if !decode(w, r, &body) {
+			return
+		}
+		c, err := s.mgr.CommitWorktree(r.Context(), r.PathValue("id"), body.Message)
+		gitReply(w, http.StatusOK, map[string]any{"commit": c}, err)
+	})
+	route("POST", "/v1/sessions/{id}/worktree/merge", func(w http.ResponseWriter, r *http.Request) {
+		var body struct{}
+		if !decode(w, r, &body) {
+			return
+		}
+		res, err := s.mgr.MergeWorktree(r.Context(), r.PathValue("id"))
+		gitReply(w, http.StatusOK, res, err)
+	})
+	route("POST", "/v1/sessions/{id}/worktree/discard", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Confirm bool `json:"confirm"`
+		}
+		if !decode(w, r, &body) {
+			return
+		}
+		sess, err := s.mgr.DiscardWorktree(r.Context(), r.PathValue("id"), body.Confirm)
+		gitReply(w, http.StatusOK, map[string]any{"session": sess}, err)
+	})
+}
+
+// gitReply is reply that keeps the files and commits of a worktree error.
+func gitReply(w http.ResponseWriter, status int, v any, err error) {
+	var we *worktreeError
+	if errors.As(err, &we) {
+		httpjson.Write(w, we.Status, we)
+		return
+	}
+	reply(w, status, v, err)
+}

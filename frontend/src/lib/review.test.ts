@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { commitMessage, reviewPrompt, changeLabel } from './review';
+
+describe('review', () => {
+  it('writes one prompt that cites path:line and quotes each line, in file and line order', () => {
+    const text = reviewPrompt([
+      { path: 'src/b.ts', line: 9, side: 'new', code: 'return x;', body: 'Check for null first. ' },
+      { path: 'a.txt', line: 2, side: 'new', code: 'TWO by A', body: 'Keep it lower case.' },
+      { path: 'a.txt', line: 1, side: 'old', code: 'one', body: 'Why was this removed?' },
+    ]);
+    expect(text).toBe(
+      'Please address these review comments on your changes:\n\n' +
+        'a.txt:1 (removed line)\n> one\nWhy was this removed?\n\n' +
+        'a.txt:2\n> TWO by A\nKeep it lower case.\n\n' +
+        'src/b.ts:9\n> return x;\nCheck for null first.',
+    );
+  });
+
+  it('suggests a commit message from the title and the last prompt', () => {
+    expect(commitMessage('Fix the parser', '  make it handle tabs ')).toBe('Fix the parser\n\nmake it handle tabs');
+    expect(commitMessage('', '')).toBe('Changes from a Konui session');
+  });
+
+  it('labels binary files without line counts', () => {
+    expect(changeLabel({ path: 'x', status: 'added', additions: 0, deletions: 0, binary: true })).toBe('binary');
+    expect(changeLabel({ path: 'x', status: 'modified', additions: 3, deletions: 1, binary: false })).toBe('+3 −1');
+  });
+});

@@ -1,0 +1,58 @@
+// The Changes panel's contract with Konsole, and the texts it writes: the
+// review prompt sent back to the agent and the suggested commit message.
+
+/** One changed file (GET /sessions/{id}/changes). */
+export interface ChangedFile {
+  path: string;
+  oldPath?: string;
+  status: 'added' | 'modified' | 'deleted' | 'renamed' | 'typechange';
+  additions: number;
+  deletions: number;
+  binary: boolean;
+}
+
+export interface Changes {
+  base: string;
+  head: string;
+  files: ChangedFile[];
+}
+
+/** A comment on one line of a diff: the new file's line, or the old one's for a removed line. */
+export interface ReviewComment {
+  path: string;
+  line: number;
+  side: 'new' | 'old';
+  code: string;
+  body: string;
+}
+
+/** A key that tells comments on different lines apart. */
+export function commentKey(c: Pick<ReviewComment, 'path' | 'line' | 'side'>): string {
+  return `${c.side}:${c.path}:${c.line}`;
+}
+
+/**
+ * The one prompt "Send review" sends: every comment cites path:line (a
+ * removed line says so) and quotes the line, in file and line order.
+ */
+export function reviewPrompt(comments: ReviewComment[]): string {
+  const sorted = [...comments].sort((a, b) => (a.path === b.path ? a.line - b.line : a.path < b.path ? -1 : 1));
+  const parts = sorted.map((c) => {
+    const where = c.side === 'old' ? `${c.path}:${c.line} (removed line)` : `${c.path}:${c.line}`;
+    return `${where}\n> ${c.code}\n${c.body.trim()}`;
+  });
+  return `Please address these review comments on your changes:\n\n${parts.join('\n\n')}`;
+}
+
+/** The commit message offered for a session: its title, then its last prompt. */
+export function commitMessage(title: string, lastPrompt: string): string {
+  const subject = title.trim().split('\n')[0].slice(0, 72) || 'Changes from a Konui session';
+  const body = lastPrompt.trim();
+  return body ? `${subject}\n\n${body.slice(0, 2000)}` : subject;
+}
+
+/** A short description of a file's change for the list. */
+export function changeLabel(f: ChangedFile): string {
+  if (f.binary) return 'binary';
+  return `+${f.additions} −${f.deletions}`;
+}
