@@ -48,10 +48,7 @@ func (s *Server) routes() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	route("GET", "/v1/sessions/{id}/messages", func(w http.ResponseWriter, r *http.Request) {
-		msgs, err := s.mgr.Messages(r.PathValue("id"))
-		reply(w, http.StatusOK, map[string]any{"messages": msgs}, err)
-	})
+	route("GET", "/v1/sessions/{id}/messages", s.messages)
 	route("GET", "/v1/sessions/{id}/permissions", func(w http.ResponseWriter, r *http.Request) {
 		perms, err := s.mgr.Permissions(r.PathValue("id"))
 		reply(w, http.StatusOK, map[string]any{"permissions": perms}, err)
@@ -72,6 +69,7 @@ func (s *Server) routes() http.Handler {
 	route("GET", "/v1/events", s.events)
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
+	s.findRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))

@@ -25,6 +25,10 @@ type Session struct {
 	PendingPermissions int       `json:"pendingPermissions"`
 	TotalCostUSD       float64   `json:"totalCostUsd"`
 	AgentPID           int       `json:"agentPid,omitempty"`
+	// Usage sums the session's tokens; nil until a turn has ended.
+	Usage *SessionUsage `json:"usage,omitempty"`
+	// Archived sessions are listed behind the dashboard's Archived filter.
+	Archived bool `json:"archived,omitempty"`
 }
 
 // Session statuses.
@@ -90,6 +94,7 @@ type SessionPatch struct {
 	Title          *string `json:"title"`
 	Model          *string `json:"model"`
 	PermissionMode *string `json:"permissionMode"`
+	Archived       *bool   `json:"archived"`
 }
 
 // PromptRequest is the body of POST /v1/sessions/{id}/prompt. WhenBusy
