@@ -6,6 +6,7 @@ import { Api, ApiError } from './api';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { Transcript } from './transcript.svelte';
+import { fileNameOf, type SearchHit } from './find';
 import type { AgentInfo, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
 
 export interface Toast {
@@ -20,7 +21,11 @@ export class AppState {
   konsole: KonsoleStatus = $state({ state: 'unknown' });
   sessions: Session[] = $state([]);
   selected: string | null = $state(null);
-  view: 'console' | 'kontasks' | 'settings' = $state('console');
+  view: 'console' | 'kontasks' | 'settings' | 'usage' = $state('console');
+  /** A search hit to scroll to once its session's transcript has loaded. */
+  focus: { sessionId: string; messageId: number } | null = $state(null);
+  /** The sidebar lists archived sessions instead of the others. */
+  showArchived = $state(false);
   kontasks: Kontask[] = $state([]);
   openKontask: string | null = $state(null);
   toasts: Toast[] = $state([]);
@@ -195,8 +200,44 @@ export class AppState {
     }
   }
 
+  /** Opens a search hit: the session scrolled to the message, or the kontask. */
+  openHit(hit: SearchHit): void {
+    if (hit.kind === 'kontask' && hit.kontaskId) {
+      this.showKontask(hit.kontaskId);
+      return;
+    }
+    const s = this.sessions.find((x) => x.id === hit.sessionId);
+    if (s) this.showArchived = !!s.archived;
+    if (hit.messageId != null) {
+      // Rows that arrived live do not know their stored ids: reload first.
+      const t = this.transcripts.get(hit.sessionId);
+      if (t && t.indexOfMessage(hit.messageId) < 0 && !this.loading.has(hit.sessionId)) {
+        t.loaded = false;
+        this.loadTranscript(hit.sessionId);
+      }
+      this.focus = { sessionId: hit.sessionId, messageId: hit.messageId };
+    }
+    this.select(hit.sessionId);
+  }
+
+  /** Downloads a session as Markdown or JSON (the token goes in a header, not the address). */
+  async exportSession(id: string, format: 'md' | 'json'): Promise<void> {
+    try {
+      const resp = await fetch(this.info.apiBase + '/api/sessions/' + id + '/export?format=' + format, { headers: { Authorization: 'Bearer ' + this.info.token } });
+      if (!resp.ok) throw new ApiError((await resp.json().catch(() => null))?.error ?? `HTTP ${resp.status}`, resp.status, 'http');
+      const url = URL.createObjectURL(await resp.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = fileNameOf(resp.headers.get('Content-Disposition'), 'session.' + format);
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      this.toast('Could not export the session: ' + errorText(e), 'error');
+    }
+  }
+
   /** Changes a session's model, permission mode or title mid-session. */
-  async updateSession(id: string, patch: { model?: string; permissionMode?: string; title?: string }): Promise<boolean> {
+  async updateSession(id: string, patch: { model?: string; permissionMode?: string; title?: string; archived?: boolean }): Promise<boolean> {
     try {
       this.upsertSession(await this.api.patch<Session>(`/sessions/${id}`, patch));
       this.loadInfo(id);

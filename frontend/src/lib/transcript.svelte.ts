@@ -43,6 +43,8 @@ export type Item =
       costUsd?: number;
       durationMs?: number;
       error?: string;
+      /** The turn's own tokens (turn.completed's usage). */
+      usage?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
     };
 
 export interface Block {
@@ -117,6 +119,17 @@ export class Transcript {
   version = $state(0);
 
   private building: Item[] | null = null;
+  /** Stored message id -> the id of the item it made (for a search hit). */
+  private byMessage = new Map<number, string>();
+  /** Set once a stored transcript has loaded. */
+  loaded = $state(false);
+
+  /** The list position of the item a stored message made, or -1. */
+  indexOfMessage(messageId: number): number {
+    const id = this.byMessage.get(messageId);
+    const i = id === undefined ? undefined : this.index.get(id);
+    return i ?? -1;
+  }
 
   private add(item: Item): void {
     if (this.building) {
@@ -157,18 +170,24 @@ export class Transcript {
     this.keys = [];
     this.streaming.clear();
     this.building = [];
+    this.byMessage.clear();
     for (const r of rows) {
+      const at = this.building.length;
+      if (at > 0 && r.id != null) this.byMessage.set(r.id, this.building[at - 1].id);
       if (r.role === 'turn') {
         const b = r.content?.[0] ?? {};
         this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b);
       } else {
         this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content));
       }
+      // The item the message made (or, when it merged into one before, that one).
+      if (this.building.length > at && r.id != null) this.byMessage.set(r.id, this.building[at].id);
     }
     for (const p of pending) this.add(permissionItem(p));
     // One assignment for the whole transcript.
     this.items = this.building;
     this.building = null;
+    this.loaded = true;
     this.version++;
   }
 
@@ -365,6 +384,7 @@ export class Transcript {
       costUsd: d.costUsd,
       durationMs: d.durationMs,
       error: d.error,
+      usage: d.usage,
     });
   }
 }

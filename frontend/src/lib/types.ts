@@ -18,6 +18,19 @@ export interface Session {
   /** Prompts waiting in Konsole's queue, and whether a Stop paused it. */
   queued?: number;
   queuePaused?: boolean;
+  archived?: boolean;
+  /** Token totals and the context meter, once a turn has ended. */
+  usage?: SessionUsage;
+}
+
+export interface SessionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  turns: number;
+  contextTokens: number;
+  contextWindow: number;
 }
 
 export interface ModelInfo {
