@@ -27,7 +27,7 @@ describe('usage and search in Chromium', () => {
     // 1,200 + 4,000 + 500 in, 300 out; then 800 + 6,000 in, 200 out.
     await expect.poll(() => page.getByTestId('turn-tokens').nth(0).textContent()).toBe('5.7k in · 300 out');
     await expect.poll(() => page.getByTestId('turn-tokens').nth(1).textContent()).toBe('6.8k in · 200 out');
-    await expect.poll(() => page.getByTestId('session-totals').textContent()).toContain('13k in · 500 out');
+    await expect.poll(async () => ((await page.getByTestId('session-totals').textContent()) ?? '').trim()).toMatch(/^\$0\.\d{4} · 13k in · 500 out$/);
     const meter = page.getByTestId('context-meter');
     await meter.waitFor();
     expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(0);
@@ -46,6 +46,8 @@ describe('usage and search in Chromium', () => {
     expect(await row.count()).toBe(1);
     const cells = await row.first().locator('td').allTextContents();
     expect(cells.slice(2)).toEqual(['2', '2.0k', '500', '10k', '500']);
+    // 2,000 + 10,000 + 500 input tokens with the cache, 500 out.
+    expect(await page.getByTestId('usage-total').textContent()).toMatch(/ · 2 turns · 13k in \(with cache\) · 500 out$/);
     // The canvas has been drawn on (Chart.js): some pixel is not blank.
     const drawn = await page.getByTestId('usage-chart').evaluate((c: HTMLCanvasElement) => {
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
