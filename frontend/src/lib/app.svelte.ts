@@ -16,6 +16,9 @@ export interface Toast {
   kontaskId?: string;
 }
 
+/** Messages per page of a transcript. */
+export const PAGE = 300;
+
 export class AppState {
   conn: ConnState = $state({ kind: 'idle' });
   konsole: KonsoleStatus = $state({ state: 'unknown' });
@@ -49,6 +52,8 @@ export class AppState {
   api!: Api;
   info!: Connection;
   private transcripts = new Map<string, Transcript>();
+  /** Per session: the oldest message shown and whether older pages remain. */
+  pages: Record<string, { oldest: number; more: boolean; loading: boolean }> = $state({});
   private loading = new Map<string, KonsoleEvent[]>();
   private toastSeq = 0;
 
@@ -148,11 +153,14 @@ export class AppState {
     performance.mark('konui:transcript-fetch');
     try {
       const [m, p] = await Promise.all([
-        this.api.get<{ messages: any[] }>(`/sessions/${id}/messages`),
+        this.api.get<{ messages: any[]; hasMore?: boolean }>(`/sessions/${id}/messages?limit=${PAGE}`),
         this.api.get<{ permissions: any[] }>(`/sessions/${id}/permissions`).catch(() => ({ permissions: [] })),
       ]);
       performance.mark('konui:transcript-fetched');
-      t.load(m.messages, p.permissions);
+      // A page comes newest first; a Konsole without pages sends all, oldest first.
+      const rows = m.hasMore === undefined ? m.messages : [...m.messages].reverse();
+      this.pages[id] = { oldest: rows[0]?.id ?? 0, more: !!m.hasMore, loading: false };
+      t.load(rows, p.permissions);
       performance.mark('konui:transcript-loaded');
       const s = this.sessions.find((x) => x.id === id);
       t.activeTurn = s?.activeTurnId ?? null;
@@ -162,6 +170,30 @@ export class AppState {
       this.toast(errorText(e), 'error');
     } finally {
       this.loading.delete(id);
+    }
+  }
+
+  /**
+   * Fetches the page of messages before the oldest shown and puts it first;
+   * returns how many rows it added to the list (0: none left or busy).
+   */
+  async loadOlder(id: string, limit = PAGE): Promise<number> {
+    const pg = this.pages[id];
+    const t = this.transcripts.get(id);
+    if (!pg || !t || !pg.more || pg.loading || this.loading.has(id)) return 0;
+    pg.loading = true;
+    try {
+      const m = await this.api.get<{ messages: any[]; hasMore: boolean }>(`/sessions/${id}/messages?before=${pg.oldest}&limit=${limit}`);
+      if (this.pages[id] !== pg) return 0; // reloaded meanwhile
+      const rows = [...m.messages].reverse();
+      pg.more = m.hasMore;
+      if (rows.length) pg.oldest = rows[0].id;
+      return rows.length ? t.prepend(rows) : 0;
+    } catch (e) {
+      this.toast(errorText(e), 'error');
+      return 0;
+    } finally {
+      pg.loading = false;
     }
   }
 
@@ -211,13 +243,27 @@ export class AppState {
     if (hit.messageId != null) {
       // Rows that arrived live do not know their stored ids: reload first.
       const t = this.transcripts.get(hit.sessionId);
+      const focus = { sessionId: hit.sessionId, messageId: hit.messageId };
       if (t && t.indexOfMessage(hit.messageId) < 0 && !this.loading.has(hit.sessionId)) {
         t.loaded = false;
-        this.loadTranscript(hit.sessionId);
+        this.select(hit.sessionId);
+        this.findOlder(t, focus);
+        return;
       }
-      this.focus = { sessionId: hit.sessionId, messageId: hit.messageId };
+      this.focus = focus;
     }
     this.select(hit.sessionId);
+  }
+
+  /** Reloads a transcript and fetches older pages until the hit is there (at most 40). */
+  private async findOlder(t: Transcript, focus: { sessionId: string; messageId: number }): Promise<void> {
+    await this.loadTranscript(focus.sessionId);
+    t.loaded = false;
+    for (let i = 0; i < 40 && t.indexOfMessage(focus.messageId) < 0; i++) {
+      if ((await this.loadOlder(focus.sessionId, 1000)) === 0 && !this.pages[focus.sessionId]?.more) break;
+    }
+    this.focus = focus;
+    t.loaded = true;
   }
 
   /** Downloads a session as Markdown or JSON (the token goes in a header, not the address). */

@@ -171,9 +171,21 @@ export class Transcript {
     this.streaming.clear();
     this.building = [];
     this.byMessage.clear();
+    this.build(rows);
+    for (const p of pending) this.add(permissionItem(p));
+    // One assignment for the whole transcript.
+    this.items = this.building;
+    this.building = null;
+    this.loaded = true;
+    this.version++;
+  }
+
+  /** Adds stored rows to this.building, noting which item each message made. */
+  private build(rows: MessageRow[]): void {
+    const list = this.building!;
     for (const r of rows) {
-      const at = this.building.length;
-      if (at > 0 && r.id != null) this.byMessage.set(r.id, this.building[at - 1].id);
+      const at = list.length;
+      if (at > 0 && r.id != null) this.byMessage.set(r.id, list[at - 1].id);
       if (r.role === 'turn') {
         const b = r.content?.[0] ?? {};
         this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b);
@@ -181,14 +193,32 @@ export class Transcript {
         this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content));
       }
       // The item the message made (or, when it merged into one before, that one).
-      if (this.building.length > at && r.id != null) this.byMessage.set(r.id, this.building[at].id);
+      if (list.length > at && r.id != null) this.byMessage.set(r.id, list[at].id);
     }
-    for (const p of pending) this.add(permissionItem(p));
-    // One assignment for the whole transcript.
-    this.items = this.building;
+  }
+
+  /**
+   * Puts an older page of stored rows (oldest first) before the items;
+   * returns how many items it added.
+   */
+  prepend(rows: MessageRow[]): number {
+    const current = this.items;
+    const currentKeys = this.keys;
+    const streaming = this.streaming;
+    this.streaming = new Map();
+    this.index.clear();
+    this.keys = [];
+    this.building = [];
+    this.build(rows);
+    const older = this.building;
     this.building = null;
-    this.loaded = true;
+    this.streaming = streaming;
+    this.keys = [...this.keys, ...currentKeys];
+    this.index.clear();
+    this.keys.forEach((k, j) => this.index.set(k, j));
+    this.items = [...older, ...current];
     this.version++;
+    return older.length;
   }
 
   /** Applies one live event; returns whether anything changed. */
