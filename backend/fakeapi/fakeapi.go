@@ -42,6 +42,27 @@ type Reply struct {
 	ChunkDelay time.Duration
 	// ChunkWords is the number of words per text delta (default 1).
 	ChunkWords int
+	// Usage is the token count the reply reports; 100 in and 20 out when nil.
+	Usage *Usage
+}
+
+// Usage is the token count of a reply, as the Messages API reports it.
+type Usage struct {
+	Input, Output, CacheRead, CacheWrite int
+}
+
+// usageOf is the usage object of a reply: all of it, or (start) the
+// count a stream opens with, one output token so far.
+func usageOf(reply Reply, start bool) map[string]any {
+	u := Usage{Input: 100, Output: 20}
+	if reply.Usage != nil {
+		u = *reply.Usage
+	}
+	if start {
+		u.Output = 1
+	}
+	return map[string]any{"input_tokens": u.Input, "output_tokens": u.Output,
+		"cache_read_input_tokens": u.CacheRead, "cache_creation_input_tokens": u.CacheWrite}
 }
 
 // Script chooses the reply to a request. It runs on the request's goroutine.
@@ -343,7 +364,7 @@ func (s *Server) message(req *Request, reply Reply) map[string]any {
 	return map[string]any{
 		"id": "msg_fake", "type": "message", "role": "assistant", "model": modelOf(req),
 		"content": content, "stop_reason": stopReason(reply), "stop_sequence": nil,
-		"usage": map[string]any{"input_tokens": 100, "output_tokens": 20},
+		"usage": usageOf(reply, false),
 	}
 }
 

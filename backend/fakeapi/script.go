@@ -17,6 +17,8 @@ import (
 //	[[long N MS]]            the same, MS milliseconds apart (5 = 200 deltas/s)
 //	[[kontask: JSON]]        call mcp__konsole__kontask_create with JSON input
 //	[[tool NAME: JSON]]      call any tool with JSON input
+//	[[usage IN OUT CR CW]]   report these input, output, cache read and cache
+//	                         write tokens for the reply (beside any other command)
 //	anything else            answer "Echo: <prompt>" in a few chunks
 //
 // The JSON of kontask and tool may hold ']' (arrays): its end is found by
@@ -54,6 +56,29 @@ func jsonCommand(text string) (cmd, name, js string, ok bool) {
 
 // DefaultScript answers by the commands above.
 func DefaultScript(r *Request) Reply {
+	reply := defaultReply(r)
+	if u, ok := usageCommand(r.LastUser().Prompt); ok && len(r.NewResults) == 0 {
+		reply.Usage = &u
+	}
+	return reply
+}
+
+var usageRE = regexp.MustCompile(`\[\[usage (\d+) (\d+) (\d+) (\d+)\]\]`)
+
+// usageCommand finds [[usage IN OUT CR CW]] in text.
+func usageCommand(text string) (Usage, bool) {
+	m := usageRE.FindStringSubmatch(text)
+	if m == nil {
+		return Usage{}, false
+	}
+	n := make([]int, 4)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	return Usage{Input: n[0], Output: n[1], CacheRead: n[2], CacheWrite: n[3]}, true
+}
+
+func defaultReply(r *Request) Reply {
 	last := r.LastUser()
 	if len(r.NewResults) > 0 {
 		var parts []string

@@ -30,3 +30,14 @@ func TestKontaskCommandsMayHoldArraysAndBrackets(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageCommandSetsTheReplysTokens(t *testing.T) {
+	r := &Request{Messages: []Message{{Role: "user", Prompt: "count [[usage 1234 56 700 300]] this"}}}
+	u := DefaultScript(r).Usage
+	if u == nil || *u != (Usage{Input: 1234, Output: 56, CacheRead: 700, CacheWrite: 300}) {
+		t.Fatalf("usage = %+v", u)
+	}
+	if DefaultScript(&Request{Messages: []Message{{Role: "user", Prompt: "plain"}}}).Usage != nil {
+		t.Fatal("a plain prompt set a usage")
+	}
+}

@@ -26,7 +26,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *Request, re
 	}
 	if !send("message_start", map[string]any{"type": "message_start", "message": map[string]any{
 		"id": "msg_fake", "type": "message", "role": "assistant", "model": modelOf(req), "content": []any{},
-		"stop_reason": nil, "stop_sequence": nil, "usage": map[string]any{"input_tokens": 100, "output_tokens": 1},
+		"stop_reason": nil, "stop_sequence": nil, "usage": usageOf(reply, true),
 	}}) {
 		return
 	}
@@ -70,7 +70,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req *Request, re
 	}
 	send("message_delta", map[string]any{"type": "message_delta",
 		"delta": map[string]any{"stop_reason": stopReason(reply), "stop_sequence": nil},
-		"usage": map[string]any{"output_tokens": 20}})
+		"usage": usageOf(reply, false)})
 	send("message_stop", map[string]any{"type": "message_stop"})
 }
 

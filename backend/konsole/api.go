@@ -54,10 +54,7 @@ func (s *Server) routes() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	route("GET", "/v1/sessions/{id}/messages", func(w http.ResponseWriter, r *http.Request) {
-		msgs, err := s.mgr.Messages(r.PathValue("id"))
-		reply(w, http.StatusOK, map[string]any{"messages": msgs}, err)
-	})
+	route("GET", "/v1/sessions/{id}/messages", s.messages)
 	route("GET", "/v1/sessions/{id}/permissions", func(w http.ResponseWriter, r *http.Request) {
 		perms, err := s.mgr.Permissions(r.PathValue("id"))
 		reply(w, http.StatusOK, map[string]any{"permissions": perms}, err)
@@ -81,6 +78,7 @@ func (s *Server) routes() http.Handler {
 	s.consoleRoutes(route)
 	s.historyRoutes(route)
 	s.worktreeRoutes(route)
+	s.findRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))

@@ -100,8 +100,8 @@ func awaitControl(ch <-chan claude.ControlResponse, what string) error {
 // as its set_model / set_permission_mode control request and takes effect
 // on its next request; without an agent it applies at the next start.
 func (s *session) update(p SessionPatch) (Session, error) {
-	if p.Title == nil && p.Model == nil && p.PermissionMode == nil {
-		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, `nothing to change: send "title", "model" or "permissionMode"`)
+	if p.Title == nil && p.Model == nil && p.PermissionMode == nil && p.Archived == nil {
+		return Session{}, errorf(http.StatusBadRequest, CodeBadRequest, `nothing to change: send "title", "model", "permissionMode" or "archived"`)
 	}
 	var title string
 	if p.Title != nil {
@@ -130,6 +130,9 @@ func (s *session) update(p SessionPatch) (Session, error) {
 	s.mu.Lock()
 	if p.Title != nil {
 		s.info.Title = title
+	}
+	if p.Archived != nil {
+		s.info.Archived = *p.Archived
 	}
 	type change struct {
 		ch    <-chan claude.ControlResponse

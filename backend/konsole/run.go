@@ -197,6 +197,9 @@ func (s *session) message(msg *claude.Message) {
 	}
 	if msg.Role == "assistant" {
 		s.noteToolUse(content)
+		if msg.ParentToolUseID == "" {
+			s.noteContext(msg.Usage)
+		}
 	}
 	if msg.ParentToolUseID != "" {
 		content = markParent(content, msg.ParentToolUseID)
@@ -239,7 +242,10 @@ func (s *session) result(r *claude.Result) {
 	s.procCost = r.TotalCostUSD
 	s.info.TotalCostUSD += cost
 	reason := ReasonCompleted
-	data := map[string]any{"costUsd": cost, "durationMs": time.Since(t.started).Milliseconds()}
+	data := map[string]any{"costUsd": cost, "durationMs": time.Since(t.started).Milliseconds(), "usage": s.recordUsage(t, r, cost)}
+	if u := s.info.Usage; u != nil && u.ContextWindow > 0 {
+		data["contextTokens"], data["contextWindow"] = u.ContextTokens, u.ContextWindow
+	}
 	switch {
 	case t.stopping:
 		reason = ReasonInterrupted

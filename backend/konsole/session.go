@@ -34,6 +34,10 @@ type Session struct {
 	Fork   *ForkPoint `json:"fork,omitempty"`
 	// Worktree is the session's own git worktree, when it asked for one.
 	Worktree *SessionWorktree `json:"worktree,omitempty"`
+	// Usage sums the session's tokens; nil until a turn has ended.
+	Usage *SessionUsage `json:"usage,omitempty"`
+	// Archived sessions are listed behind the dashboard's Archived filter.
+	Archived bool `json:"archived,omitempty"`
 }
 
 // ForkPoint is where a forked session's conversation branches off: the
@@ -112,6 +116,7 @@ type SessionPatch struct {
 	Title          *string `json:"title"`
 	Model          *string `json:"model"`
 	PermissionMode *string `json:"permissionMode"`
+	Archived       *bool   `json:"archived"`
 }
 
 // PromptRequest is the body of POST /v1/sessions/{id}/prompt. WhenBusy

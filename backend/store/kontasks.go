@@ -38,8 +38,19 @@ func timeText(t *time.Time) string {
 // InsertKontask stores a new kontask.
 func (s *Store) InsertKontask(r KontaskRow) error {
 	// data is bound as text: SQLite's JSON functions read a BLOB as JSONB.
-	_, err := s.db.Exec(`INSERT INTO kontasks(id, data, status, scope, session_id, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("failed to save kontask %s: %w", r.ID, err)
+	}
+	defer tx.Rollback()
+	_, err = tx.Exec(`INSERT INTO kontasks(id, data, status, scope, session_id, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, string(r.Data), r.Status, r.Scope, r.SessionID, timeText(&r.CreatedAt), timeText(r.ReadAt))
+	if err == nil {
+		err = indexKontask(tx, r)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return fmt.Errorf("failed to save kontask %s: %w", r.ID, err)
 	}

@@ -56,12 +56,27 @@ type MessageRow struct {
 
 // AddMessage appends a transcript entry and returns its id.
 func (s *Store) AddMessage(m MessageRow) (int64, error) {
-	res, err := s.db.Exec(`INSERT INTO messages(session_id, turn_id, role, content, at) VALUES (?, ?, ?, ?, ?)`,
+	tx, err := s.db.Begin()
+	if err != nil {
+		return 0, fmt.Errorf("failed to save a message of session %s: %w", m.SessionID, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.Exec(`INSERT INTO messages(session_id, turn_id, role, content, at) VALUES (?, ?, ?, ?, ?)`,
 		m.SessionID, m.TurnID, m.Role, []byte(m.Content), m.At)
 	if err != nil {
 		return 0, fmt.Errorf("failed to save a message of session %s: %w", m.SessionID, err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err == nil {
+		err = indexMessage(tx, id, m)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("failed to save a message of session %s: %w", m.SessionID, err)
+	}
+	return id, nil
 }
 
 // Messages returns a session's transcript, oldest first.

@@ -122,7 +122,7 @@ func OpenWith(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the database %s: %w", path, err)
 	}
-	if _, err := db.Exec(schema); err != nil {
+	if _, err := db.Exec(schema + searchSchema + usageSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("failed to prepare the database %s: %w", path, err)
 	}
@@ -134,6 +134,10 @@ func OpenWith(path string, opts Options) (*Store, error) {
 	// (each opening parses the schema again).
 	db.SetMaxIdleConns(6)
 	s := &Store{db: db, path: path}
+	if err := s.buildIndex(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("failed to prepare the database %s: %w", path, err)
+	}
 	if s.wconn, err = db.Conn(context.Background()); err == nil {
 		s.insert, err = s.wconn.PrepareContext(context.Background(), `INSERT INTO events(id, type, session_id, turn_id, line) VALUES (?, ?, ?, ?, ?)`)
 	}

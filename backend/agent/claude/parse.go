@@ -71,6 +71,9 @@ type Message struct {
 	Role            string          `json:"role"`
 	Content         json.RawMessage `json:"content"`
 	ParentToolUseID string          `json:"parent_tool_use_id,omitempty"`
+	// Usage is the API's token count of the request that made an
+	// assistant message (its context at that point).
+	Usage *APIUsage `json:"usage,omitempty"`
 }
 
 // Result ends a turn.
@@ -83,6 +86,12 @@ type Result struct {
 	NumTurns     int     `json:"num_turns"`
 	SessionID    string  `json:"session_id"`
 	StopReason   *string `json:"stop_reason"`
+	// Usage sums the tokens of the turn's requests.
+	Usage *APIUsage `json:"usage,omitempty"`
+	// ModelUsage is per model, since the process started.
+	ModelUsage map[string]ModelUsage `json:"modelUsage,omitempty"`
+	// SinceLast is per model, since the previous result (this turn).
+	SinceLast map[string]ModelUsage `json:"model_usage_since_last_result,omitempty"`
 }
 
 // PermissionRequest is a can_use_tool control request: the CLI waits for

@@ -8,6 +8,7 @@ import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, t
 import { clientId, connection, desktop, onDesktopEvent, type Connection } from './platform';
 import { mergeKontaskEvent, type KontaskEventData } from './kontasks';
 import { Transcript } from './transcript.svelte';
+import { fileNameOf, type SearchHit } from './find';
 import type { AgentInfo, AgentInstall, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
 
 export interface Toast {
@@ -17,14 +18,21 @@ export interface Toast {
   kontaskId?: string;
 }
 
+/** Messages per page of a transcript. */
+export const PAGE = 300;
+
 export class AppState {
   conn: ConnState = $state({ kind: 'idle' });
   konsole: KonsoleStatus = $state({ state: 'unknown' });
   sessions: Session[] = $state([]);
   selected: string | null = $state(null);
-  view: 'console' | 'kontasks' | 'settings' | 'history' = $state('console');
+  view: 'console' | 'kontasks' | 'settings' | 'history' | 'usage' = $state('console');
   /** The image shown enlarged over everything (a data: URL), if any. */
   enlarged: string | null = $state(null);
+  /** A search hit to scroll to once its session's transcript has loaded. */
+  focus: { sessionId: string; messageId: number } | null = $state(null);
+  /** The sidebar lists archived sessions instead of the others. */
+  showArchived = $state(false);
   kontasks: Kontask[] = $state([]);
   openKontask: string | null = $state(null);
   toasts: Toast[] = $state([]);
@@ -52,6 +60,8 @@ export class AppState {
   api!: Api;
   info!: Connection;
   private transcripts = new Map<string, Transcript>();
+  /** Per session: the oldest message shown and whether older pages remain. */
+  pages: Record<string, { oldest: number; more: boolean; loading: boolean }> = $state({});
   private loading = new Map<string, KonsoleEvent[]>();
   private toastSeq = 0;
   // Kontasks held with only a preview of their output, and those whose
@@ -157,11 +167,14 @@ export class AppState {
     performance.mark('konui:transcript-fetch');
     try {
       const [m, p] = await Promise.all([
-        this.api.get<{ messages: any[] }>(`/sessions/${id}/messages`),
+        this.api.get<{ messages: any[]; hasMore?: boolean }>(`/sessions/${id}/messages?limit=${PAGE}`),
         this.api.get<{ permissions: any[] }>(`/sessions/${id}/permissions`).catch(() => ({ permissions: [] })),
       ]);
       performance.mark('konui:transcript-fetched');
-      t.load(m.messages, p.permissions);
+      // A page comes newest first; a Konsole without pages sends all, oldest first.
+      const rows = m.hasMore === undefined ? m.messages : [...m.messages].reverse();
+      this.pages[id] = { oldest: rows[0]?.id ?? 0, more: !!m.hasMore, loading: false };
+      t.load(rows, p.permissions);
       performance.mark('konui:transcript-loaded');
       const s = this.sessions.find((x) => x.id === id);
       t.activeTurn = s?.activeTurnId ?? null;
@@ -171,6 +184,30 @@ export class AppState {
       this.toast(errorText(e), 'error');
     } finally {
       this.loading.delete(id);
+    }
+  }
+
+  /**
+   * Fetches the page of messages before the oldest shown and puts it first;
+   * returns how many rows it added to the list (0: none left or busy).
+   */
+  async loadOlder(id: string, limit = PAGE): Promise<number> {
+    const pg = this.pages[id];
+    const t = this.transcripts.get(id);
+    if (!pg || !t || !pg.more || pg.loading || this.loading.has(id)) return 0;
+    pg.loading = true;
+    try {
+      const m = await this.api.get<{ messages: any[]; hasMore: boolean }>(`/sessions/${id}/messages?before=${pg.oldest}&limit=${limit}`);
+      if (this.pages[id] !== pg) return 0; // reloaded meanwhile
+      const rows = [...m.messages].reverse();
+      pg.more = m.hasMore;
+      if (rows.length) pg.oldest = rows[0].id;
+      return rows.length ? t.prepend(rows) : 0;
+    } catch (e) {
+      this.toast(errorText(e), 'error');
+      return 0;
+    } finally {
+      pg.loading = false;
     }
   }
 
@@ -209,8 +246,58 @@ export class AppState {
     }
   }
 
+  /** Opens a search hit: the session scrolled to the message, or the kontask. */
+  openHit(hit: SearchHit): void {
+    if (hit.kind === 'kontask' && hit.kontaskId) {
+      this.showKontask(hit.kontaskId);
+      return;
+    }
+    const s = this.sessions.find((x) => x.id === hit.sessionId);
+    if (s) this.showArchived = !!s.archived;
+    if (hit.messageId != null) {
+      // Rows that arrived live do not know their stored ids: reload first.
+      const t = this.transcripts.get(hit.sessionId);
+      const focus = { sessionId: hit.sessionId, messageId: hit.messageId };
+      if (t && t.indexOfMessage(hit.messageId) < 0 && !this.loading.has(hit.sessionId)) {
+        t.loaded = false;
+        this.select(hit.sessionId);
+        this.findOlder(t, focus);
+        return;
+      }
+      this.focus = focus;
+    }
+    this.select(hit.sessionId);
+  }
+
+  /** Reloads a transcript and fetches older pages until the hit is there (at most 40). */
+  private async findOlder(t: Transcript, focus: { sessionId: string; messageId: number }): Promise<void> {
+    await this.loadTranscript(focus.sessionId);
+    t.loaded = false;
+    for (let i = 0; i < 40 && t.indexOfMessage(focus.messageId) < 0; i++) {
+      if ((await this.loadOlder(focus.sessionId, 1000)) === 0 && !this.pages[focus.sessionId]?.more) break;
+    }
+    this.focus = focus;
+    t.loaded = true;
+  }
+
+  /** Downloads a session as Markdown or JSON (the token goes in a header, not the address). */
+  async exportSession(id: string, format: 'md' | 'json'): Promise<void> {
+    try {
+      const resp = await fetch(this.info.apiBase + '/api/sessions/' + id + '/export?format=' + format, { headers: { Authorization: 'Bearer ' + this.info.token } });
+      if (!resp.ok) throw new ApiError((await resp.json().catch(() => null))?.error ?? `HTTP ${resp.status}`, resp.status, 'http');
+      const url = URL.createObjectURL(await resp.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = fileNameOf(resp.headers.get('Content-Disposition'), 'session.' + format);
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      this.toast('Could not export the session: ' + errorText(e), 'error');
+    }
+  }
+
   /** Changes a session's model, permission mode or title mid-session. */
-  async updateSession(id: string, patch: { model?: string; permissionMode?: string; title?: string }): Promise<boolean> {
+  async updateSession(id: string, patch: { model?: string; permissionMode?: string; title?: string; archived?: boolean }): Promise<boolean> {
     try {
       this.upsertSession(await this.api.patch<Session>(`/sessions/${id}`, patch));
       this.loadInfo(id);

@@ -54,6 +54,8 @@ export type Item =
       costUsd?: number;
       durationMs?: number;
       error?: string;
+      /** The turn's own tokens (turn.completed's usage). */
+      usage?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
     };
 
 export interface Block {
@@ -128,6 +130,17 @@ export class Transcript {
   version = $state(0);
 
   private building: Item[] | null = null;
+  /** Stored message id -> the id of the item it made (for a search hit). */
+  private byMessage = new Map<number, string>();
+  /** Set once a stored transcript has loaded. */
+  loaded = $state(false);
+
+  /** The list position of the item a stored message made, or -1. */
+  indexOfMessage(messageId: number): number {
+    const id = this.byMessage.get(messageId);
+    const i = id === undefined ? undefined : this.index.get(id);
+    return i ?? -1;
+  }
 
   private add(item: Item): void {
     if (this.building) {
@@ -168,19 +181,55 @@ export class Transcript {
     this.keys = [];
     this.streaming.clear();
     this.building = [];
+    this.byMessage.clear();
+    this.build(rows);
+    for (const p of pending) this.add(permissionItem(p));
+    // One assignment for the whole transcript.
+    this.items = this.building;
+    this.building = null;
+    this.loaded = true;
+    this.version++;
+  }
+
+  /** Adds stored rows to this.building, noting which item each message made. */
+  private build(rows: MessageRow[]): void {
+    const list = this.building!;
     for (const r of rows) {
+      const at = list.length;
+      if (at > 0 && r.id != null) this.byMessage.set(r.id, list[at - 1].id);
       if (r.role === 'turn') {
         const b = r.content?.[0] ?? {};
         this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b);
       } else {
         this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content), undefined, r.id);
       }
+      // The item the message made (or, when it merged into one before, that one).
+      if (list.length > at && r.id != null) this.byMessage.set(r.id, list[at].id);
     }
-    for (const p of pending) this.add(permissionItem(p));
-    // One assignment for the whole transcript.
-    this.items = this.building;
+  }
+
+  /**
+   * Puts an older page of stored rows (oldest first) before the items;
+   * returns how many items it added.
+   */
+  prepend(rows: MessageRow[]): number {
+    const current = this.items;
+    const currentKeys = this.keys;
+    const streaming = this.streaming;
+    this.streaming = new Map();
+    this.index.clear();
+    this.keys = [];
+    this.building = [];
+    this.build(rows);
+    const older = this.building;
     this.building = null;
+    this.streaming = streaming;
+    this.keys = [...this.keys, ...currentKeys];
+    this.index.clear();
+    this.keys.forEach((k, j) => this.index.set(k, j));
+    this.items = [...older, ...current];
     this.version++;
+    return older.length;
   }
 
   /** Applies one live event; returns whether anything changed. */
@@ -381,6 +430,7 @@ export class Transcript {
       costUsd: d.costUsd,
       durationMs: d.durationMs,
       error: d.error,
+      usage: d.usage,
     });
   }
 }

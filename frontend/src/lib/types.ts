@@ -22,6 +22,19 @@ export interface Session {
   agent?: { path?: string; version?: string; error?: string; code?: string };
   /** The session's own git worktree and branch, when it has one. */
   worktree?: { repo: string; path: string; branch: string; base: string; discarded?: boolean };
+  archived?: boolean;
+  /** Token totals and the context meter, once a turn has ended. */
+  usage?: SessionUsage;
+}
+
+export interface SessionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  turns: number;
+  contextTokens: number;
+  contextWindow: number;
 }
 
 export interface ModelInfo {
