@@ -118,6 +118,8 @@ type request struct {
 	WhenBusy string            `json:"whenBusy,omitempty"`
 	Mode     string            `json:"mode,omitempty"`
 	Answers  map[string]string `json:"answers,omitempty"`
+	// Always allows the tool for the rest of the session (with "allow").
+	Always bool `json:"always,omitempty"`
 }
 
 // handleRequest answers one client frame with exactly one ack, within
@@ -184,6 +186,9 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		}
 		if req.Answers != nil {
 			body["answers"] = req.Answers
+		}
+		if req.Always {
+			body["always"] = true
 		}
 		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID), body)
 	case "kontask.choose":

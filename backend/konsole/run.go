@@ -506,6 +506,9 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	if a.Answers != nil {
 		resolved["answers"] = a.Answers
 	}
+	if a.Always {
+		resolved["always"] = true
+	}
 	s.emit(EvPermissionResolved, p.TurnID, resolved)
 	s.changed()
 	return nil

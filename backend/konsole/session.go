@@ -108,6 +108,10 @@ type PermissionAnswer struct {
 	Message  string            `json:"message"`
 	Mode     string            `json:"mode"`
 	Answers  map[string]string `json:"answers"`
+	// Always, with behavior "allow" on a tool request, also lets every later
+	// call of that tool through for the rest of the session (a session rule
+	// the CLI keeps: permission update addRules).
+	Always bool `json:"always"`
 }
 
 var permissionModes = map[string]bool{"": true, "default": true, "acceptEdits": true, "plan": true, "bypassPermissions": true, "dontAsk": true}
