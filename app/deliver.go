@@ -14,11 +14,27 @@ import (
 // with a warning when full) and tray changes set d.trayWake (the newest
 // state wins), and one goroutine, deliver, owns every call to the OS.
 
+// noteOp is one call for deliver to make: show a notification, or
+// withdraw the one shown under a key.
+type noteOp struct {
+	show     *Notification
+	withdraw string
+}
+
 func (d *Desktop) queue(n Notification) {
 	select {
-	case d.notes <- n:
+	case d.notes <- noteOp{show: &n}:
 	default:
 		d.lg.Warn("dropping a notification: too many at once", "title", n.Title)
+	}
+}
+
+// withdraw asks deliver to take back the notification shown under key.
+func (d *Desktop) withdraw(key string) {
+	select {
+	case d.notes <- noteOp{withdraw: key}:
+	default:
+		d.lg.Warn("failed to withdraw a notification: too many at once", "key", key)
 	}
 }
 
@@ -35,11 +51,17 @@ type painted struct {
 func (d *Desktop) deliver() {
 	warned := false
 	var last painted
-	notify := func(n Notification) {
+	notify := func(op noteOp) {
 		d.mu.Lock()
 		notifier := d.notifier
 		d.mu.Unlock()
-		if err := notifier.Notify(n); err != nil && !warned {
+		if op.show == nil {
+			if err := notifier.Withdraw(op.withdraw); err != nil {
+				d.lg.Warn("a notification stays up", "key", op.withdraw, "err", err)
+			}
+			return
+		}
+		if err := notifier.Notify(*op.show); err != nil && !warned {
 			warned = true
 			d.lg.Warn("notifications are not available; Konui runs on without them", "err", err)
 		}

@@ -18,9 +18,10 @@ import (
 )
 
 type fakeNotifier struct {
-	mu    sync.Mutex
-	notes []Notification
-	c     chan string
+	mu        sync.Mutex
+	notes     []Notification
+	withdrawn []string
+	c         chan Click
 }
 
 func (f *fakeNotifier) Notify(n Notification) error {
@@ -29,7 +30,13 @@ func (f *fakeNotifier) Notify(n Notification) error {
 	f.notes = append(f.notes, n)
 	return nil
 }
-func (f *fakeNotifier) Clicked() <-chan string { return f.c }
+func (f *fakeNotifier) Withdraw(key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.withdrawn = append(f.withdrawn, key)
+	return nil
+}
+func (f *fakeNotifier) Clicked() <-chan Click { return f.c }
 func (f *fakeNotifier) Close() error           { return nil }
 func (f *fakeNotifier) all() []Notification {
 	f.mu.Lock()
@@ -76,7 +83,7 @@ func newTestDesktop(t *testing.T) (*Desktop, *fakeNotifier, *fakeTray, *fakeWind
 		t.Fatal(err)
 	}
 	d := NewDesktop(DesktopConfig{Settings: st})
-	n, tr, w := &fakeNotifier{c: make(chan string, 1)}, &fakeTray{}, &fakeWindow{}
+	n, tr, w := &fakeNotifier{c: make(chan Click, 1)}, &fakeTray{}, &fakeWindow{}
 	d.Attach(w, n, tr)
 	d.run()
 	t.Cleanup(d.Stop)
@@ -163,7 +170,7 @@ func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T
 
 func TestClickingANotificationRaisesTheWindowOnItsKontask(t *testing.T) {
 	_, n, _, w := newTestDesktop(t)
-	n.c <- "kontask:k9"
+	n.c <- Click{Target: "kontask:k9", Action: "default"}
 	eventually(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.events) == 1 })
 	if w.shown != 1 || w.events[0] != "konui:open-kontask k9" {
 		t.Fatalf("shown %d events %v", w.shown, w.events)
