@@ -267,4 +267,3 @@ func (d *Desktop) getKontask(ctx context.Context, id string) (kontaskView, error
 	}
 	return k, nil
 }
-

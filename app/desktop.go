@@ -259,7 +259,7 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 		var k struct {
 			Kontask struct {
 				ID, Title, Description, Status string
-				ReadAt                 *string `json:"readAt"`
+				ReadAt                         *string `json:"readAt"`
 			} `json:"kontask"`
 		}
 		if json.Unmarshal(ev.Data, &k) == nil && k.Kontask.ID != "" {

@@ -37,7 +37,7 @@ func (f *fakeNotifier) Withdraw(key string) error {
 	return nil
 }
 func (f *fakeNotifier) Clicked() <-chan Click { return f.c }
-func (f *fakeNotifier) Close() error           { return nil }
+func (f *fakeNotifier) Close() error          { return nil }
 func (f *fakeNotifier) all() []Notification {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -44,6 +44,9 @@ type Notifier interface {
 	Close() error
 }
 
+// maxGone bounds the notifications remembered after they closed.
+const maxGone = 64
+
 // shownNote is what the DBusNotifier remembers of a notification on screen.
 type shownNote struct {
 	target, key, group string
@@ -61,6 +64,10 @@ type DBusNotifier struct {
 	capsOK  bool
 	actions bool
 	shown   map[uint32]shownNote
+	// gone keeps the newest notifications no longer on screen, so that a
+	// press racing their withdrawal is still heard (and told it is late).
+	gone    map[uint32]shownNote
+	goneIDs []uint32
 	byKey   map[string]uint32
 	byGroup map[string]uint32
 }
@@ -78,7 +85,7 @@ func NewDBusNotifier(icon string, lg *slog.Logger) (*DBusNotifier, error) {
 		return nil, fmt.Errorf("failed to connect to the session bus: %w", err)
 	}
 	n := &DBusNotifier{conn: conn, icon: icon, lg: lg, clicked: make(chan Click, 16), signals: make(chan *dbus.Signal, 32),
-		shown: map[uint32]shownNote{}, byKey: map[string]uint32{}, byGroup: map[string]uint32{}}
+		shown: map[uint32]shownNote{}, gone: map[uint32]shownNote{}, byKey: map[string]uint32{}, byGroup: map[string]uint32{}}
 	for _, member := range []string{"ActionInvoked", "NotificationClosed"} {
 		if err := conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.Notifications"), dbus.WithMatchMember(member)); err != nil {
 			conn.Close()
@@ -101,6 +108,14 @@ func (n *DBusNotifier) forgetLocked(id uint32) {
 		return
 	}
 	delete(n.shown, id)
+	if _, ok := n.gone[id]; !ok {
+		n.goneIDs = append(n.goneIDs, id)
+	}
+	n.gone[id] = s
+	if len(n.goneIDs) > maxGone {
+		delete(n.gone, n.goneIDs[0])
+		n.goneIDs = n.goneIDs[1:]
+	}
 	if n.byKey[s.key] == id {
 		delete(n.byKey, s.key)
 	}
@@ -123,6 +138,9 @@ func (n *DBusNotifier) listen() {
 			action, _ := sig.Body[1].(string)
 			n.mu.Lock()
 			s, ok := n.shown[id]
+			if !ok {
+				s, ok = n.gone[id]
+			}
 			n.mu.Unlock()
 			if ok {
 				select {
