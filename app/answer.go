@@ -112,6 +112,7 @@ func (d *Desktop) permissionRequested(sessionID string, data json.RawMessage) {
 		d.mu.Lock()
 		d.perms[p.RequestID] = waitingPerm{SessionID: sessionID, ToolName: p.ToolName, At: time.Now()}
 		d.mu.Unlock()
+		d.renderTray()
 	}
 	if !d.wantNotify(func(s Settings) bool { return s.NotifyPermissions }, true) {
 		return
@@ -135,6 +136,7 @@ func (d *Desktop) permissionResolved(data json.RawMessage) {
 	d.mu.Lock()
 	delete(d.perms, p.RequestID)
 	d.mu.Unlock()
+	d.renderTray()
 	d.withdraw("permission:" + p.RequestID)
 }
 
@@ -143,7 +145,7 @@ func (d *Desktop) permissionResolved(data json.RawMessage) {
 func (d *Desktop) clicked(c Click) {
 	switch {
 	case c.Action == "" || c.Action == "default":
-		d.open(c.Target)
+		d.openSeen(c.Target)
 	case strings.HasPrefix(c.Key, "kontask:") && strings.HasPrefix(c.Action, actChoose),
 		strings.HasPrefix(c.Key, "permission:") && (c.Action == actAllow || c.Action == actDeny || c.Action == actAlways):
 		d.mu.Lock()
@@ -159,7 +161,7 @@ func (d *Desktop) clicked(c Click) {
 			d.press(c)
 		})
 	default:
-		d.open(c.Target)
+		d.openSeen(c.Target)
 	}
 }
 
@@ -266,4 +268,43 @@ func (d *Desktop) getKontask(ctx context.Context, id string) (kontaskView, error
 		return k, fmt.Errorf("failed to read the kontask: %w", err)
 	}
 	return k, nil
+}
+
+// turnFinished lists a session's finished turn in the tray while the
+// window is in the background, until seen.
+func (d *Desktop) turnFinished(sessionID string) {
+	d.mu.Lock()
+	unseen := !d.focused && sessionID != ""
+	if unseen {
+		d.finished[sessionID] = trayEntry{TrayItem{Target: "session:" + sessionID}, time.Now()}
+	}
+	d.mu.Unlock()
+	if unseen {
+		d.renderTray()
+	}
+}
+
+// seen takes a session's finished turn off the tray; "" takes them all
+// (the window came to the front).
+func (d *Desktop) seen(sessionID string) {
+	d.mu.Lock()
+	n := len(d.finished)
+	if sessionID == "" {
+		clear(d.finished)
+	} else {
+		delete(d.finished, sessionID)
+	}
+	changed := n != len(d.finished)
+	d.mu.Unlock()
+	if changed {
+		d.renderTray()
+	}
+}
+
+// openSeen opens a tray entry's target; a session opened is seen.
+func (d *Desktop) openSeen(target string) {
+	if sid, ok := strings.CutPrefix(target, "session:"); ok {
+		d.seen(sid)
+	}
+	d.open(target)
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/konui/konui/backend/textclip"
 )
 
 // The bridge calls observe and KontaskCreated on its delivery path, which
@@ -105,13 +107,13 @@ func (d *Desktop) flush() {
 	}
 }
 
-// paint shows the unread count, the newest unread kontasks and the pause
-// in the tray, calling it only for what changed since last.
+// paint shows what waits for the user and the pause in the tray, calling
+// it only for what changed since last.
 func (d *Desktop) paint(last *painted) {
 	d.mu.Lock()
 	tray := d.tray
-	now := painted{valid: true, count: len(d.unread) + d.unreadMore, paused: d.paused,
-		newest: slices.Clone(d.unread[:min(len(d.unread), trayKontaskSlots)])}
+	items, count := d.waitingLocked()
+	now := painted{valid: true, count: count, paused: d.paused, newest: items[:min(len(items), trayKontaskSlots)]}
 	d.mu.Unlock()
 	if tray == nil {
 		return
@@ -125,6 +127,33 @@ func (d *Desktop) paint(last *painted) {
 	*last = now
 }
 
+// trayEntry is a tray item and when it began to wait.
+type trayEntry struct {
+	TrayItem
+	at time.Time
+}
+
+// waitingLocked lists, across sessions and newest first, the requests
+// waiting for an answer, the unread kontasks and the turns that finished
+// unseen, and counts them all; the caller holds mu.
+func (d *Desktop) waitingLocked() ([]TrayItem, int) {
+	all := slices.Clone(d.unread)
+	for _, p := range d.perms {
+		all = append(all, trayEntry{TrayItem{Target: "session:" + p.SessionID,
+			Title: textclip.Head(p.ToolName+" waits for you in "+d.titleLocked(p.SessionID), noteTitleChars)}, p.At})
+	}
+	for sid, e := range d.finished {
+		e.Title = textclip.Head("Turn finished in "+d.titleLocked(sid), noteTitleChars)
+		all = append(all, e)
+	}
+	slices.SortStableFunc(all, func(a, b trayEntry) int { return b.at.Compare(a.at) })
+	out := make([]TrayItem, len(all))
+	for i, e := range all {
+		out[i] = e.TrayItem
+	}
+	return out, len(all) + d.unreadMore
+}
+
 // renderTray asks deliver to paint the tray; it never blocks.
 func (d *Desktop) renderTray() {
 	select {
@@ -135,15 +164,19 @@ func (d *Desktop) renderTray() {
 
 // trackUnread adds a kontask to the unread list (newest first) or removes it.
 func (d *Desktop) trackUnread(id, title string, unread bool) {
+	target := "kontask:" + id
 	d.mu.Lock()
+	at := time.Now()
 	out := d.unread[:0:0]
 	for _, it := range d.unread {
-		if it.ID != id {
+		if it.Target != target {
 			out = append(out, it)
+		} else {
+			at = it.at
 		}
 	}
 	if unread {
-		out = append([]TrayItem{{ID: id, Title: title}}, out...)
+		out = append([]trayEntry{{TrayItem{Target: target, Title: title}, at}}, out...)
 	}
 	d.unread = out
 	d.mu.Unlock()
@@ -165,8 +198,11 @@ func (d *Desktop) loadUnread() {
 	}
 	defer resp.Body.Close()
 	var list struct {
-		Kontasks []struct{ ID, Title string } `json:"kontasks"`
-		Total    int                          `json:"total"`
+		Kontasks []struct {
+			ID, Title string
+			CreatedAt time.Time `json:"createdAt"`
+		} `json:"kontasks"`
+		Total int `json:"total"`
 	}
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
 		return
@@ -174,7 +210,7 @@ func (d *Desktop) loadUnread() {
 	d.mu.Lock()
 	d.unread = d.unread[:0]
 	for _, k := range list.Kontasks {
-		d.unread = append(d.unread, TrayItem{ID: k.ID, Title: k.Title})
+		d.unread = append(d.unread, trayEntry{TrayItem{Target: "kontask:" + k.ID, Title: k.Title}, k.CreatedAt})
 	}
 	// The list is the newest 50; the count covers them all.
 	d.unreadMore = max(0, list.Total-len(list.Kontasks))

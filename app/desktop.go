@@ -45,7 +45,10 @@ type Desktop struct {
 	profile string
 	focused bool
 	paused  bool
-	unread  []TrayItem
+	unread  []trayEntry
+	// finished are the sessions whose turn ended while the window was in
+	// the background, until seen (trayEntry.at is when).
+	finished map[string]trayEntry
 	// unreadMore counts unread kontasks beyond those listed in unread.
 	unreadMore int
 	titles     map[string]string
@@ -88,7 +91,7 @@ func NewDesktop(c DesktopConfig) *Desktop {
 	}
 	return &Desktop{lg: c.Logger, settings: c.Settings, override: c.Override, dataDir: c.DataDir, claude: c.Claude,
 		stateDir: c.StateDir, notifier: noNotifier{c: make(chan Click)}, titles: map[string]string{},
-		perms: map[string]waitingPerm{}, pressing: map[string]bool{},
+		perms: map[string]waitingPerm{}, pressing: map[string]bool{}, finished: map[string]trayEntry{},
 		notes: make(chan noteOp, 256), trayWake: make(chan struct{}, 1), flushes: make(chan chan struct{}),
 		done: make(chan struct{})}
 }
@@ -269,9 +272,12 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 				d.withdraw("kontask:" + k.Kontask.ID)
 			}
 		}
+	case "turn.started":
+		d.seen(ev.SessionID)
 	case "turn.completed":
 		var t struct{ Reason string }
 		json.Unmarshal(ev.Data, &t)
+		d.turnFinished(ev.SessionID)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
 			d.queue(Notification{Title: "Turn " + map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason] +
 				" in " + d.title(ev.SessionID), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID,
@@ -305,6 +311,10 @@ func (d *Desktop) KontaskCreated(k bridge.Kontask) {
 func (d *Desktop) title(sessionID string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.titleLocked(sessionID)
+}
+
+func (d *Desktop) titleLocked(sessionID string) string {
 	if t := d.titles[sessionID]; t != "" {
 		return t
 	}

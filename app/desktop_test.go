@@ -114,7 +114,7 @@ func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
 	if got := n.all()[0]; got.Title != "Fix stop turn" || got.Body != "Stop did not stop" || got.Target != "kontask:k1" {
 		t.Fatalf("notification %+v", got)
 	}
-	if tr.count != 1 || tr.newest[0].ID != "k1" {
+	if tr.count != 1 || tr.newest[0].Target != "kontask:k1" {
 		t.Fatalf("tray %d %v", tr.count, tr.newest)
 	}
 	d.observe("kontask.updated", ev("", map[string]any{"kontask": map[string]any{"id": "k1", "title": "Fix stop turn", "readAt": "2026-01-01T00:00:00Z"}}))
@@ -312,7 +312,7 @@ func TestAHungTrayDoesNotBlockTheBridgesDeliveryPath(t *testing.T) {
 	d.flush()
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if tr.count != 2 || tr.newest[0].ID != "k2" || len(n.all()) != 1 {
+	if tr.count != 2 || tr.newest[0].Target != "kontask:k2" || len(n.all()) != 1 {
 		t.Fatalf("after the tray recovered: count %d newest %v notes %d", tr.count, tr.newest, len(n.all()))
 	}
 }

@@ -141,7 +141,7 @@ func (w *wailsApp) startup(ctx context.Context) {
 	}
 	w.tray = StartSysTray(icon, TrayActions{
 		Open:        func() { win.Show() },
-		OpenKontask: func(id string) { w.d.open("kontask:" + id) },
+		OpenTarget:  w.d.openSeen,
 		TogglePause: w.d.togglePause,
 		Quit:        win.Quit,
 	})
@@ -206,7 +206,7 @@ func (w *wailsWindow) Show() {
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)
 }
-func (w *wailsWindow) Hide()                         { runtime.WindowHide(w.ctx) }
+func (w *wailsWindow) Hide() { runtime.WindowHide(w.ctx) }
 
 // PickFolder shows the OS's folder dialog (FolderPicker).
 func (w *wailsWindow) PickFolder(title, start string) (string, error) {
