@@ -105,7 +105,9 @@ type answerRig struct {
 	st  *kt.Stream
 }
 
-func startAnswerRig(t *testing.T, actions bool) *answerRig {
+// startAnswerRig starts the rig; tray, when not nil, makes the tray on the
+// bus (its connection is the notification server's).
+func startAnswerRig(t *testing.T, actions bool, tray func(*dbus.Conn) Tray) *answerRig {
 	privateBus(t)
 	conn, err := dbus.ConnectSessionBus()
 	if err != nil {
@@ -131,7 +133,11 @@ func startAnswerRig(t *testing.T, actions bool) *answerRig {
 	d := NewDesktop(DesktopConfig{Settings: st, Override: &Profile{ID: "test", Name: "test", URL: h.URL, Token: h.Token},
 		StateDir: t.TempDir(), Logger: lg})
 	w := &fakeWindow{}
-	d.Attach(w, n, nil)
+	var tr Tray
+	if tray != nil {
+		tr = tray(conn)
+	}
+	d.Attach(w, n, tr)
 	if err := d.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +184,7 @@ func has(evs []kt.Event, typ string) bool {
 const twoChoices = `[[kontask: {"title":"Pick one","choices":[{"label":"Alpha","value":"go alpha"},{"label":"Beta","value":"go beta","primary":true}]}]]`
 
 func TestNotificationButtonsAnswerKontasksAndRequestsAndStaleNoticesAreWithdrawn(t *testing.T) {
-	r := startAnswerRig(t, true)
+	r := startAnswerRig(t, true, nil)
 	srv := r.srv
 
 	// A kontask's notice: its primary choice first, then the other, then Open.
@@ -261,7 +267,7 @@ func TestNotificationButtonsAnswerKontasksAndRequestsAndStaleNoticesAreWithdrawn
 }
 
 func TestWithoutActionsAKontaskNoticeOnlyOpensItsCard(t *testing.T) {
-	r := startAnswerRig(t, false)
+	r := startAnswerRig(t, false, nil)
 	r.turn(t, twoChoices)
 	k, _ := r.srv.waitNote(t, 0, "Pick one")
 	if !slices.Equal(k.Actions, []string{"default", "Open"}) {
