@@ -72,6 +72,7 @@ func (s *Server) routes() http.Handler {
 	route("GET", "/v1/events", s.events)
 	s.kontaskRoutes(route)
 	s.consoleRoutes(route)
+	s.autoDenyRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))

@@ -48,6 +48,7 @@ type Manager struct {
 	sessions map[string]*session
 	closing  bool
 	caps     *claude.Capabilities // the newest initialize answer of any agent
+	autoDeny autoDenySetting      // autodeny.go
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when

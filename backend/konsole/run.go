@@ -209,8 +209,10 @@ func (s *session) permissionRequest(req *claude.PermissionRequest) {
 		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
 		return
 	}
-	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id}
+	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
+		RequestedAt: time.Now().UTC()}
 	s.classify(p)
+	s.armAutoDeny(p)
 	s.perms[req.RequestID] = p
 	s.emit(EvPermissionRequest, p.TurnID, p)
 	s.changed()
@@ -493,6 +495,9 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 		return errAgent(err)
 	}
 	delete(s.perms, requestID)
+	if p.timer != nil {
+		p.timer.Stop()
+	}
 	if a.Mode != "" {
 		s.info.PermissionMode = a.Mode
 	}
@@ -508,6 +513,9 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	}
 	if a.Always {
 		resolved["always"] = true
+	}
+	if a.auto {
+		resolved["auto"] = true
 	}
 	s.emit(EvPermissionResolved, p.TurnID, resolved)
 	s.changed()

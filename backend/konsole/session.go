@@ -67,6 +67,11 @@ type permission struct {
 	Kind      string          `json:"kind"`
 	Plan      string          `json:"plan,omitempty"`
 	PlanFile  string          `json:"planFile,omitempty"`
+	// RequestedAt is when the CLI asked; AutoDenyAt, when auto-deny is on,
+	// is when Konsole will deny it unanswered (autodeny.go).
+	RequestedAt time.Time  `json:"requestedAt"`
+	AutoDenyAt  *time.Time `json:"autoDenyAt,omitempty"`
+	timer       *time.Timer
 }
 
 // Kinds of permission requests.
@@ -112,6 +117,8 @@ type PermissionAnswer struct {
 	// call of that tool through for the rest of the session (a session rule
 	// the CLI keeps: permission update addRules).
 	Always bool `json:"always"`
+	// auto marks Konsole's own deny (auto-deny).
+	auto bool
 }
 
 var permissionModes = map[string]bool{"": true, "default": true, "acceptEdits": true, "plan": true, "bypassPermissions": true, "dontAsk": true}
