@@ -430,8 +430,7 @@ func answerInput(p *permission, a PermissionAnswer) (json.RawMessage, []map[stri
 		if p.Kind != PermissionTool || a.Behavior != "allow" {
 			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "always comes with behavior \"allow\" on a tool request")
 		}
-		perms = append(perms, map[string]any{"type": "addRules", "rules": []map[string]any{{"toolName": p.ToolName}},
-			"behavior": "allow", "destination": "session"})
+		perms = append(perms, addRulesUpdate(p.ToolName))
 	}
 	if a.Answers != nil {
 		if p.Kind != PermissionQuestion {

@@ -27,14 +27,15 @@ type session struct {
 	turn     *turn
 	perms    map[string]*permission
 	procCost float64
-	initID   string // the initialize request the current process has yet to answer
+	initID   string                                 // the initialize request the current process has yet to answer
 	controls map[string]chan claude.ControlResponse // control requests waiting for their answer
 	agent    AgentInfo                              // what the CLI reported about itself
 	// planInputs are the inputs of recent ExitPlanMode calls, by tool use id.
 	planInputs map[string]json.RawMessage
-	ending   bool
-	seen     map[string]string // clientMessageId -> turnId, for exactly-once prompts
-	seenList []string
+	ending     bool
+	seen       map[string]string // clientMessageId -> turnId, for exactly-once prompts
+	seenList   []string
+	rules      []string // tools allowed for the session (rules.go)
 }
 
 const maxSeenClientIDs = 512
@@ -212,6 +213,9 @@ func (s *session) permissionRequest(req *claude.PermissionRequest) {
 	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
 		RequestedAt: time.Now().UTC()}
 	s.classify(p)
+	if s.ruleAllows(p) {
+		return
+	}
 	s.armAutoDeny(p)
 	s.perms[req.RequestID] = p
 	s.emit(EvPermissionRequest, p.TurnID, p)
@@ -513,6 +517,7 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	}
 	if a.Always {
 		resolved["always"] = true
+		s.addRuleLocked(p.ToolName)
 	}
 	if a.auto {
 		resolved["auto"] = true
