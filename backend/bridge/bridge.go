@@ -209,7 +209,7 @@ func (b *Bridge) routes() http.Handler {
 	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	proxy := b.proxy()
-	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent"} {
+	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/settings/auto-deny"} {
 		mux.Handle(p, b.guard(proxy))
 	}
 	// Unknown /api/ paths need the token too: a stranger learns nothing,
