@@ -316,3 +316,29 @@ func TestAHungTrayDoesNotBlockTheBridgesDeliveryPath(t *testing.T) {
 		t.Fatalf("after the tray recovered: count %d newest %v notes %d", tr.count, tr.newest, len(n.all()))
 	}
 }
+
+func TestTheTrayListsRequestsKontasksAndUnseenTurnsNewestFirstAndCountsThemAll(t *testing.T) {
+	d, _, tr, _ := newTestDesktop(t)
+	d.observe("session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
+	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "Review the fix"})
+	d.observe("permission.request", ev("s1", map[string]any{"requestId": "r1", "toolName": "Bash", "input": map[string]any{"command": "ls"}}))
+	d.observe("turn.completed", ev("s2", map[string]any{"reason": "completed"}))
+	d.flush()
+	tr.mu.Lock()
+	got := jsonOf(tr.newest)
+	count := tr.count
+	tr.mu.Unlock()
+	want := `[{"Target":"session:s2","Title":"Turn finished in a session"},{"Target":"session:s1","Title":"Bash waits for you in api-server"},{"Target":"kontask:k1","Title":"Review the fix"}]`
+	if count != 3 || got != want {
+		t.Fatalf("tray %d %s", count, got)
+	}
+	// Answered elsewhere, and the window came to the front: only the kontask is left.
+	d.observe("permission.resolved", ev("s1", map[string]any{"requestId": "r1", "behavior": "allow"}))
+	d.SetFocused(true)
+	d.flush()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.count != 1 || tr.newest[0].Target != "kontask:k1" {
+		t.Fatalf("tray %d %v", tr.count, tr.newest)
+	}
+}
