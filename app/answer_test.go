@@ -68,14 +68,15 @@ func (s *noteServer) press(t *testing.T, id uint32, action string) {
 }
 
 // waitNote returns the first notification after the first skip whose
-// summary has prefix, failing after 60 s.
-func (s *noteServer) waitNote(t *testing.T, skip int, prefix string) (shownCall, int) {
+// summary has one of the prefixes, and the count to skip after it, failing
+// after 60 s.
+func (s *noteServer) waitNote(t *testing.T, skip int, prefixes ...string) (shownCall, int) {
 	t.Helper()
 	end := time.Now().Add(60 * time.Second)
 	for time.Now().Before(end) {
 		s.mu.Lock()
 		for i := skip; i < len(s.notes); i++ {
-			if strings.HasPrefix(s.notes[i].Summary, prefix) {
+			if slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(s.notes[i].Summary, p) }) {
 				n := s.notes[i]
 				s.mu.Unlock()
 				return n, i + 1
@@ -84,7 +85,7 @@ func (s *noteServer) waitNote(t *testing.T, skip int, prefix string) (shownCall,
 		s.mu.Unlock()
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no notification %q after %d; got %+v", prefix, skip, s.notes)
+	t.Fatalf("no notification %q after %d; got %+v", prefixes, skip, s.notes)
 	return shownCall{}, 0
 }
 
@@ -167,6 +168,23 @@ func (r *answerRig) turn(t *testing.T, text string) []kt.Event {
 	return r.st.Until(t, 90*time.Second, kt.TurnCompleted(id))
 }
 
+// userPrompts counts the session's user messages that are exactly text.
+func (r *answerRig) userPrompts(t *testing.T, text string) int {
+	t.Helper()
+	_, m := r.h.Do("GET", "/v1/sessions/"+r.sid+"/messages", nil)
+	n := 0
+	for _, raw := range m["messages"].([]any) {
+		msg := raw.(map[string]any)
+		if msg["role"] != "user" {
+			continue
+		}
+		if strings.Contains(jsonOf(msg["content"]), `"text":"`+text+`"`) {
+			n++
+		}
+	}
+	return n
+}
+
 func deltasOf(evs []kt.Event) string {
 	var b strings.Builder
 	for _, e := range evs {
@@ -213,18 +231,27 @@ func TestNotificationButtonsAnswerKontasksAndRequestsAndStaleNoticesAreWithdrawn
 	// Answered from the notification: withdrawn on permission.resolved.
 	eventually(t, func() bool { return srv.wasClosed(p1.ID) })
 
-	// A choice pressed goes as the next prompt, once.
+	// A choice pressed goes as the next prompt, once: a double press is
+	// told it is already being answered, a press after the choice that it
+	// was made.
 	r.turn(t, twoChoices)
 	k2, seen := srv.waitNote(t, seen, "Pick one")
+	srv.press(t, k2.ID, "choose:1")
 	srv.press(t, k2.ID, "choose:1")
 	evs = r.st.Until(t, 90*time.Second, func(e kt.Event) bool { return e.Type == "turn.completed" })
 	if got := deltasOf(evs); got != "Echo: go beta" {
 		t.Fatalf("after the choice the CLI answered %q", got)
 	}
 	eventually(t, func() bool { return srv.wasClosed(k2.ID) })
+	// The second press is told, whether it came while the first was on its
+	// way or after.
+	_, told := srv.waitNote(t, seen, "Already being answered", "Choice already made")
 	srv.press(t, k2.ID, "choose:0")
-	if told, _ := srv.waitNote(t, seen, "Choice already made"); told.Body == "" {
+	if note, _ := srv.waitNote(t, told, "Choice already made"); note.Body == "" {
 		t.Fatal("a press after the choice said nothing")
+	}
+	if n := r.userPrompts(t, "go beta") + r.userPrompts(t, "go alpha"); n != 1 {
+		t.Fatalf("the choice reached the CLI %d times", n)
 	}
 
 	// Always allow: allowed now, and the next call of the tool asks nothing.
