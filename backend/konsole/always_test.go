@@ -88,4 +88,3 @@ func TestRemovingASessionRuleAsksAgainForThatToolOnly(t *testing.T) {
 }
 
 func jsonString(v any) string { b, _ := json.Marshal(v); return string(b) }
-
