@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/textclip"
@@ -35,6 +36,14 @@ const (
 	noteBodyChars  = 240
 	noteLabelChars = 40
 )
+
+// clip cuts s to at most n characters, the ellipsis included.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return strings.ToValidUTF8(s, string(utf8.RuneError))
+	}
+	return textclip.Head(s, n-1)
+}
 
 // maxChoiceButtons is how many choices a kontask's notice offers.
 const maxChoiceButtons = 3
@@ -82,7 +91,7 @@ func choiceActions(raw json.RawMessage) []Action {
 	})
 	var out []Action
 	for _, i := range idx[:min(len(idx), maxChoiceButtons)] {
-		out = append(out, Action{Key: actChoose + strconv.Itoa(i), Label: textclip.Head(k.Context.Choices[i].Label, noteLabelChars)})
+		out = append(out, Action{Key: actChoose + strconv.Itoa(i), Label: clip(k.Context.Choices[i].Label, noteLabelChars)})
 	}
 	return out
 }
@@ -94,10 +103,10 @@ func toolSummary(input json.RawMessage) string {
 	json.Unmarshal(input, &in)
 	for _, key := range []string{"command", "file_path", "notebook_path", "path", "url", "pattern"} {
 		if v, ok := in[key].(string); ok && v != "" {
-			return textclip.Head(v, noteBodyChars-40)
+			return clip(v, noteBodyChars-40)
 		}
 	}
-	return textclip.Head(string(input), noteBodyChars-40)
+	return clip(string(input), noteBodyChars-40)
 }
 
 // permissionRequested remembers a waiting request and notifies it.
@@ -117,12 +126,12 @@ func (d *Desktop) permissionRequested(sessionID string, data json.RawMessage) {
 	if !d.wantNotify(func(s Settings) bool { return s.NotifyPermissions }, true) {
 		return
 	}
-	tool := textclip.Head(p.ToolName, 40)
-	d.queue(Notification{Title: textclip.Head("Claude asks to use "+tool, noteTitleChars),
-		Body:   textclip.Head("In "+d.title(sessionID)+": "+toolSummary(p.Input), noteBodyChars),
+	tool := clip(p.ToolName, 40)
+	d.queue(Notification{Title: clip("Claude asks to use "+tool, noteTitleChars),
+		Body:   clip("In "+d.title(sessionID)+": "+toolSummary(p.Input), noteBodyChars),
 		Target: "session:" + sessionID, Key: "permission:" + p.RequestID, Group: groupOf(sessionID),
 		Actions: []Action{{Key: actAllow, Label: "Allow"}, {Key: actDeny, Label: "Deny"},
-			{Key: actAlways, Label: textclip.Head("Always allow "+tool+" in this session", noteLabelChars+20)}}})
+			{Key: actAlways, Label: clip("Always allow "+tool+" in this session", noteLabelChars+20)}}})
 }
 
 // permissionResolved forgets an answered request and withdraws its notice.
@@ -204,7 +213,7 @@ func (d *Desktop) press(c Click) {
 	case bridge.ErrorCode(err) == "not_found":
 		d.told(c.Key, "Already answered", "This request was answered elsewhere; nothing was sent.")
 	case err != nil:
-		d.told(c.Key, "The answer did not reach Claude", textclip.Head(err.Error(), noteBodyChars))
+		d.told(c.Key, "The answer did not reach Claude", clip(err.Error(), noteBodyChars))
 	}
 }
 
@@ -213,7 +222,7 @@ func (d *Desktop) press(c Click) {
 func (d *Desktop) pressChoice(ctx context.Context, b *bridge.Bridge, id, index string) {
 	k, err := d.getKontask(ctx, id)
 	if err != nil {
-		d.told("kontask:"+id, "The choice did not reach Claude", textclip.Head(err.Error(), noteBodyChars))
+		d.told("kontask:"+id, "The choice did not reach Claude", clip(err.Error(), noteBodyChars))
 		return
 	}
 	i, err := strconv.Atoi(index)
@@ -221,19 +230,19 @@ func (d *Desktop) pressChoice(ctx context.Context, b *bridge.Bridge, id, index s
 		return
 	}
 	if k.Status != "pending" {
-		d.told("kontask:"+id, "Choice already made", textclip.Head("“"+k.Title+"” was already answered; nothing was sent.", noteBodyChars))
+		d.told("kontask:"+id, "Choice already made", clip("“"+k.Title+"” was already answered; nothing was sent.", noteBodyChars))
 		return
 	}
 	res, err := b.ChooseKontask(ctx, id, k.Context.Choices[i].Value)
 	if err != nil {
-		d.told("kontask:"+id, "The choice did not reach Claude", textclip.Head(err.Error(), noteBodyChars))
+		d.told("kontask:"+id, "The choice did not reach Claude", clip(err.Error(), noteBodyChars))
 		return
 	}
 	var out struct {
 		Duplicate bool `json:"duplicate"`
 	}
 	if json.Unmarshal(res, &out) == nil && out.Duplicate {
-		d.told("kontask:"+id, "Choice already made", textclip.Head("“"+k.Title+"” was already answered; nothing was sent.", noteBodyChars))
+		d.told("kontask:"+id, "Choice already made", clip("“"+k.Title+"” was already answered; nothing was sent.", noteBodyChars))
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"time"
-
-	"github.com/konui/konui/backend/textclip"
 )
 
 // The bridge calls observe and KontaskCreated on its delivery path, which
@@ -140,10 +138,10 @@ func (d *Desktop) waitingLocked() ([]TrayItem, int) {
 	all := slices.Clone(d.unread)
 	for _, p := range d.perms {
 		all = append(all, trayEntry{TrayItem{Target: "session:" + p.SessionID,
-			Title: textclip.Head(p.ToolName+" waits for you in "+d.titleLocked(p.SessionID), noteTitleChars)}, p.At})
+			Title: clip(p.ToolName+" waits for you in "+d.titleLocked(p.SessionID), noteTitleChars)}, p.At})
 	}
 	for sid, e := range d.finished {
-		e.Title = textclip.Head("Turn finished in "+d.titleLocked(sid), noteTitleChars)
+		e.Title = clip("Turn finished in "+d.titleLocked(sid), noteTitleChars)
 		all = append(all, e)
 	}
 	slices.SortStableFunc(all, func(a, b trayEntry) int { return b.at.Compare(a.at) })
@@ -176,7 +174,7 @@ func (d *Desktop) trackUnread(id, title string, unread bool) {
 		}
 	}
 	if unread {
-		out = append([]trayEntry{{TrayItem{Target: target, Title: title}, at}}, out...)
+		out = append([]trayEntry{{TrayItem{Target: target, Title: clip(title, noteTitleChars)}, at}}, out...)
 	}
 	d.unread = out
 	d.mu.Unlock()
@@ -210,7 +208,7 @@ func (d *Desktop) loadUnread() {
 	d.mu.Lock()
 	d.unread = d.unread[:0]
 	for _, k := range list.Kontasks {
-		d.unread = append(d.unread, trayEntry{TrayItem{Target: "kontask:" + k.ID, Title: k.Title}, k.CreatedAt})
+		d.unread = append(d.unread, trayEntry{TrayItem{Target: "kontask:" + k.ID, Title: clip(k.Title, noteTitleChars)}, k.CreatedAt})
 	}
 	// The list is the newest 50; the count covers them all.
 	d.unreadMore = max(0, list.Total-len(list.Kontasks))

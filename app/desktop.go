@@ -279,8 +279,8 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 		json.Unmarshal(ev.Data, &t)
 		d.turnFinished(ev.SessionID)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
-			d.queue(Notification{Title: "Turn " + map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason] +
-				" in " + d.title(ev.SessionID), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID,
+			d.queue(Notification{Title: clip("Turn "+map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason]+
+				" in "+d.title(ev.SessionID), noteTitleChars), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID,
 				// Its own group: a finished turn must not replace the buttons of a
 				// kontask or request of the same session.
 				Group: "turn:" + ev.SessionID})
@@ -303,7 +303,7 @@ func (d *Desktop) KontaskCreated(k bridge.Kontask) {
 		if body == "" {
 			body = "Claude delivered a kontask."
 		}
-		d.queue(Notification{Title: k.Title, Body: body, Target: "kontask:" + k.ID, Key: "kontask:" + k.ID,
+		d.queue(Notification{Title: clip(k.Title, noteTitleChars), Body: clip(body, noteBodyChars), Target: "kontask:" + k.ID, Key: "kontask:" + k.ID,
 			Group: groupOf(k.SessionID), Actions: choiceActions(k.Raw)})
 	}
 }

@@ -342,3 +342,20 @@ func TestTheTrayListsRequestsKontasksAndUnseenTurnsNewestFirstAndCountsThemAll(t
 		t.Fatalf("tray %d %v", tr.count, tr.newest)
 	}
 }
+
+func TestAKontaskNoticeIsClippedOnCharactersAndOffersItsChoicesPrimaryFirst(t *testing.T) {
+	d, n, _, _ := newTestDesktop(t)
+	raw := json.RawMessage(`{"context":{"choices":[{"label":"One","value":"1"},{"label":"Two","value":"2"},{"label":"Three","value":"3","primary":true},{"label":"Four","value":"4"}]}}`)
+	d.KontaskCreated(bridge.Kontask{ID: "k1", SessionID: "s1", Title: strings.Repeat("日", 300), Description: strings.Repeat("é", 900), Raw: raw})
+	d.flush()
+	got := n.all()[0]
+	if !utf8.ValidString(got.Title) || utf8.RuneCountInString(got.Title) > noteTitleChars || utf8.RuneCountInString(got.Body) > noteBodyChars {
+		t.Fatalf("title %d chars, body %d chars", utf8.RuneCountInString(got.Title), utf8.RuneCountInString(got.Body))
+	}
+	if a := jsonOf(got.Actions); a != `[{"Key":"choose:2","Label":"Three"},{"Key":"choose:0","Label":"One"},{"Key":"choose:1","Label":"Two"}]` {
+		t.Fatalf("actions %s", a)
+	}
+	if got.Key != "kontask:k1" || got.Group != "session:s1" {
+		t.Fatalf("key %q group %q", got.Key, got.Group)
+	}
+}
