@@ -92,12 +92,16 @@ func (m *Manager) RemoveRule(id, tool string) error {
 		return errorf(http.StatusConflict, CodeConflict, "a turn is running; remove the rule once it ends (removing it restarts the agent)")
 	}
 	s.rules = slices.Delete(s.rules, i, i+1)
-	s.emit(EvPermissionRules, "", map[string]any{"rules": s.rulesLocked()})
 	running := s.proc != nil
 	s.mu.Unlock()
 	if running {
 		s.end()
 	}
+	// Said once the old process is gone, so that a client that hears it can
+	// prompt at once (a prompt while the process ends is refused).
+	s.mu.Lock()
+	s.emit(EvPermissionRules, "", map[string]any{"rules": s.rulesLocked()})
+	s.mu.Unlock()
 	return nil
 }
 
