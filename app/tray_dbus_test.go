@@ -36,30 +36,26 @@ func (w *sniWatcher) sender() string {
 	return w.senders[len(w.senders)-1]
 }
 
-// trayMenuLabels reads the tray's visible top-level menu entries over
-// com.canonical.dbusmenu, as a tray host does.
+// trayMenuLabels reads the tray's visible menu entries over
+// com.canonical.dbusmenu, as a tray host does, with GetGroupProperties
+// (fyne.io/systray's GetLayout races with its own refresh, which the race
+// detector reports; the entries' properties are what a host shows).
 func trayMenuLabels(t *testing.T, conn *dbus.Conn, sender string) []string {
 	t.Helper()
-	var rev uint32
-	var layout struct {
-		ID       int32
-		Props    map[string]dbus.Variant
-		Children []dbus.Variant
+	ids := make([]int32, 40)
+	for i := range ids {
+		ids[i] = int32(i + 1)
 	}
-	err := conn.Object(sender, "/StatusNotifierItem/menu").Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout)
+	var props []struct {
+		ID    int32
+		Props map[string]dbus.Variant
+	}
+	err := conn.Object(sender, "/StatusNotifierItem/menu").Call("com.canonical.dbusmenu.GetGroupProperties", 0, ids, []string{}).Store(&props)
 	if err != nil {
 		t.Fatalf("failed to read the tray menu: %v", err)
 	}
 	var labels []string
-	for _, c := range layout.Children {
-		var item struct {
-			ID       int32
-			Props    map[string]dbus.Variant
-			Children []dbus.Variant
-		}
-		if err := dbus.Store([]any{c.Value()}, &item); err != nil {
-			t.Fatalf("failed to read a tray menu entry: %v", err)
-		}
+	for _, item := range props {
 		if v, ok := item.Props["visible"]; ok && v.Value() == false {
 			continue
 		}
