@@ -49,6 +49,10 @@ var konsoleRoutes = []konsoleRoute{
 	{"POST", "/v1/sessions/{id}/queue/{queueId}/send"},
 	{"GET", "/v1/fs/dirs"},
 	{"GET", "/v1/folders/recent"},
+	{"GET", "/v1/sessions/{id}/rules"},
+	{"DELETE", "/v1/sessions/{id}/rules/{tool}"},
+	{"GET", "/v1/settings/auto-deny"},
+	{"PUT", "/v1/settings/auto-deny"},
 	{"GET", "/v1/events"},
 	{"POST", "/v1/kontasks"},
 	{"GET", "/v1/kontasks"},
@@ -63,12 +67,12 @@ var konsoleRoutes = []konsoleRoute{
 }
 
 func (r konsoleRoute) url() string {
-	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue").Replace(r.path)
+	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue", "{tool}", "sec-tool").Replace(r.path)
 	return p
 }
 
 func (r konsoleRoute) body() io.Reader {
-	if r.method == "POST" || r.method == "PATCH" {
+	if r.method == "POST" || r.method == "PATCH" || r.method == "PUT" {
 		return strings.NewReader(`{}`)
 	}
 	return nil
