@@ -190,6 +190,10 @@ func (d *Desktop) SetFocused(focused bool) {
 	d.mu.Lock()
 	d.focused = focused
 	d.mu.Unlock()
+	if focused {
+		// The window is in front: the turns that finished behind it are seen.
+		d.seen("")
+	}
 }
 
 func (d *Desktop) togglePause() {

@@ -14,11 +14,27 @@ import (
 // with a warning when full) and tray changes set d.trayWake (the newest
 // state wins), and one goroutine, deliver, owns every call to the OS.
 
+// noteOp is one call for deliver to make: show a notification, or
+// withdraw the one shown under a key.
+type noteOp struct {
+	show     *Notification
+	withdraw string
+}
+
 func (d *Desktop) queue(n Notification) {
 	select {
-	case d.notes <- n:
+	case d.notes <- noteOp{show: &n}:
 	default:
 		d.lg.Warn("dropping a notification: too many at once", "title", n.Title)
+	}
+}
+
+// withdraw asks deliver to take back the notification shown under key.
+func (d *Desktop) withdraw(key string) {
+	select {
+	case d.notes <- noteOp{withdraw: key}:
+	default:
+		d.lg.Warn("failed to withdraw a notification: too many at once", "key", key)
 	}
 }
 
@@ -35,11 +51,17 @@ type painted struct {
 func (d *Desktop) deliver() {
 	warned := false
 	var last painted
-	notify := func(n Notification) {
+	notify := func(op noteOp) {
 		d.mu.Lock()
 		notifier := d.notifier
 		d.mu.Unlock()
-		if err := notifier.Notify(n); err != nil && !warned {
+		if op.show == nil {
+			if err := notifier.Withdraw(op.withdraw); err != nil {
+				d.lg.Warn("a notification stays up", "key", op.withdraw, "err", err)
+			}
+			return
+		}
+		if err := notifier.Notify(*op.show); err != nil && !warned {
 			warned = true
 			d.lg.Warn("notifications are not available; Konui runs on without them", "err", err)
 		}
@@ -83,13 +105,13 @@ func (d *Desktop) flush() {
 	}
 }
 
-// paint shows the unread count, the newest unread kontasks and the pause
-// in the tray, calling it only for what changed since last.
+// paint shows what waits for the user and the pause in the tray, calling
+// it only for what changed since last.
 func (d *Desktop) paint(last *painted) {
 	d.mu.Lock()
 	tray := d.tray
-	now := painted{valid: true, count: len(d.unread) + d.unreadMore, paused: d.paused,
-		newest: slices.Clone(d.unread[:min(len(d.unread), trayKontaskSlots)])}
+	items, count := d.waitingLocked()
+	now := painted{valid: true, count: count, paused: d.paused, newest: items[:min(len(items), trayKontaskSlots)]}
 	d.mu.Unlock()
 	if tray == nil {
 		return
@@ -103,6 +125,33 @@ func (d *Desktop) paint(last *painted) {
 	*last = now
 }
 
+// trayEntry is a tray item and when it began to wait.
+type trayEntry struct {
+	TrayItem
+	at time.Time
+}
+
+// waitingLocked lists, across sessions and newest first, the requests
+// waiting for an answer, the unread kontasks and the turns that finished
+// unseen, and counts them all; the caller holds mu.
+func (d *Desktop) waitingLocked() ([]TrayItem, int) {
+	all := slices.Clone(d.unread)
+	for _, p := range d.perms {
+		all = append(all, trayEntry{TrayItem{Target: "session:" + p.SessionID,
+			Title: clip(p.ToolName+" waits for you in "+d.titleLocked(p.SessionID), noteTitleChars)}, p.At})
+	}
+	for sid, e := range d.finished {
+		e.Title = clip("Turn finished in "+d.titleLocked(sid), noteTitleChars)
+		all = append(all, e)
+	}
+	slices.SortStableFunc(all, func(a, b trayEntry) int { return b.at.Compare(a.at) })
+	out := make([]TrayItem, len(all))
+	for i, e := range all {
+		out[i] = e.TrayItem
+	}
+	return out, len(all) + d.unreadMore
+}
+
 // renderTray asks deliver to paint the tray; it never blocks.
 func (d *Desktop) renderTray() {
 	select {
@@ -113,15 +162,19 @@ func (d *Desktop) renderTray() {
 
 // trackUnread adds a kontask to the unread list (newest first) or removes it.
 func (d *Desktop) trackUnread(id, title string, unread bool) {
+	target := "kontask:" + id
 	d.mu.Lock()
+	at := time.Now()
 	out := d.unread[:0:0]
 	for _, it := range d.unread {
-		if it.ID != id {
+		if it.Target != target {
 			out = append(out, it)
+		} else {
+			at = it.at
 		}
 	}
 	if unread {
-		out = append([]TrayItem{{ID: id, Title: title}}, out...)
+		out = append([]trayEntry{{TrayItem{Target: target, Title: clip(title, noteTitleChars)}, at}}, out...)
 	}
 	d.unread = out
 	d.mu.Unlock()
@@ -143,8 +196,11 @@ func (d *Desktop) loadUnread() {
 	}
 	defer resp.Body.Close()
 	var list struct {
-		Kontasks []struct{ ID, Title string } `json:"kontasks"`
-		Total    int                          `json:"total"`
+		Kontasks []struct {
+			ID, Title string
+			CreatedAt time.Time `json:"createdAt"`
+		} `json:"kontasks"`
+		Total int `json:"total"`
 	}
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
 		return
@@ -152,7 +208,7 @@ func (d *Desktop) loadUnread() {
 	d.mu.Lock()
 	d.unread = d.unread[:0]
 	for _, k := range list.Kontasks {
-		d.unread = append(d.unread, TrayItem{ID: k.ID, Title: k.Title})
+		d.unread = append(d.unread, trayEntry{TrayItem{Target: "kontask:" + k.ID, Title: clip(k.Title, noteTitleChars)}, k.CreatedAt})
 	}
 	// The list is the newest 50; the count covers them all.
 	d.unreadMore = max(0, list.Total-len(list.Kontasks))

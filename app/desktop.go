@@ -17,7 +17,6 @@ import (
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/cli"
 	"github.com/konui/konui/backend/httpguard"
-	"github.com/konui/konui/backend/textclip"
 )
 
 // Desktop is the app's logic between the bridge and the OS: which Konsole
@@ -49,11 +48,18 @@ type Desktop struct {
 	profile string
 	focused bool
 	paused  bool
-	unread  []TrayItem
+	unread  []trayEntry
+	// finished are the sessions whose turn ended while the window was in
+	// the background, until seen (trayEntry.at is when).
+	finished map[string]trayEntry
 	// unreadMore counts unread kontasks beyond those listed in unread.
 	unreadMore int
 	titles     map[string]string
-	notes      chan Notification
+	// perms are the permission requests waiting, by request id; pressing
+	// holds the keys of notification buttons being answered.
+	perms    map[string]waitingPerm
+	pressing map[string]bool
+	notes    chan noteOp
 	// trayWake says the tray has a change to paint; flushes asks the OS
 	// goroutine (deliver) to finish what is queued and answer.
 	trayWake chan struct{}
@@ -90,8 +96,9 @@ func NewDesktop(c DesktopConfig) *Desktop {
 		c.Logger = slog.Default()
 	}
 	return &Desktop{lg: c.Logger, settings: c.Settings, override: c.Override, dataDir: c.DataDir, claude: c.Claude,
-		stateDir: c.StateDir, trayHostFn: c.TrayHost, notifier: noNotifier{c: make(chan string)}, titles: map[string]string{},
-		notes: make(chan Notification, 64), trayWake: make(chan struct{}, 1), flushes: make(chan chan struct{}),
+		stateDir: c.StateDir, trayHostFn: c.TrayHost, notifier: noNotifier{c: make(chan Click)}, titles: map[string]string{},
+		perms: map[string]waitingPerm{}, pressing: map[string]bool{}, finished: map[string]trayEntry{},
+		notes: make(chan noteOp, 256), trayWake: make(chan struct{}, 1), flushes: make(chan chan struct{}),
 		done: make(chan struct{})}
 }
 
@@ -271,30 +278,34 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 	case "kontask.created", "kontask.updated":
 		var k struct {
 			Kontask struct {
-				ID, Title, Description string
-				ReadAt                 *string `json:"readAt"`
+				ID, Title, Description, Status string
+				ReadAt                         *string `json:"readAt"`
 			} `json:"kontask"`
 		}
 		if json.Unmarshal(ev.Data, &k) == nil && k.Kontask.ID != "" {
 			d.trackUnread(k.Kontask.ID, k.Kontask.Title, k.Kontask.ReadAt == nil)
+			if k.Kontask.Status != "" && k.Kontask.Status != "pending" {
+				// Chosen or dismissed somewhere: its notice is stale.
+				d.withdraw("kontask:" + k.Kontask.ID)
+			}
 		}
+	case "turn.started":
+		d.seen(ev.SessionID)
 	case "turn.completed":
 		var t struct{ Reason string }
 		json.Unmarshal(ev.Data, &t)
+		d.turnFinished(ev.SessionID)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
-			d.queue(Notification{Title: "Turn " + map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason] +
-				" in " + d.title(ev.SessionID), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID})
+			d.queue(Notification{Title: clip("Turn "+map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason]+
+				" in "+d.title(ev.SessionID), noteTitleChars), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID,
+				// Its own group: a finished turn must not replace the buttons of a
+				// kontask or request of the same session.
+				Group: "turn:" + ev.SessionID})
 		}
 	case "permission.request":
-		var p struct {
-			ToolName string          `json:"toolName"`
-			Input    json.RawMessage `json:"input"`
-		}
-		json.Unmarshal(ev.Data, &p)
-		if d.wantNotify(func(s Settings) bool { return s.NotifyPermissions }, true) {
-			d.queue(Notification{Title: "Claude asks to use " + p.ToolName, Body: "In " + d.title(ev.SessionID) + ": " + textclip.Head(string(p.Input), 160),
-				Target: "session:" + ev.SessionID})
-		}
+		d.permissionRequested(ev.SessionID, ev.Data)
+	case "permission.resolved":
+		d.permissionResolved(ev.Data)
 	}
 }
 
@@ -309,13 +320,18 @@ func (d *Desktop) KontaskCreated(k bridge.Kontask) {
 		if body == "" {
 			body = "Claude delivered a kontask."
 		}
-		d.queue(Notification{Title: k.Title, Body: body, Target: "kontask:" + k.ID})
+		d.queue(Notification{Title: clip(k.Title, noteTitleChars), Body: clip(body, noteBodyChars), Target: "kontask:" + k.ID, Key: "kontask:" + k.ID,
+			Group: groupOf(k.SessionID), Actions: choiceActions(k.Raw)})
 	}
 }
 
 func (d *Desktop) title(sessionID string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.titleLocked(sessionID)
+}
+
+func (d *Desktop) titleLocked(sessionID string) string {
 	if t := d.titles[sessionID]; t != "" {
 		return t
 	}
@@ -343,8 +359,8 @@ func (d *Desktop) follow() {
 		select {
 		case <-d.done:
 			return
-		case target := <-clicks:
-			d.open(target)
+		case c := <-clicks:
+			d.clicked(c)
 		}
 	}
 }

@@ -18,9 +18,10 @@ import (
 )
 
 type fakeNotifier struct {
-	mu    sync.Mutex
-	notes []Notification
-	c     chan string
+	mu        sync.Mutex
+	notes     []Notification
+	withdrawn []string
+	c         chan Click
 }
 
 func (f *fakeNotifier) Notify(n Notification) error {
@@ -29,8 +30,14 @@ func (f *fakeNotifier) Notify(n Notification) error {
 	f.notes = append(f.notes, n)
 	return nil
 }
-func (f *fakeNotifier) Clicked() <-chan string { return f.c }
-func (f *fakeNotifier) Close() error           { return nil }
+func (f *fakeNotifier) Withdraw(key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.withdrawn = append(f.withdrawn, key)
+	return nil
+}
+func (f *fakeNotifier) Clicked() <-chan Click { return f.c }
+func (f *fakeNotifier) Close() error          { return nil }
 func (f *fakeNotifier) all() []Notification {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -76,7 +83,7 @@ func newTestDesktop(t *testing.T) (*Desktop, *fakeNotifier, *fakeTray, *fakeWind
 		t.Fatal(err)
 	}
 	d := NewDesktop(DesktopConfig{Settings: st})
-	n, tr, w := &fakeNotifier{c: make(chan string, 1)}, &fakeTray{}, &fakeWindow{}
+	n, tr, w := &fakeNotifier{c: make(chan Click, 1)}, &fakeTray{}, &fakeWindow{}
 	d.Attach(w, n, tr)
 	d.run()
 	t.Cleanup(d.Stop)
@@ -107,7 +114,7 @@ func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
 	if got := n.all()[0]; got.Title != "Fix stop turn" || got.Body != "Stop did not stop" || got.Target != "kontask:k1" {
 		t.Fatalf("notification %+v", got)
 	}
-	if tr.count != 1 || tr.newest[0].ID != "k1" {
+	if tr.count != 1 || tr.newest[0].Target != "kontask:k1" {
 		t.Fatalf("tray %d %v", tr.count, tr.newest)
 	}
 	d.observe("kontask.updated", ev("", map[string]any{"kontask": map[string]any{"id": "k1", "title": "Fix stop turn", "readAt": "2026-01-01T00:00:00Z"}}))
@@ -163,7 +170,7 @@ func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T
 
 func TestClickingANotificationRaisesTheWindowOnItsKontask(t *testing.T) {
 	_, n, _, w := newTestDesktop(t)
-	n.c <- "kontask:k9"
+	n.c <- Click{Target: "kontask:k9", Action: "default"}
 	eventually(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.events) == 1 })
 	if w.shown != 1 || w.events[0] != "konui:open-kontask k9" {
 		t.Fatalf("shown %d events %v", w.shown, w.events)
@@ -305,7 +312,50 @@ func TestAHungTrayDoesNotBlockTheBridgesDeliveryPath(t *testing.T) {
 	d.flush()
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if tr.count != 2 || tr.newest[0].ID != "k2" || len(n.all()) != 1 {
+	if tr.count != 2 || tr.newest[0].Target != "kontask:k2" || len(n.all()) != 1 {
 		t.Fatalf("after the tray recovered: count %d newest %v notes %d", tr.count, tr.newest, len(n.all()))
+	}
+}
+
+func TestTheTrayListsRequestsKontasksAndUnseenTurnsNewestFirstAndCountsThemAll(t *testing.T) {
+	d, _, tr, _ := newTestDesktop(t)
+	d.observe("session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
+	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "Review the fix"})
+	d.observe("permission.request", ev("s1", map[string]any{"requestId": "r1", "toolName": "Bash", "input": map[string]any{"command": "ls"}}))
+	d.observe("turn.completed", ev("s2", map[string]any{"reason": "completed"}))
+	d.flush()
+	tr.mu.Lock()
+	got := jsonOf(tr.newest)
+	count := tr.count
+	tr.mu.Unlock()
+	want := `[{"Target":"session:s2","Title":"Turn finished in a session"},{"Target":"session:s1","Title":"Bash waits for you in api-server"},{"Target":"kontask:k1","Title":"Review the fix"}]`
+	if count != 3 || got != want {
+		t.Fatalf("tray %d %s", count, got)
+	}
+	// Answered elsewhere, and the window came to the front: only the kontask is left.
+	d.observe("permission.resolved", ev("s1", map[string]any{"requestId": "r1", "behavior": "allow"}))
+	d.SetFocused(true)
+	d.flush()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.count != 1 || tr.newest[0].Target != "kontask:k1" {
+		t.Fatalf("tray %d %v", tr.count, tr.newest)
+	}
+}
+
+func TestAKontaskNoticeIsClippedOnCharactersAndOffersItsChoicesPrimaryFirst(t *testing.T) {
+	d, n, _, _ := newTestDesktop(t)
+	raw := json.RawMessage(`{"context":{"choices":[{"label":"One","value":"1"},{"label":"Two","value":"2"},{"label":"Three","value":"3","primary":true},{"label":"Four","value":"4"}]}}`)
+	d.KontaskCreated(bridge.Kontask{ID: "k1", SessionID: "s1", Title: strings.Repeat("日", 300), Description: strings.Repeat("é", 900), Raw: raw})
+	d.flush()
+	got := n.all()[0]
+	if !utf8.ValidString(got.Title) || utf8.RuneCountInString(got.Title) > noteTitleChars || utf8.RuneCountInString(got.Body) > noteBodyChars {
+		t.Fatalf("title %d chars, body %d chars", utf8.RuneCountInString(got.Title), utf8.RuneCountInString(got.Body))
+	}
+	if a := jsonOf(got.Actions); a != `[{"Key":"choose:2","Label":"Three"},{"Key":"choose:0","Label":"One"},{"Key":"choose:1","Label":"Two"}]` {
+		t.Fatalf("actions %s", a)
+	}
+	if got.Key != "kontask:k1" || got.Group != "session:s1" {
+		t.Fatalf("key %q group %q", got.Key, got.Group)
 	}
 }

@@ -32,7 +32,7 @@ func (s *closingServer) signal(member string, body ...any) error {
 func (n *DBusNotifier) remembered() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return len(n.targets)
+	return len(n.shown)
 }
 
 func TestTheDBusNotifierForgetsClosedNotificationsAndStillFollowsOpenOnes(t *testing.T) {
@@ -70,9 +70,9 @@ func TestTheDBusNotifierForgetsClosedNotificationsAndStillFollowsOpenOnes(t *tes
 		t.Fatal(err)
 	}
 	select {
-	case target := <-n.Clicked():
-		if target != "kontask:b" {
-			t.Fatalf("clicked %s", target)
+	case c := <-n.Clicked():
+		if c.Target != "kontask:b" || c.Action != "default" {
+			t.Fatalf("clicked %+v", c)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the click on an open notification was not reported")

@@ -11,28 +11,34 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// TrayItem is one unread kontask in the tray menu.
+// TrayItem is one entry of the tray menu: a request waiting for an
+// answer, an unread kontask or a turn that finished unseen. Target is what
+// it opens ("kontask:ID" or "session:ID").
 type TrayItem struct {
-	ID, Title string
+	Target, Title string
 }
 
 // Tray is the status icon and its menu.
 type Tray interface {
-	// SetUnread shows the unread count and the newest unread kontasks.
+	// SetUnread shows how many things wait for the user (requests, unread
+	// kontasks, unseen finished turns) and the newest of them.
 	SetUnread(count int, newest []TrayItem)
 	SetPaused(paused bool)
 }
 
 // TrayActions are what the tray's menu asks of the app.
 type TrayActions struct {
-	Open        func()
-	OpenKontask func(id string)
+	Open func()
+	// OpenTarget opens what a menu entry points at (TrayItem.Target).
+	OpenTarget  func(target string)
 	TogglePause func()
 	Quit        func()
 }
 
-// trayKontaskSlots is how many unread kontasks the menu lists.
+// trayKontaskSlots is how many entries the menu lists.
 const trayKontaskSlots = 5
+
+const nothingWaits = "Nothing waits for you"
 
 // SysTray is the tray through fyne.io/systray (StatusNotifierItem over
 // D-Bus on Linux), run beside Wails with RunWithExternalLoop. Without a
@@ -67,11 +73,11 @@ func (t *SysTray) onReady(icon []byte, a TrayActions) {
 	systray.SetTooltip("Konui")
 	open := systray.AddMenuItem("Open Konui", "Show the window")
 	systray.AddSeparator()
-	header := systray.AddMenuItem("No unread kontasks", "")
+	header := systray.AddMenuItem(nothingWaits, "")
 	header.Disable()
 	var slots [trayKontaskSlots]*systray.MenuItem
 	for i := range slots {
-		slots[i] = systray.AddMenuItem("", "Open this kontask")
+		slots[i] = systray.AddMenuItem("", "Open it")
 		slots[i].Hide()
 	}
 	systray.AddSeparator()
@@ -96,10 +102,10 @@ func (t *SysTray) onReady(icon []byte, a TrayActions) {
 		go func() {
 			for range s.ClickedCh {
 				t.mu.Lock()
-				id := t.ids[i]
+				target := t.ids[i]
 				t.mu.Unlock()
-				if id != "" {
-					a.OpenKontask(id)
+				if target != "" {
+					a.OpenTarget(target)
 				}
 			}
 		}()
@@ -132,19 +138,19 @@ func (t *SysTray) render() {
 	if !t.ready {
 		return
 	}
-	title, tip := "Konui", "Konui: no unread kontasks"
+	title, tip := "Konui", "Konui: "+nothingWaits
 	if t.count > 0 {
 		title = fmt.Sprintf("Konui (%d)", t.count)
-		tip = fmt.Sprintf("Konui: %d unread kontask(s)", t.count)
-		t.header.SetTitle(fmt.Sprintf("%d unread kontask(s)", t.count))
+		tip = fmt.Sprintf("Konui: %d waiting for you", t.count)
+		t.header.SetTitle(fmt.Sprintf("%d waiting for you", t.count))
 	} else {
-		t.header.SetTitle("No unread kontasks")
+		t.header.SetTitle(nothingWaits)
 	}
 	systray.SetTitle(title)
 	systray.SetTooltip(tip)
 	for i, s := range t.slots {
 		if i < len(t.newest) {
-			t.ids[i] = t.newest[i].ID
+			t.ids[i] = t.newest[i].Target
 			s.SetTitle(t.newest[i].Title)
 			s.Show()
 		} else {

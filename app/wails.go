@@ -142,7 +142,7 @@ func (w *wailsApp) startup(ctx context.Context) {
 	}
 	w.tray = StartSysTray(icon, TrayActions{
 		Open:        func() { win.Show() },
-		OpenKontask: func(id string) { w.d.open("kontask:" + id) },
+		OpenTarget:  w.d.openSeen,
 		TogglePause: w.d.togglePause,
 		Quit:        win.Quit,
 	})

@@ -226,7 +226,7 @@ func (b *Bridge) routes() http.Handler {
 	proxy := b.proxy()
 	// "/api/sessions/" carries every per-session route, the changes
 	// (/changes, /changes/diff) and worktree ones (/worktree/...) included.
-	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent", "/api/history", "/api/history/", "/api/usage", "/api/search"} {
+	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent", "/api/history", "/api/history/", "/api/usage", "/api/search", "/api/settings/auto-deny"} {
 		mux.Handle(p, b.guard(proxy))
 	}
 	// Unknown /api/ paths need the token too: a stranger learns nothing,

@@ -121,6 +121,8 @@ type request struct {
 	// Images are refused on the WebSocket (its frames stay under
 	// ReadLimit): a prompt with images goes over REST.
 	Images json.RawMessage `json:"images,omitempty"`
+	// Always allows the tool for the rest of the session (with "allow").
+	Always bool `json:"always,omitempty"`
 }
 
 // handleRequest answers one client frame with exactly one ack, within
@@ -190,6 +192,9 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		}
 		if req.Answers != nil {
 			body["answers"] = req.Answers
+		}
+		if req.Always {
+			body["always"] = true
 		}
 		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID), body)
 	case "kontask.choose":

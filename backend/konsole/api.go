@@ -79,6 +79,8 @@ func (s *Server) routes() http.Handler {
 	s.historyRoutes(route)
 	s.worktreeRoutes(route)
 	s.findRoutes(route)
+	s.autoDenyRoutes(route)
+	s.ruleRoutes(route)
 	mux.Handle("/mcp", s.mcpHandler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))

@@ -430,6 +430,12 @@ func answerInput(p *permission, a PermissionAnswer) (json.RawMessage, []map[stri
 		}
 		perms = append(perms, map[string]any{"type": "setMode", "mode": a.Mode, "destination": "session"})
 	}
+	if a.Always {
+		if p.Kind != PermissionTool || a.Behavior != "allow" {
+			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "always comes with behavior \"allow\" on a tool request")
+		}
+		perms = append(perms, addRulesUpdate(p.ToolName))
+	}
 	if a.Answers != nil {
 		if p.Kind != PermissionQuestion {
 			return nil, nil, errorf(http.StatusBadRequest, CodeBadRequest, "answers answer a question; request %s asks for %s", p.RequestID, p.ToolName)

@@ -55,7 +55,8 @@ type Manager struct {
 	closing  bool
 	caps     *claude.Capabilities // the newest initialize answer of any agent
 	// agent is the CLI sessions start (see SetAgent); guarded by mu.
-	agent claude.Install
+	agent    claude.Install
+	autoDeny autoDenySetting // autodeny.go
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when

@@ -35,6 +35,7 @@ type session struct {
 	ending     bool
 	seen       map[string]string // clientMessageId -> turnId, for exactly-once prompts
 	seenList   []string
+	rules      []string // tools allowed for the session (rules.go)
 }
 
 const maxSeenClientIDs = 512
@@ -223,8 +224,13 @@ func (s *session) permissionRequest(req *claude.PermissionRequest) {
 		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
 		return
 	}
-	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id}
+	p := &permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
+		RequestedAt: time.Now().UTC()}
 	s.classify(p)
+	if s.ruleAllows(p) {
+		return
+	}
+	s.armAutoDeny(p)
 	s.perms[req.RequestID] = p
 	s.emit(EvPermissionRequest, p.TurnID, p)
 	s.changed()
@@ -518,6 +524,9 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 		return errAgent(err)
 	}
 	delete(s.perms, requestID)
+	if p.timer != nil {
+		p.timer.Stop()
+	}
 	if a.Mode != "" {
 		s.info.PermissionMode = a.Mode
 	}
@@ -530,6 +539,13 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	}
 	if a.Answers != nil {
 		resolved["answers"] = a.Answers
+	}
+	if a.Always {
+		resolved["always"] = true
+		s.addRuleLocked(p.ToolName)
+	}
+	if a.auto {
+		resolved["auto"] = true
 	}
 	s.emit(EvPermissionResolved, p.TurnID, resolved)
 	s.changed()

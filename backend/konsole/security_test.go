@@ -59,6 +59,10 @@ var konsoleRoutes = []konsoleRoute{
 	{"GET", "/v1/usage"},
 	{"GET", "/v1/search"},
 	{"GET", "/v1/sessions/{id}/export"},
+	{"GET", "/v1/sessions/{id}/rules"},
+	{"DELETE", "/v1/sessions/{id}/rules/{tool}"},
+	{"GET", "/v1/settings/auto-deny"},
+	{"PUT", "/v1/settings/auto-deny"},
 	{"GET", "/v1/events"},
 	{"GET", "/v1/history"},
 	{"GET", "/v1/history/{agentSessionId}"},
@@ -76,12 +80,12 @@ var konsoleRoutes = []konsoleRoute{
 }
 
 func (r konsoleRoute) url() string {
-	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue", "{agentSessionId}", "sec-agent").Replace(r.path)
+	p := strings.NewReplacer("{id}", "sec-id", "{requestId}", "sec-req", "{queueId}", "sec-queue", "{agentSessionId}", "sec-agent", "{tool}", "sec-tool").Replace(r.path)
 	return p
 }
 
 func (r konsoleRoute) body() io.Reader {
-	if r.method == "POST" || r.method == "PATCH" {
+	if r.method == "POST" || r.method == "PATCH" || r.method == "PUT" {
 		return strings.NewReader(`{}`)
 	}
 	return nil

@@ -88,6 +88,11 @@ type permission struct {
 	Kind      string          `json:"kind"`
 	Plan      string          `json:"plan,omitempty"`
 	PlanFile  string          `json:"planFile,omitempty"`
+	// RequestedAt is when the CLI asked; AutoDenyAt, when auto-deny is on,
+	// is when Konsole will deny it unanswered (autodeny.go).
+	RequestedAt time.Time  `json:"requestedAt"`
+	AutoDenyAt  *time.Time `json:"autoDenyAt,omitempty"`
+	timer       *time.Timer
 }
 
 // Kinds of permission requests.
@@ -137,6 +142,12 @@ type PermissionAnswer struct {
 	Message  string            `json:"message"`
 	Mode     string            `json:"mode"`
 	Answers  map[string]string `json:"answers"`
+	// Always, with behavior "allow" on a tool request, also lets every later
+	// call of that tool through for the rest of the session (a session rule
+	// the CLI keeps: permission update addRules).
+	Always bool `json:"always"`
+	// auto marks Konsole's own deny (auto-deny).
+	auto bool
 }
 
 var permissionModes = map[string]bool{"": true, "default": true, "acceptEdits": true, "plan": true, "bypassPermissions": true, "dontAsk": true}

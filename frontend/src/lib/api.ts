@@ -48,5 +48,6 @@ export class Api {
   get = <T = any>(p: string) => this.call<T>('GET', p);
   post = <T = any>(p: string, b?: unknown) => this.call<T>('POST', p, b ?? {});
   patch = <T = any>(p: string, b: unknown) => this.call<T>('PATCH', p, b);
+  put = <T = any>(p: string, b: unknown) => this.call<T>('PUT', p, b);
   del = (p: string) => this.call('DELETE', p);
 }

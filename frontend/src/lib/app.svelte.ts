@@ -9,7 +9,7 @@ import { clientId, connection, desktop, onDesktopEvent, type Connection } from '
 import { mergeKontaskEvent, type KontaskEventData } from './kontasks';
 import { Transcript } from './transcript.svelte';
 import { fileNameOf, type SearchHit } from './find';
-import type { AgentInfo, AgentInstall, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, WaitingPrompt } from './types';
+import type { AgentInfo, AgentInstall, CommandInfo, Kontask, ModelInfo, NewSessionOptions, RecentFolder, Session, SessionRule, WaitingPrompt } from './types';
 
 export interface Toast {
   id: number;
@@ -50,6 +50,8 @@ export class AppState {
   /** Per session: what its CLI reported, and the prompts waiting in Konsole's queue. */
   infos: Record<string, AgentInfo> = $state({});
   waiting: Record<string, WaitingPrompt[]> = $state({});
+  /** Per session: the tools allowed for the rest of the session ("always allow"). */
+  rules: Record<string, SessionRule[]> = $state({});
   /** The session switcher (Ctrl+K) and the sidebar drawer on small screens. */
   switcherOpen = $state(false);
   drawerOpen = $state(false);
@@ -218,6 +220,7 @@ export class AppState {
     this.transcript(id);
     this.loadInfo(id);
     this.loadWaiting(id);
+    this.loadRules(id);
   }
 
   async loadModels(): Promise<void> {
@@ -236,6 +239,33 @@ export class AppState {
     } catch {
       /* the panel says what it has */
     }
+  }
+
+  async loadRules(id: string): Promise<void> {
+    try {
+      this.rules[id] = (await this.api.get<{ rules: SessionRule[] }>(`/sessions/${id}/rules`)).rules ?? [];
+    } catch {
+      this.rules[id] = [];
+    }
+  }
+
+  /** Removes a session rule; Konsole restarts the session's agent to do it. */
+  async removeRule(id: string, tool: string): Promise<void> {
+    try {
+      await this.api.del(`/sessions/${id}/rules/${encodeURIComponent(tool)}`);
+      this.rules[id] = (this.rules[id] ?? []).filter((r) => r.toolName !== tool);
+    } catch (e) {
+      this.toast('Could not remove the rule: ' + (e as Error).message, 'error');
+    }
+  }
+
+  /** Konsole's auto-deny setting: minutes, 0 is off. */
+  async getAutoDeny(): Promise<number> {
+    return (await this.api.get<{ minutes: number }>('/settings/auto-deny')).minutes;
+  }
+
+  async setAutoDeny(minutes: number): Promise<void> {
+    await this.api.put('/settings/auto-deny', { minutes });
   }
 
   async loadWaiting(id: string): Promise<void> {
@@ -382,6 +412,9 @@ export class AppState {
         return;
       case 'queue.updated':
         if (d.sessionId) this.waiting[d.sessionId] = d.queue ?? [];
+        return;
+      case 'permission.rules':
+        if (ev.sessionId) this.rules[ev.sessionId] = d.rules ?? [];
         return;
       case 'agent.info':
         if (d.sessionId && (d.sessionId === this.selected || this.infos[d.sessionId])) this.loadInfo(d.sessionId);
@@ -596,11 +629,11 @@ export class AppState {
     }
   }
 
-  async answer(sessionId: string, requestId: string, behavior: 'allow' | 'deny'): Promise<void> {
+  async answer(sessionId: string, requestId: string, behavior: 'allow' | 'deny', always = false): Promise<void> {
     const t = this.transcripts.get(sessionId);
     const item = t?.get(requestId);
     if (item?.kind === 'permission') item.state = 'answering';
-    const ack = await this.client.request('permission', { sessionId, requestId, behavior });
+    const ack = await this.client.request('permission', { sessionId, requestId, behavior, ...(always ? { always: true } : {}) });
     if (!ack.ok) {
       if (item?.kind === 'permission') item.state = 'pending';
       this.toast('Could not answer: ' + ack.error, 'error');

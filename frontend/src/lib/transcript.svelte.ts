@@ -44,6 +44,12 @@ export type Item =
       plan?: string;
       mode?: string;
       answers?: Record<string, string>;
+      /** When the CLI asked, and when Konsole denies it unanswered (auto-deny). */
+      requestedAt?: string;
+      autoDenyAt?: string;
+      /** Answered with "always allow", or denied by auto-deny. */
+      always?: boolean;
+      auto?: boolean;
     }
   | { kind: 'compact'; id: string; turnId?: string; trigger?: string; preTokens?: number }
   | {
@@ -86,6 +92,8 @@ export interface PermissionRequest {
   turnId?: string;
   kind?: 'tool' | 'plan' | 'question';
   plan?: string;
+  requestedAt?: string;
+  autoDenyAt?: string;
 }
 
 function permissionItem(p: PermissionRequest, turnId?: string): Item {
@@ -98,6 +106,8 @@ function permissionItem(p: PermissionRequest, turnId?: string): Item {
     state: 'pending',
     permKind: p.kind ?? (p.toolName === 'ExitPlanMode' ? 'plan' : p.toolName === 'AskUserQuestion' ? 'question' : 'tool'),
     plan: p.plan,
+    requestedAt: p.requestedAt,
+    autoDenyAt: p.autoDenyAt,
   };
 }
 
@@ -275,6 +285,8 @@ export class Transcript {
         p.message = d.message;
         p.mode = d.mode;
         p.answers = d.answers;
+        p.always = d.always;
+        p.auto = d.auto;
         break;
       }
       case 'turn.completed':

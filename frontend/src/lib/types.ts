@@ -69,6 +69,13 @@ export interface AgentInfo {
 }
 
 /** A prompt waiting in Konsole's queue for its session's turn to end. */
+/** A tool allowed for the rest of a session (GET /v1/sessions/{id}/rules). */
+export interface SessionRule {
+  toolName: string;
+  behavior: 'allow';
+  destination: 'session';
+}
+
 export interface WaitingPrompt {
   id: string;
   sessionId: string;
