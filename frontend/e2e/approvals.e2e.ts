@@ -4,7 +4,7 @@
 // tool asks again. Screenshots land in test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { newSession, sendPrompt, shot, Stack } from './harness';
+import { newSession, sendPrompt, shot, Stack, startWithSession } from './harness';
 
 describe('approvals in Chromium', () => {
   const stack = new Stack();
@@ -17,10 +17,7 @@ describe('approvals in Chromium', () => {
     });
 
   beforeAll(async () => {
-    await stack.start();
-    page = await stack.page();
-    await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
-    await newSession(page, stack);
+    page = await startWithSession(stack);
   });
   afterAll(() => stack.stop());
 

@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { newSession, sendPrompt, shot, Stack } from './harness';
+import { newSession, sendPrompt, shot, Stack, startWithSession } from './harness';
 
 describe('the dashboard console in Chromium', () => {
   const stack = new Stack();
   let page: Page;
 
   beforeAll(async () => {
-    await stack.start();
-    page = await stack.page();
-    await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
-    await newSession(page, stack);
+    page = await startWithSession(stack);
   });
   afterAll(() => stack.stop());
 

@@ -157,3 +157,18 @@ export async function sendPrompt(page: Page, text: string): Promise<void> {
   await box.fill(text);
   await box.press('Enter');
 }
+
+/** A page of the stack's dashboard, connected to its bridge. */
+export async function connectedPage(stack: Stack): Promise<Page> {
+  const page = await stack.page();
+  await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
+  return page;
+}
+
+/** Starts the stack and opens a connected page with a new session in its work folder. */
+export async function startWithSession(stack: Stack): Promise<Page> {
+  await stack.start();
+  const page = await connectedPage(stack);
+  await newSession(page, stack);
+  return page;
+}

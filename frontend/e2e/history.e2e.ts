@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { newSession, sendPrompt, shot, Stack } from './harness';
+import { newSession, sendPrompt, shot, Stack, startWithSession } from './harness';
 
 // A real w×h PNG of one colour.
 function png(w: number, h: number, rgb: [number, number, number]): string {
@@ -68,10 +68,7 @@ describe('images, forks and the CLI history in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    await stack.start();
-    page = await stack.page();
-    await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
-    await newSession(page, stack);
+    page = await startWithSession(stack);
   });
   afterAll(() => stack.stop());
 

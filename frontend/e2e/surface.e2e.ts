@@ -3,7 +3,7 @@
 // phone layout. Screenshots land in test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { sendPrompt, shot, Stack } from './harness';
+import { connectedPage, sendPrompt, shot, Stack } from './harness';
 
 describe('the console surface in Chromium', () => {
   const stack = new Stack();
@@ -11,8 +11,7 @@ describe('the console surface in Chromium', () => {
 
   beforeAll(async () => {
     await stack.start();
-    page = await stack.page();
-    await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
+    page = await connectedPage(stack);
     // A session in plan mode, chosen in the new-session form.
     await page.getByTestId('cwd').fill(stack.work);
     await page.getByRole('button', { name: 'Model, mode, effort…' }).click();

@@ -5,17 +5,14 @@
 // Archived filter. Screenshots land in test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { newSession, sendPrompt, shot, Stack } from './harness';
+import { newSession, sendPrompt, shot, Stack, startWithSession } from './harness';
 
 describe('usage and search in Chromium', () => {
   const stack = new Stack();
   let page: Page;
 
   beforeAll(async () => {
-    await stack.start();
-    page = await stack.page();
-    await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
-    await newSession(page, stack);
+    page = await startWithSession(stack);
   });
   afterAll(() => stack.stop());
 
