@@ -39,6 +39,7 @@ test-ui:
 test-e2e:
 	$(GO) build -o $(BIN) .
 	$(GO) build -o bin/fakeapi ./backend/fakeapi/cmd/fakeapi
+	$(GO) build -o bin/konui-seed ./backend/konsoletest/cmd/konui-seed
 	cd frontend && npm run e2e
 
 test-go:

@@ -27,7 +27,7 @@ describe('approvals in Chromium', () => {
     const card = page.getByTestId('permission').last();
     await card.and(page.locator('[data-state="pending"]')).waitFor();
     const wait = card.getByTestId('permission-waiting');
-    await expect.poll(() => wait.textContent()).toMatch(/^\s*Waiting \d+ s; denied automatically in 4 min \d\d s\s*$/);
+    await expect.poll(() => wait.textContent(), { timeout: 15_000 }).toMatch(/^\s*Waiting \d+ s; denied automatically in 4 min \d\d s\s*$/);
     const first = await wait.textContent();
     await expect.poll(() => wait.textContent(), { timeout: 5000 }).not.toBe(first);
     await shot(page, 'approvals-waiting');
@@ -47,7 +47,7 @@ describe('approvals in Chromium', () => {
     const cards = await page.getByTestId('permission').count();
     await sendPrompt(page, '[[bash: echo two > two.txt]]');
     await page.getByTestId('assistant-msg').filter({ hasText: 'Tool result (ok): (Bash completed with no output)' }).waitFor();
-    await expect.poll(() => page.getByTestId('turn-end').count()).toBe(ends + 1);
+    await expect.poll(() => page.getByTestId('turn-end').count(), { timeout: 15_000 }).toBe(ends + 1);
     expect(await page.getByTestId('permission').count()).toBe(cards);
     await shot(page, 'approvals-rule');
 

@@ -79,17 +79,17 @@ describe('images, forks and the CLI history in Chromium', () => {
 
     await giveImages(page, 'paste', [png(40, 30, [220, 40, 40])]);
     await giveImages(page, 'drop', [png(30, 40, [40, 80, 220]), png(20, 20, [40, 200, 80])]);
-    await expect.poll(() => page.getByTestId('attachment').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('attachment').count(), { timeout: 15_000 }).toBe(3);
     await page.getByTestId('remove-attachment').nth(2).click();
-    await expect.poll(() => page.getByTestId('attachment').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('attachment').count(), { timeout: 15_000 }).toBe(2);
     await page.getByTestId('prompt').fill('what is in these images');
     await shot(page, 'history-attachments');
     await page.getByTestId('send').click();
     // The CLI follows the images with a note of where it kept each, which the fake echoes.
     await page.getByTestId('assistant-msg').filter({ hasText: 'Echo: [Image: source:' }).waitFor();
-    await expect.poll(() => page.getByTestId('attachment').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('attachment').count(), { timeout: 15_000 }).toBe(0);
     const msg = page.getByTestId('user-msg').filter({ hasText: 'what is in these images' });
-    await expect.poll(() => msg.getByTestId('msg-image').count()).toBe(2);
+    await expect.poll(() => msg.getByTestId('msg-image').count(), { timeout: 15_000 }).toBe(2);
     await msg.getByTestId('msg-image').first().click();
     await page.getByTestId('lightbox').waitFor();
     await shot(page, 'history-image-enlarged');
@@ -99,14 +99,14 @@ describe('images, forks and the CLI history in Chromium', () => {
     // After a reload the stored prompt still shows its images.
     await page.reload();
     await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
-    await expect.poll(() => page.getByTestId('user-msg').filter({ hasText: 'what is in these images' }).getByTestId('msg-image').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('user-msg').filter({ hasText: 'what is in these images' }).getByTestId('msg-image').count(), { timeout: 15_000 }).toBe(2);
   });
 
   it('forks from the first prompt into a session that goes on alone', async () => {
     await page.getByTestId('turn-end').last().waitFor();
     const sessions = await page.getByTestId('session-status').count();
     await page.getByTestId('user-msg').filter({ hasText: 'a first prompt for the history' }).getByTestId('fork').click();
-    await expect.poll(() => page.getByTestId('session-status').count()).toBe(sessions + 1);
+    await expect.poll(() => page.getByTestId('session-status').count(), { timeout: 15_000 }).toBe(sessions + 1);
     await page.getByTestId('user-msg').filter({ hasText: 'a first prompt for the history' }).waitFor();
     expect(await page.getByTestId('user-msg').filter({ hasText: 'what is in these images' }).count()).toBe(0);
     await sendPrompt(page, 'only in the fork');
@@ -127,7 +127,7 @@ describe('images, forks and the CLI history in Chromium', () => {
 
     await page.getByTestId('history-tab').click();
     await page.getByTestId('history-folder').filter({ hasText: stack.work }).first().waitFor();
-    await expect.poll(() => page.getByTestId('history-item').count()).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => page.getByTestId('history-item').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     await shot(page, 'history-list');
     await page.getByTestId('history-item').filter({ hasText: 'a first prompt for the history' }).first().waitFor();
     const sessions = await page.getByTestId('session-status').count();
@@ -140,10 +140,10 @@ describe('images, forks and the CLI history in Chromium', () => {
       if ((await page.getByTestId('session-status').count()) > sessions) break;
       await page.getByTestId('history-tab').click();
     }
-    await expect.poll(() => page.getByTestId('session-status').count()).toBe(sessions + 1);
+    await expect.poll(() => page.getByTestId('session-status').count(), { timeout: 15_000 }).toBe(sessions + 1);
     await page.getByTestId('user-msg').filter({ hasText: 'a first prompt for the history' }).waitFor();
     // Its prompt's images came with it.
-    await expect.poll(() => page.getByTestId('user-msg').filter({ hasText: 'what is in these images' }).getByTestId('msg-image').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('user-msg').filter({ hasText: 'what is in these images' }).getByTestId('msg-image').count(), { timeout: 15_000 }).toBe(2);
     await sendPrompt(page, 'continued from the terminal');
     await page.getByTestId('assistant-msg').filter({ hasText: 'Echo: continued from the terminal' }).waitFor();
     await shot(page, 'history-continued');

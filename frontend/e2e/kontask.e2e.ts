@@ -95,7 +95,7 @@ describe('kontasks in Chromium', () => {
   it('sends a choice as the next prompt of its session', async () => {
     await page.getByTestId('choice').filter({ hasText: 'Fix stop turn' }).click();
     await page.getByTestId('assistant-msg').filter({ hasText: 'Echo: Implement the stop turn functionality now' }).waitFor();
-    expect((await page.getByTestId('user-msg').last().textContent())?.trim()).toBe('Implement the stop turn functionality now');
+    expect((await page.getByTestId('user-msg').last().locator('pre').textContent())?.trim()).toBe('Implement the stop turn functionality now');
     await shot(page, 'kontask-choice-sent');
   });
 });

@@ -32,7 +32,7 @@ describe('the console surface in Chromium', () => {
     await card.getByTestId('plan-accept-edits').click();
     await card.and(page.locator('[data-state="allow"]')).waitFor();
     await page.getByTestId('turn-end').last().waitFor();
-    await expect.poll(() => page.getByTestId('mode').inputValue()).toBe('acceptEdits');
+    await expect.poll(() => page.getByTestId('mode').inputValue(), { timeout: 15_000 }).toBe('acceptEdits');
   });
 
   it('asks a question as a card and sends the chosen answer to Claude', async () => {
@@ -77,11 +77,11 @@ describe('the console surface in Chromium', () => {
 
   it('changes the permission mode mid-session from the header', async () => {
     await page.getByTestId('mode').selectOption('default');
-    await expect.poll(() => page.getByTestId('session-status').first().textContent()).toContain('idle');
+    await expect.poll(() => page.getByTestId('session-status').first().textContent(), { timeout: 15_000 }).toContain('idle');
     await page.getByTestId('info-toggle').click();
     const info = page.getByTestId('session-info');
     await info.getByText('Mode', { exact: true }).waitFor();
-    await expect.poll(() => info.textContent()).toContain('default');
+    await expect.poll(() => info.textContent(), { timeout: 15_000 }).toContain('default');
     expect(await info.textContent()).toContain('konsole');
     await shot(page, 'surface-session-info');
     await page.getByTestId('info-toggle').click();
@@ -93,14 +93,20 @@ describe('the console surface in Chromium', () => {
     await phone.goto(stack.url);
     await phone.getByTestId('conn-state').and(phone.locator('[data-state="connected"]')).waitFor();
     await phone.getByTestId('prompt').waitFor();
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    const overflow = await phone.evaluate(() => {
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('[data-testid="new-session"]') && !e.closest('aside'))
+        .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}[${e.getAttribute('data-testid') ?? ''}] ${Math.round(e.getBoundingClientRect().right)}`);
+      return { by: document.documentElement.scrollWidth - window.innerWidth, wide: wide.slice(0, 8) };
+    });
+    await shot(phone, 'surface-phone');
+    expect(overflow, JSON.stringify(overflow.wide)).toMatchObject({ by: 0 });
     expect(await phone.getByTestId('new-session').isVisible()).toBe(true); // in the DOM, moved off screen
     const box = await phone.getByTestId('new-session').boundingBox();
     expect(box!.x + box!.width).toBeLessThanOrEqual(1);
     await shot(phone, 'surface-phone');
     await phone.getByTestId('drawer-toggle').click();
-    await expect.poll(async () => (await phone.getByTestId('new-session').boundingBox())!.x).toBeGreaterThanOrEqual(0);
+    await expect.poll(async () => (await phone.getByTestId('new-session').boundingBox())!.x, { timeout: 15_000 }).toBeGreaterThanOrEqual(0);
     await shot(phone, 'surface-phone-drawer');
     await ctx.close();
   });

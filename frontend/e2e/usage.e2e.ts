@@ -22,9 +22,9 @@ describe('usage and search in Chromium', () => {
     await sendPrompt(page, 'a second one [[usage 800 200 6000 0]]');
     await page.getByTestId('turn-end').nth(1).waitFor();
     // 1,200 + 4,000 + 500 in, 300 out; then 800 + 6,000 in, 200 out.
-    await expect.poll(() => page.getByTestId('turn-tokens').nth(0).textContent()).toBe('5.7k in · 300 out');
-    await expect.poll(() => page.getByTestId('turn-tokens').nth(1).textContent()).toBe('6.8k in · 200 out');
-    await expect.poll(async () => ((await page.getByTestId('session-totals').textContent()) ?? '').trim()).toMatch(/^\$0\.\d{4} · 13k in · 500 out$/);
+    await expect.poll(() => page.getByTestId('turn-tokens').nth(0).textContent(), { timeout: 15_000 }).toBe('5.7k in · 300 out');
+    await expect.poll(() => page.getByTestId('turn-tokens').nth(1).textContent(), { timeout: 15_000 }).toBe('6.8k in · 200 out');
+    await expect.poll(async () => ((await page.getByTestId('session-totals').textContent()) ?? '').trim(), { timeout: 15_000 }).toMatch(/^\$0\.\d{4} · 13k in · 500 out$/);
     const meter = page.getByTestId('context-meter');
     await meter.waitFor();
     expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(0);
@@ -67,7 +67,7 @@ describe('usage and search in Chromium', () => {
     for (let i = 0; i < 12; i++) {
       await sendPrompt(page, `filler turn ${i} ` + 'lorem ipsum '.repeat(30));
       await page.getByTestId('assistant-msg').filter({ hasText: `filler turn ${i} ` }).waitFor();
-      await expect.poll(() => page.getByTestId('turn-state').count()).toBe(0);
+      await expect.poll(() => page.getByTestId('turn-state').count(), { timeout: 15_000 }).toBe(0);
     }
     await page.getByTestId('usage-tab').click();
     const box = page.getByTestId('search');
@@ -82,7 +82,7 @@ describe('usage and search in Chromium', () => {
     await hit.click();
     const focused = page.locator('[data-focused="true"]');
     await focused.waitFor();
-    await expect.poll(async () => (await focused.textContent()) ?? '').toContain('capybaras');
+    await expect.poll(async () => (await focused.textContent()) ?? '', { timeout: 15_000 }).toContain('capybaras');
     const box2 = await focused.boundingBox();
     const view = await page.getByTestId('transcript').boundingBox();
     expect(box2 && view && box2.y >= view.y && box2.y < view.y + view.height).toBe(true);
@@ -91,13 +91,13 @@ describe('usage and search in Chromium', () => {
 
   it('archives a session behind the Archived filter, where search still finds it', async () => {
     await page.getByTestId('archive').click();
-    await expect.poll(() => page.getByTestId('session-item').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('session-item').count(), { timeout: 15_000 }).toBe(0);
     await page.getByTestId('archived-filter').click();
-    await expect.poll(() => page.getByTestId('session-item').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('session-item').count(), { timeout: 15_000 }).toBe(1);
     await page.getByRole('button', { name: 'Sessions', exact: true }).click();
     await page.getByTestId('search').fill('capybaras');
     await page.getByTestId('search-hit').first().click();
-    await expect.poll(() => page.getByTestId('archived-filter').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.getByTestId('archived-filter').getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('true');
     await shot(page, 'archived-found-by-search');
   });
 });
