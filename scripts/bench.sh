@@ -71,13 +71,26 @@ target is marked **PASS** or **MISS**.
 - **Bridge sustained rate** (target at least 20,000 events/s with nothing lost): the
   highest step of rate the chain holds for the whole step with every event delivered in
   order (contiguous `seq`), beside the same ladder over the direct WebSocket baseline.
-- **Dashboard** (targets: a 10,000-message session painted within 500 ms of opening it;
+- **Cold start** (target: within 300 ms of the baseline at p50): with the real CLI, a new
+  session (`POST /v1/sessions`, then a prompt) to its first `text.delta` at a WebSocket
+  client of the bridge, and a session after a Konsole restart (prompt to first text,
+  the agent resumed), each beside the CLI started by hand with Konsole's flags minus
+  `--mcp-config` in the same rounds. Also: a Konsole restart until the bridge follows it.
+- **Warm prompt** (target: the chain adds under 5 ms at p50): a prompt to a warm session
+  to its first text at the client, beside the CLI's own first delta on its stdout.
+- **Search** (target: p99 under 50 ms) over 100,000 stored messages with FTS5, beside a
+  `LIKE` scan; **History** (target: under 1 s cold) listing 1,000 CLI conversation
+  files, beside a plain directory walk; **Changes** (target: under 300 ms) the listing
+  and one diff of a 10,000-file repository with 200 changed files, beside
+  `git diff --stat`.
+- **Dashboard** (targets: a 100,000-message session painted within 500 ms of opening it;
   no frame over 50 ms while 200 deltas per second stream in): measured in Chromium,
   beside a 10-message session and the idle page.
 - **Desktop** (targets: binary under 25 MB; the app idle within 40 MB PSS of a bare Wails
   window): the stripped desktop binary, and PSS of the app's process tree (Go process,
   WebKit processes) idle and with a 1,000-message transcript open, beside a bare Wails
-  window built in the same run.
+  window built in the same run; and the window's first second (target under 1.5 s): exec
+  to the dashboard connected and showing its session list.
 
 INTRO
   cat "$KONUI_BENCH_REPORT"
