@@ -37,6 +37,21 @@ func (s *Server) worktreeRoutes(route func(method, path string, h http.HandlerFu
 		res, err := s.mgr.MergeWorktree(r.Context(), r.PathValue("id"))
 		gitReply(w, http.StatusOK, res, err)
 	})
+	route("GET", "/v1/sessions/{id}/worktree/pr", func(w http.ResponseWriter, r *http.Request) {
+		st, err := s.mgr.PRAvailable(r.Context(), r.PathValue("id"))
+		gitReply(w, http.StatusOK, st, err)
+	})
+	route("POST", "/v1/sessions/{id}/worktree/pr", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Title string `json:"title"`
+			Body  string `json:"body"`
+		}
+		if !decode(w, r, &body) {
+			return
+		}
+		u, err := s.mgr.OpenPR(r.Context(), r.PathValue("id"), body.Title, body.Body)
+		gitReply(w, http.StatusCreated, map[string]any{"url": u}, err)
+	})
 	route("POST", "/v1/sessions/{id}/worktree/discard", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Confirm bool `json:"confirm"`

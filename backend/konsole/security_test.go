@@ -52,6 +52,8 @@ var konsoleRoutes = []konsoleRoute{
 	{"POST", "/v1/sessions/{id}/worktree/commit"},
 	{"POST", "/v1/sessions/{id}/worktree/merge"},
 	{"POST", "/v1/sessions/{id}/worktree/discard"},
+	{"GET", "/v1/sessions/{id}/worktree/pr"},
+	{"POST", "/v1/sessions/{id}/worktree/pr"},
 	{"GET", "/v1/fs/dirs"},
 	{"GET", "/v1/folders/recent"},
 	{"GET", "/v1/agent"},

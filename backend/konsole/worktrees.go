@@ -52,6 +52,8 @@ var worktreeStatus = map[string]int{
 	worktree.CodeBranchTaken: http.StatusConflict, worktree.CodeDirty: http.StatusConflict,
 	worktree.CodeConflict: http.StatusConflict, worktree.CodeUnmerged: http.StatusConflict,
 	worktree.CodeNothing: http.StatusConflict, worktree.CodeGit: http.StatusConflict,
+	worktree.CodeGHUnavailable: http.StatusConflict, worktree.CodeNoRemote: http.StatusConflict,
+	worktree.CodePushFailed: http.StatusConflict, worktree.CodePRFailed: http.StatusConflict,
 }
 
 // gitError turns a worktree error into an API error that keeps its
@@ -179,6 +181,33 @@ func (m *Manager) MergeWorktree(ctx context.Context, id string) (worktree.MergeR
 	defer m.wtMu.Unlock()
 	r, err := worktree.Merge(ctx, w)
 	return r, gitError(err)
+}
+
+// PRAvailable says whether a pull request can be opened for a session's
+// worktree; a session without one (or whose worktree was discarded)
+// answers false with the reason.
+func (m *Manager) PRAvailable(ctx context.Context, id string) (worktree.PRStatus, error) {
+	_, w, err := m.worktreeOf(id)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Status == http.StatusConflict {
+			return worktree.PRStatus{Reason: e.Message}, nil
+		}
+		return worktree.PRStatus{}, err
+	}
+	return worktree.PRAvailable(ctx, w), nil
+}
+
+// OpenPR pushes a session's branch and opens a pull request of it into
+// its base; it returns the pull request's URL. The push and gh run
+// outside the worktree lock: they read the branch, they do not move it.
+func (m *Manager) OpenPR(ctx context.Context, id, title, body string) (string, error) {
+	_, w, err := m.worktreeOf(id)
+	if err != nil {
+		return "", err
+	}
+	u, err := worktree.OpenPR(ctx, w, title, body)
+	return u, gitError(err)
 }
 
 // DiscardWorktree ends the session's agent and removes its worktree and

@@ -53,6 +53,8 @@ export class Stack {
   serveArgs: string[] = [];
   /** The CLI Konsole runs; null: none given and none on PATH (a first run without Claude Code). */
   claude: string | null = claude;
+  /** A folder put first on the PATH of Konsole and the CLI (stand-in tools such as gh). */
+  pathPrefix = '';
   private fake?: ChildProcess;
   private konsole?: ChildProcess;
   private serve?: ChildProcess;
@@ -64,7 +66,7 @@ export class Stack {
 
   private agentEnv(): NodeJS.ProcessEnv {
     return {
-      PATH: this.claude === null ? join(this.home, 'empty-path') : process.env.PATH,
+      PATH: (this.pathPrefix ? this.pathPrefix + ':' : '') + (this.claude === null ? join(this.home, 'empty-path') : process.env.PATH),
       HOME: this.home,
       XDG_CONFIG_HOME: join(this.home, '.config'),
       XDG_DATA_HOME: join(this.home, '.local', 'share'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitMessage, reviewPrompt, changeLabel } from './review';
+import { commitMessage, reviewPrompt, changeLabel, pullRequest, webUrl } from './review';
 
 describe('review', () => {
   it('writes one prompt that cites path:line and quotes each line, in file and line order', () => {
@@ -24,5 +24,17 @@ describe('review', () => {
   it('labels binary files without line counts', () => {
     expect(changeLabel({ path: 'x', status: 'added', additions: 0, deletions: 0, binary: true })).toBe('binary');
     expect(changeLabel({ path: 'x', status: 'modified', additions: 3, deletions: 1, binary: false })).toBe('+3 −1');
+  });
+
+  it('offers a pull request titled by the first line of the commit message, its rest as the body', () => {
+    expect(pullRequest('Fix the parser\n\nmake it handle tabs\nand spaces\n')).toEqual({ title: 'Fix the parser', body: 'make it handle tabs\nand spaces' });
+    expect(pullRequest('  Only a subject  ')).toEqual({ title: 'Only a subject', body: '' });
+    expect(pullRequest(commitMessage('', ''))).toEqual({ title: 'Changes from a Konui session', body: '' });
+  });
+
+  it('links only web addresses', () => {
+    expect(webUrl('https://github.com/acme/widgets/pull/7')).toBe('https://github.com/acme/widgets/pull/7');
+    expect(webUrl('javascript:alert(1)')).toBeNull();
+    expect(webUrl('not a url')).toBeNull();
   });
 });

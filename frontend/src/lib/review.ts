@@ -56,3 +56,25 @@ export function changeLabel(f: ChangedFile): string {
   if (f.binary) return 'binary';
   return `+${f.additions} −${f.deletions}`;
 }
+
+/** Whether a pull request can be opened (GET /sessions/{id}/worktree/pr). */
+export interface PRStatus {
+  available: boolean;
+  reason?: string;
+}
+
+/** The pull request offered from a commit message: its first line as the title, the rest as the body. */
+export function pullRequest(message: string): { title: string; body: string } {
+  const [first, ...rest] = message.trim().split('\n');
+  return { title: first.trim(), body: rest.join('\n').trim() };
+}
+
+/** The URL as a link target when it is a web address, else null (never a javascript: link). */
+export function webUrl(u: string): string | null {
+  try {
+    const p = new URL(u);
+    return p.protocol === 'https:' || p.protocol === 'http:' ? p.href : null;
+  } catch {
+    return null;
+  }
+}
