@@ -16,8 +16,8 @@ import (
 
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/kontask"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/kontask"
 )
 
 // The budgets of the large-output attack (issue 13, 2), stated here and in

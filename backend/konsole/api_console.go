@@ -85,7 +85,7 @@ func (s *Server) listDirs(w http.ResponseWriter, r *http.Request) {
 	case prefix == "" || prefix == "~":
 		prefix = home + string(filepath.Separator)
 	case strings.HasPrefix(prefix, "~/"):
-		prefix = filepath.Join(home, prefix[2:]) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(prefix, "/")]
+		prefix = home + prefix[1:]
 	}
 	if !filepath.IsAbs(prefix) {
 		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "prefix must be an absolute path or start with ~/, not %q", prefix))

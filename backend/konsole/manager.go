@@ -217,21 +217,6 @@ func (m *Manager) Messages(id string) ([]store.MessageRow, error) {
 	return m.st.Messages(id)
 }
 
-// Prompt starts a turn. It refuses with 409 while another turn runs; a
-// clientMessageId seen before returns the earlier turn instead of a new one.
-func (m *Manager) Prompt(id string, req PromptRequest) (turnID string, dup bool, err error) {
-	if strings.TrimSpace(req.Text) == "" {
-		return "", false, errorf(http.StatusBadRequest, CodeBadRequest, "text is required")
-	}
-	if err := checkPrompt(req); err != nil {
-		return "", false, err
-	}
-	s, err := m.get(id)
-	if err != nil {
-		return "", false, err
-	}
-	return s.prompt(req)
-}
 
 // Update changes a session's title, model or permission mode (PATCH).
 func (m *Manager) Update(id string, p SessionPatch) (Session, error) {

@@ -188,7 +188,9 @@ const mcpMethodHeader = "Mcp-Method"
 // bare, so a cancellation it means kindly would come back as a 400. Requests
 // keep the SDK's check. The body is read (up to limit) and put back.
 func nameNotification(r *http.Request, limit int64) error {
-	if r.Header.Get(mcpMethodHeader) != "" || r.Body == nil {
+	// Only clients of 2026-07-28 and later send the headers the SDK checks:
+	// older ones' bodies pass unread.
+	if r.Header.Get(mcpMethodHeader) != "" || r.Header.Get("MCP-Protocol-Version") < "2026-07-28" || r.Body == nil {
 		return nil
 	}
 	head, err := io.ReadAll(io.LimitReader(r.Body, limit+1))

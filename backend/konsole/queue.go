@@ -1,7 +1,6 @@
 package konsole
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -43,28 +42,20 @@ func (m *Manager) PromptOrQueue(id string, req PromptRequest) (PromptOutcome, er
 	if err != nil {
 		return PromptOutcome{}, err
 	}
-	for try := 0; ; try++ {
-		s.mu.Lock()
-		if s.turn != nil && req.WhenBusy == "queue" {
-			if len(req.Images) > 0 {
-				s.mu.Unlock()
-				return PromptOutcome{}, errorf(http.StatusConflict, CodeConflict, "a prompt with images is not queued: send it once the running turn has ended")
-			}
-			q, err := s.enqueue(req)
-			s.mu.Unlock()
-			if err != nil {
-				return PromptOutcome{}, err
-			}
-			return PromptOutcome{Queued: true, QueueID: q.ID}, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.turn != nil && req.WhenBusy == "queue" {
+		if len(req.Images) > 0 {
+			return PromptOutcome{}, errorf(http.StatusConflict, CodeConflict, "a prompt with images is not queued: send it once the running turn has ended")
 		}
-		tid, dup, err := s.startTurn(req)
-		s.mu.Unlock()
-		var e *Error
-		if err != nil && try == 0 && req.WhenBusy == "queue" && errors.As(err, &e) && e.Status == http.StatusConflict {
-			continue // a turn started in between: queue behind it
+		q, err := s.enqueue(req)
+		if err != nil {
+			return PromptOutcome{}, err
 		}
-		return PromptOutcome{TurnID: tid, Duplicate: dup}, err
+		return PromptOutcome{Queued: true, QueueID: q.ID}, nil
 	}
+	tid, dup, err := s.startTurn(req)
+	return PromptOutcome{TurnID: tid, Duplicate: dup}, err
 }
 
 // enqueue stores a prompt at the end of the queue; the caller holds s.mu.
@@ -133,12 +124,7 @@ func (s *session) dispatch(id string) error {
 	}
 	i := 0
 	if id != "" {
-		for i = range q {
-			if q[i].ID == id {
-				break
-			}
-		}
-		if q[i].ID != id {
+		if i = indexOfQueued(q, id); i < 0 {
 			return errorf(http.StatusNotFound, CodeNotFound, "no queued prompt %q in this session", id)
 		}
 	}

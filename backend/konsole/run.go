@@ -373,12 +373,6 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-func (s *session) prompt(req PromptRequest) (string, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.startTurn(req)
-}
-
 // startTurn sends a prompt as a new turn; the caller holds s.mu.
 func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	if req.ClientMessageID != "" {

@@ -14,22 +14,15 @@ func (s *Store) MessagesBefore(sessionID string, before int64, limit int) ([]Mes
 	if err != nil {
 		return nil, false, fmt.Errorf("failed to read the transcript of session %s: %w", sessionID, err)
 	}
-	defer rows.Close()
-	out := []MessageRow{}
-	for rows.Next() {
-		var m MessageRow
-		var content []byte
-		if err := rows.Scan(&m.ID, &m.SessionID, &m.TurnID, &m.Role, &content, &m.At); err != nil {
-			return nil, false, fmt.Errorf("failed to read the transcript of session %s: %w", sessionID, err)
-		}
-		m.Content = content
-		out = append(out, m)
+	out, err := scanMessages(rows, sessionID)
+	if err != nil {
+		return nil, false, err
 	}
 	more := len(out) > limit
 	if more {
 		out = out[:limit]
 	}
-	return out, more, rows.Err()
+	return out, more, nil
 }
 
 // AddMessages appends many transcript entries in one transaction (an
@@ -40,19 +33,9 @@ func (s *Store) AddMessages(ms []MessageRow) error {
 		return fmt.Errorf("failed to begin saving messages: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.Prepare(`INSERT INTO messages(session_id, turn_id, role, content, at) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("failed to prepare saving messages: %w", err)
-	}
-	defer ins.Close()
 	for _, m := range ms {
-		res, err := ins.Exec(m.SessionID, m.TurnID, m.Role, []byte(m.Content), m.At)
-		if err != nil {
+		if _, err := insertMessage(tx, m); err != nil {
 			return fmt.Errorf("failed to save a message of session %s: %w", m.SessionID, err)
-		}
-		id, _ := res.LastInsertId()
-		if err := indexMessage(tx, id, m); err != nil {
-			return fmt.Errorf("failed to index a message of session %s: %w", m.SessionID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 )
@@ -61,15 +62,7 @@ func (s *Store) AddMessage(m MessageRow) (int64, error) {
 		return 0, fmt.Errorf("failed to save a message of session %s: %w", m.SessionID, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.Exec(`INSERT INTO messages(session_id, turn_id, role, content, at) VALUES (?, ?, ?, ?, ?)`,
-		m.SessionID, m.TurnID, m.Role, []byte(m.Content), m.At)
-	if err != nil {
-		return 0, fmt.Errorf("failed to save a message of session %s: %w", m.SessionID, err)
-	}
-	id, err := res.LastInsertId()
-	if err == nil {
-		err = indexMessage(tx, id, m)
-	}
+	id, err := insertMessage(tx, m)
 	if err == nil {
 		err = tx.Commit()
 	}
@@ -79,12 +72,32 @@ func (s *Store) AddMessage(m MessageRow) (int64, error) {
 	return id, nil
 }
 
+// insertMessage writes one transcript entry and its search index row.
+func insertMessage(tx *sql.Tx, m MessageRow) (int64, error) {
+	res, err := tx.Exec(`INSERT INTO messages(session_id, turn_id, role, content, at) VALUES (?, ?, ?, ?, ?)`,
+		m.SessionID, m.TurnID, m.Role, []byte(m.Content), m.At)
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	return id, indexMessage(tx, id, m)
+}
+
 // Messages returns a session's transcript, oldest first.
 func (s *Store) Messages(sessionID string) ([]MessageRow, error) {
 	rows, err := s.db.Query(`SELECT id, session_id, turn_id, role, content, at FROM messages WHERE session_id = ? ORDER BY id`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the transcript of session %s: %w", sessionID, err)
 	}
+	return scanMessages(rows, sessionID)
+}
+
+// scanMessages reads message rows (id, session_id, turn_id, role, content,
+// at) and closes them.
+func scanMessages(rows *sql.Rows, sessionID string) ([]MessageRow, error) {
 	defer rows.Close()
 	out := []MessageRow{}
 	for rows.Next() {
@@ -96,5 +109,8 @@ func (s *Store) Messages(sessionID string) ([]MessageRow, error) {
 		m.Content = content
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("failed to read the transcript of session %s: %w", sessionID, err)
+	}
+	return out, nil
 }
