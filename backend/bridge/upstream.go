@@ -62,7 +62,8 @@ func (b Backoff) schedule() *backoff.ExponentialBackOff {
 // retryPlan says when to connect again after a connection ended.
 type retryPlan struct {
 	schedule *backoff.ExponentialBackOff
-	attempt  int // failures counted by the backoff since the last connection
+	tries    int // connections tried since the last one that connected
+	attempt  int // of those, the failures counted by the backoff
 	quick    int // quick retries left after a stream that worked ended
 }
 
@@ -78,24 +79,29 @@ const (
 	quickRetry   = 100 * time.Millisecond
 )
 
-// next returns the wait before the next connection and the attempt number
-// it counts as (0 for a resume or a quick retry), given whether the last
-// one connected and how long it lasted.
-func (p *retryPlan) next(connected bool, lasted time.Duration) (time.Duration, int) {
+// next returns the wait before the next connection, which try it is since
+// the last connection (what people are shown), and how many backoff
+// failures came before it (what "down" is judged by: quick retries and a
+// resume do not count), given whether the last connection connected and
+// how long it lasted.
+func (p *retryPlan) next(connected bool, lasted time.Duration) (delay time.Duration, try, attempt int) {
 	if connected {
-		p.attempt = 0
+		p.tries, p.attempt = 0, 0
 		p.schedule.Reset()
 		if lasted > time.Second {
 			p.quick = quickRetries
-			return 0, 0
+			p.tries++
+			return 0, p.tries, 0
 		}
 		p.quick = 0 // a stream that ends at once is a failure like any other
 	} else if p.quick > 0 {
 		p.quick--
-		return quickRetry, 0
+		p.tries++
+		return quickRetry, p.tries, 0
 	}
+	p.tries++
 	p.attempt++
-	return p.schedule.NextBackOff(), p.attempt
+	return p.schedule.NextBackOff(), p.tries, p.attempt
 }
 
 // upstream follows GET /v1/events for as long as its context lives,
@@ -142,7 +148,7 @@ func (u *upstream) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		delay, attempt := plan.next(connected, time.Since(began))
+		delay, try, attempt := plan.next(connected, time.Since(began))
 		msg := "the event stream ended"
 		if err != nil {
 			msg = err.Error()
@@ -152,8 +158,8 @@ func (u *upstream) run(ctx context.Context) {
 		if attempt > u.downAfter || (errors.As(err, &se) && (se.status == 401 || se.status == 403)) {
 			state = StateDown
 		}
-		u.setState(KonsoleState{State: state, URL: u.url, Attempt: attempt, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
-		u.lg.Info("konsole stream interrupted; reconnecting", "attempt", attempt, "in", delay.Round(time.Millisecond), "err", msg)
+		u.setState(KonsoleState{State: state, URL: u.url, Attempt: try, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
+		u.lg.Info("konsole stream interrupted; reconnecting", "attempt", try, "in", delay.Round(time.Millisecond), "err", msg)
 		select {
 		case <-ctx.Done():
 			return
