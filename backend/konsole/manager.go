@@ -217,7 +217,6 @@ func (m *Manager) Messages(id string) ([]store.MessageRow, error) {
 	return m.st.Messages(id)
 }
 
-
 // Update changes a session's title, model or permission mode (PATCH).
 func (m *Manager) Update(id string, p SessionPatch) (Session, error) {
 	s, err := m.get(id)
