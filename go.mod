@@ -9,6 +9,7 @@ require (
 	github.com/godbus/dbus/v5 v5.2.4
 	github.com/google/uuid v1.6.0
 	github.com/modelcontextprotocol/go-sdk v1.8.0
+	github.com/piglig/go-qr v1.1.0
 	github.com/r3labs/sse/v2 v2.10.0
 	github.com/wailsapp/wails/v2 v2.11.0
 	golang.org/x/net v0.35.0

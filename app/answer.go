@@ -51,7 +51,9 @@ const maxChoiceButtons = 3
 // waitingPerm is a permission request waiting for an answer.
 type waitingPerm struct {
 	SessionID, ToolName string
-	At                  time.Time
+	// Konsole is the id of the Konsole that asks.
+	Konsole string
+	At      time.Time
 }
 
 func groupOf(sessionID string) string {
@@ -110,7 +112,7 @@ func toolSummary(input json.RawMessage) string {
 }
 
 // permissionRequested remembers a waiting request and notifies it.
-func (d *Desktop) permissionRequested(sessionID string, data json.RawMessage) {
+func (d *Desktop) permissionRequested(konsoleID, sessionID string, data json.RawMessage) {
 	var p struct {
 		RequestID string          `json:"requestId"`
 		ToolName  string          `json:"toolName"`
@@ -119,7 +121,7 @@ func (d *Desktop) permissionRequested(sessionID string, data json.RawMessage) {
 	json.Unmarshal(data, &p)
 	if p.RequestID != "" {
 		d.mu.Lock()
-		d.perms[p.RequestID] = waitingPerm{SessionID: sessionID, ToolName: p.ToolName, At: time.Now()}
+		d.perms[p.RequestID] = waitingPerm{SessionID: sessionID, ToolName: p.ToolName, Konsole: konsoleID, At: time.Now()}
 		d.mu.Unlock()
 		d.renderTray()
 	}
@@ -129,7 +131,7 @@ func (d *Desktop) permissionRequested(sessionID string, data json.RawMessage) {
 	tool := clip(p.ToolName, 40)
 	d.queue(Notification{Title: clip("Claude asks to use "+tool, noteTitleChars),
 		Body:   clip("In "+d.title(sessionID)+": "+toolSummary(p.Input), noteBodyChars),
-		Target: "session:" + sessionID, Key: "permission:" + p.RequestID, Group: groupOf(sessionID),
+		Target: "session:" + sessionID, Key: "permission:" + p.RequestID, Group: groupOf(sessionID), Konsole: konsoleID,
 		Actions: []Action{{Key: actAllow, Label: "Allow"}, {Key: actDeny, Label: "Deny"},
 			{Key: actAlways, Label: clip("Always allow "+tool+" in this session", noteLabelChars+20)}}})
 }
@@ -281,11 +283,11 @@ func (d *Desktop) getKontask(ctx context.Context, id string) (kontaskView, error
 
 // turnFinished lists a session's finished turn in the tray while the
 // window is in the background, until seen.
-func (d *Desktop) turnFinished(sessionID string) {
+func (d *Desktop) turnFinished(konsoleID, sessionID string) {
 	d.mu.Lock()
 	unseen := !d.focused && sessionID != ""
 	if unseen {
-		d.finished[sessionID] = trayEntry{TrayItem{Target: "session:" + sessionID}, time.Now()}
+		d.finished[sessionID] = trayEntry{TrayItem{Target: "session:" + sessionID}, time.Now(), konsoleID}
 	}
 	d.mu.Unlock()
 	if unseen {

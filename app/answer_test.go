@@ -13,6 +13,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/fleet"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
 
@@ -131,8 +133,8 @@ func startAnswerRig(t *testing.T, actions bool, tray func(*dbus.Conn) Tray) *ans
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := NewDesktop(DesktopConfig{Settings: st, Override: &Profile{ID: "test", Name: "test", URL: h.URL, Token: h.Token},
-		StateDir: t.TempDir(), Logger: lg})
+	d := NewDesktop(DesktopConfig{Settings: st, Remotes: []fleet.Target{{AddKonsole: bridge.AddKonsole{Name: "test", URL: h.URL, Token: h.Token}}},
+		DataDir: t.TempDir(), StateDir: t.TempDir(), Logger: lg})
 	w := &fakeWindow{}
 	var tr Tray
 	if tray != nil {
@@ -143,7 +145,7 @@ func startAnswerRig(t *testing.T, actions bool, tray func(*dbus.Conn) Tray) *ans
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Stop)
-	// The bridge notifies kontasks created once it follows Konsole.
+	// The bridge notifies kontasks created once it follows the Konsoles.
 	for i := 0; i < 500 && d.stackState() != "connected"; i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -158,7 +160,13 @@ func (d *Desktop) stackState() string {
 	if d.stack == nil {
 		return ""
 	}
-	return string(d.stack.Bridge.State().State)
+	// "connected" once every Konsole is.
+	for _, k := range d.stack.Bridge.Konsoles() {
+		if k.State != "connected" {
+			return k.State
+		}
+	}
+	return "connected"
 }
 
 // turn sends a prompt and returns the turn's events up to its end.

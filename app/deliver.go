@@ -1,11 +1,10 @@
 package app
 
 import (
-	"context"
-	"encoding/json"
-	"net/http"
 	"slices"
 	"time"
+
+	"github.com/konui/konui/backend/bridge"
 )
 
 // The bridge calls observe and KontaskCreated on its delivery path, which
@@ -61,7 +60,9 @@ func (d *Desktop) deliver() {
 			}
 			return
 		}
-		if err := notifier.Notify(*op.show); err != nil && !warned {
+		n := *op.show
+		d.label(&n)
+		if err := notifier.Notify(n); err != nil && !warned {
 			warned = true
 			d.lg.Warn("notifications are not available; Konui runs on without them", "err", err)
 		}
@@ -89,28 +90,13 @@ func (d *Desktop) deliver() {
 	}
 }
 
-// flush returns once every notification queued and every tray change made
-// before it has reached the OS, or once the Desktop stops: the explicit
-// signal a caller waits on instead of sleeping.
-func (d *Desktop) flush() {
-	ack := make(chan struct{})
-	select {
-	case d.flushes <- ack:
-	case <-d.done:
-		return
-	}
-	select {
-	case <-ack:
-	case <-d.done:
-	}
-}
-
 // paint shows what waits for the user and the pause in the tray, calling
 // it only for what changed since last.
 func (d *Desktop) paint(last *painted) {
+	names := d.konsoleNames()
 	d.mu.Lock()
 	tray := d.tray
-	items, count := d.waitingLocked()
+	items, count := d.waitingLocked(names)
 	now := painted{valid: true, count: count, paused: d.paused, newest: items[:min(len(items), trayKontaskSlots)]}
 	d.mu.Unlock()
 	if tray == nil {
@@ -125,28 +111,34 @@ func (d *Desktop) paint(last *painted) {
 	*last = now
 }
 
-// trayEntry is a tray item and when it began to wait.
+// trayEntry is a tray item, when it began to wait and the id of its Konsole.
 type trayEntry struct {
 	TrayItem
-	at time.Time
+	at      time.Time
+	konsole string
 }
 
-// waitingLocked lists, across sessions and newest first, the requests
-// waiting for an answer, the unread kontasks and the turns that finished
-// unseen, and counts them all; the caller holds mu.
-func (d *Desktop) waitingLocked() ([]TrayItem, int) {
+// waitingLocked lists, across sessions and Konsoles and newest first, the
+// requests waiting for an answer, the unread kontasks and the turns that
+// finished unseen, and counts them all; an item of a Konsole other than
+// the local one ends with its name (from names). The caller holds mu.
+func (d *Desktop) waitingLocked(names map[string]string) ([]TrayItem, int) {
 	all := slices.Clone(d.unread)
 	for _, p := range d.perms {
 		all = append(all, trayEntry{TrayItem{Target: "session:" + p.SessionID,
-			Title: clip(p.ToolName+" waits for you in "+d.titleLocked(p.SessionID), noteTitleChars)}, p.At})
+			Title: p.ToolName + " waits for you in " + d.titleLocked(p.SessionID)}, p.At, p.Konsole})
 	}
 	for sid, e := range d.finished {
-		e.Title = clip("Turn finished in "+d.titleLocked(sid), noteTitleChars)
+		e.Title = "Turn finished in " + d.titleLocked(sid)
 		all = append(all, e)
 	}
 	slices.SortStableFunc(all, func(a, b trayEntry) int { return b.at.Compare(a.at) })
 	out := make([]TrayItem, len(all))
 	for i, e := range all {
+		if name := names[e.konsole]; name != "" && e.konsole != bridge.LocalID {
+			e.Title += " (" + name + ")"
+		}
+		e.Title = clip(e.Title, noteTitleChars)
 		out[i] = e.TrayItem
 	}
 	return out, len(all) + d.unreadMore
@@ -160,8 +152,9 @@ func (d *Desktop) renderTray() {
 	}
 }
 
-// trackUnread adds a kontask to the unread list (newest first) or removes it.
-func (d *Desktop) trackUnread(id, title string, unread bool) {
+// trackUnread adds a kontask of Konsole konsoleID to the unread list
+// (newest first) or removes it.
+func (d *Desktop) trackUnread(konsoleID, id, title string, unread bool) {
 	target := "kontask:" + id
 	d.mu.Lock()
 	at := time.Now()
@@ -174,44 +167,9 @@ func (d *Desktop) trackUnread(id, title string, unread bool) {
 		}
 	}
 	if unread {
-		out = append([]trayEntry{{TrayItem{Target: target, Title: clip(title, noteTitleChars)}, at}}, out...)
+		out = append([]trayEntry{{TrayItem{Target: target, Title: title}, at, konsoleID}}, out...)
 	}
 	d.unread = out
-	d.mu.Unlock()
-	d.renderTray()
-}
-
-// loadUnread fills the tray from Konsole's unread kontasks.
-func (d *Desktop) loadUnread() {
-	d.mu.Lock()
-	url, token := d.url, d.token
-	d.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/kontasks?unread=true&limit=50", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return
-	}
-	defer resp.Body.Close()
-	var list struct {
-		Kontasks []struct {
-			ID, Title string
-			CreatedAt time.Time `json:"createdAt"`
-		} `json:"kontasks"`
-		Total int `json:"total"`
-	}
-	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&list) != nil {
-		return
-	}
-	d.mu.Lock()
-	d.unread = d.unread[:0]
-	for _, k := range list.Kontasks {
-		d.unread = append(d.unread, trayEntry{TrayItem{Target: "kontask:" + k.ID, Title: clip(k.Title, noteTitleChars)}, k.CreatedAt})
-	}
-	// The list is the newest 50; the count covers them all.
-	d.unreadMore = max(0, list.Total-len(list.Kontasks))
 	d.mu.Unlock()
 	d.renderTray()
 }

@@ -1,34 +1,34 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/cli"
-	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/eventlog"
+	"github.com/konui/konui/backend/fleet"
+	"github.com/konui/konui/backend/stack"
 )
 
-// Desktop is the app's logic between the bridge and the OS: which Konsole
-// to follow, what to notify, what the tray shows. Its exported methods are
-// bound to the page (window.go.app.Desktop.*).
+// Desktop is the app's logic between the bridge and the OS: the bridge on
+// every Konsole (the local one, the stored fleet and this run's
+// --konsole), what to notify, what the tray shows. The page reaches it
+// through Page (page.go), never directly.
 type Desktop struct {
-	lg       *slog.Logger
-	settings *SettingsStore
-	override *Profile // --konsole for this run only
-	dataDir  string
-	claude   string
-	stateDir string
+	lg        *slog.Logger
+	settings  *SettingsStore
+	remotes   []fleet.Target // --konsole for this run only
+	fleetPath string
+	dataDir   string
+	claude    string
+	stateDir  string
+	version   string
 
 	win      Window
 	notifier Notifier
@@ -36,16 +36,14 @@ type Desktop struct {
 	// trayHostFn tells whether a tray host shows the tray icon.
 	trayHostFn func() bool
 
-	// connMu serializes connect and Stop: Wails runs each bound call on its
-	// own goroutine, and two switches at once would each start a stack.
+	// connMu serializes connect and Stop, so that a Stop during Start
+	// leaves no stack running.
 	connMu sync.Mutex
 
 	mu      sync.Mutex
-	stack   *cli.Stack
-	srv     *http.Server
+	stack   *stack.Stack
 	url     string
 	token   string
-	profile string
 	focused bool
 	paused  bool
 	unread  []trayEntry
@@ -61,7 +59,8 @@ type Desktop struct {
 	pressing map[string]bool
 	notes    chan noteOp
 	// trayWake says the tray has a change to paint; flushes asks the OS
-	// goroutine (deliver) to finish what is queued and answer.
+	// goroutine (deliver) to finish what is queued and answer (the tests'
+	// flush, in deliver_test.go).
 	trayWake chan struct{}
 	flushes  chan chan struct{}
 	startErr error
@@ -80,10 +79,17 @@ func (d *Desktop) setStartError(err error) {
 // DesktopConfig says how to build a Desktop.
 type DesktopConfig struct {
 	Settings *SettingsStore
-	Override *Profile
-	DataDir  string
-	Claude   string
-	StateDir string
+	// Remotes are this run's --konsole Konsoles (tested at start, never
+	// stored).
+	Remotes []fleet.Target
+	// FleetPath is the stored list, konsoles.json; "" puts it beside the
+	// settings file.
+	FleetPath string
+	DataDir   string
+	Claude    string
+	StateDir  string
+	// Version is konui's (the bridge and local Konsole report it).
+	Version string
 	// TrayHost tells whether a tray host shows the icon (TrayHostPresent);
 	// nil means there is none.
 	TrayHost func() bool
@@ -95,8 +101,11 @@ func NewDesktop(c DesktopConfig) *Desktop {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	return &Desktop{lg: c.Logger, settings: c.Settings, override: c.Override, dataDir: c.DataDir, claude: c.Claude,
-		stateDir: c.StateDir, trayHostFn: c.TrayHost, notifier: noNotifier{c: make(chan Click)}, titles: map[string]string{},
+	if c.FleetPath == "" && c.Settings != nil {
+		c.FleetPath = filepath.Join(filepath.Dir(c.Settings.path), fleet.FileName)
+	}
+	return &Desktop{lg: c.Logger, settings: c.Settings, remotes: c.Remotes, fleetPath: c.FleetPath, dataDir: c.DataDir, claude: c.Claude,
+		stateDir: c.StateDir, version: c.Version, trayHostFn: c.TrayHost, notifier: noNotifier{c: make(chan Click)}, titles: map[string]string{},
 		perms: map[string]waitingPerm{}, pressing: map[string]bool{}, finished: map[string]trayEntry{},
 		notes: make(chan noteOp, 256), trayWake: make(chan struct{}, 1), flushes: make(chan chan struct{}),
 		done: make(chan struct{})}
@@ -147,44 +156,19 @@ func (d *Desktop) Stop() {
 		d.connMu.Lock()
 		defer d.connMu.Unlock()
 		d.mu.Lock()
-		stack, srv := d.stack, d.srv
-		d.stack, d.srv = nil, nil
+		st := d.stack
+		d.stack = nil
 		d.mu.Unlock()
-		shutdown(stack, srv)
+		if st != nil {
+			st.Close()
+		}
 		d.workers.Wait()
 	})
 }
 
-func shutdown(stack *cli.Stack, srv *http.Server) {
-	if srv != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		srv.Shutdown(ctx)
-		cancel()
-	}
-	if stack != nil {
-		stack.Close()
-	}
-}
-
-// activeProfile is the Konsole to follow: the override, else the setting.
-func (d *Desktop) activeProfile() (Profile, error) {
-	if d.override != nil {
-		return *d.override, nil
-	}
-	s := d.settings.Get()
-	if s.Active == LocalProfile || s.Active == "" {
-		return Profile{ID: LocalProfile, Name: "Local"}, nil
-	}
-	p, ok := s.Profile(s.Active)
-	if !ok {
-		return Profile{ID: LocalProfile, Name: "Local"}, nil
-	}
-	return p, nil
-}
-
-// connect (re)starts the bridge on the active profile. The old bridge and
-// local Konsole are closed first (a local Konsole locks its data folder).
-// One connect runs at a time; after Stop it fails.
+// connect starts the bridge on every Konsole: the local one, the stored
+// fleet (the settings' old profiles moved into it first) and this run's
+// --konsole. One connect runs at a time; after Stop it fails.
 func (d *Desktop) connect() error {
 	d.connMu.Lock()
 	defer d.connMu.Unlock()
@@ -193,57 +177,58 @@ func (d *Desktop) connect() error {
 		return errors.New("Konui is shutting down")
 	default:
 	}
-	p, err := d.activeProfile()
+	if d.stack != nil {
+		return nil
+	}
+	fl, err := stack.OpenFleet(d.fleetPath, d.lg)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	oldStack, oldSrv := d.stack, d.srv
-	d.stack, d.srv = nil, nil
-	d.mu.Unlock()
-	shutdown(oldStack, oldSrv)
-
+	d.importProfiles(fl)
 	token := auth.NewToken()
-	cfg := cli.StackConfig{DataDir: d.dataDir, Claude: d.claude, SavedClaude: d.settings.Get().ClaudePath, Token: token, Logger: d.lg, Bridge: func(c *bridge.Config) {
-		c.Observer = d.observe
-		c.Notifier = d
-		c.Origins = bridge.WailsOrigins
-		if d.stateDir != "" {
-			// What was notified is remembered per Konsole.
-			c.StateDir = filepath.Join(d.stateDir, "bridge-"+p.ID)
-		}
-	}}
-	if p.ID != LocalProfile {
-		cfg.KonsoleURL, cfg.KonsoleToken = p.URL, p.Token
-	}
-	stack, err := cli.StartStack(cfg)
+	cfg := stack.Config{Local: true, Remotes: d.remotes, Fleet: fl, DataDir: d.dataDir, Claude: d.claude,
+		SavedClaude: d.settings.Get().ClaudePath, Token: token, Version: d.version, Logger: d.lg, Bridge: func(c *bridge.Config) {
+			c.Observer = d.observe
+			c.Connected = func(string) { d.workers.Go(d.loadUnread) }
+			c.Notifier = d
+			c.Fleet = trackedFleet{Fleet: c.Fleet, d: d}
+			c.Origins = bridge.WailsOrigins
+			if d.stateDir != "" {
+				// What was notified is remembered across restarts. The bridge
+				// keys the local Konsole's kontasks as the one-Konsole bridge
+				// did, so the record of bridge-local carries on.
+				c.StateDir = filepath.Join(d.stateDir, "bridge-"+bridge.LocalID)
+			}
+		}}
+	st, err := stack.Start(cfg)
 	if err != nil {
-		return fmt.Errorf("failed to start Konui on %s: %w", p.Name, err)
+		return fmt.Errorf("failed to start Konui: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, err := st.Serve("127.0.0.1:0", nil, nil)
 	if err != nil {
-		stack.Close()
-		return fmt.Errorf("failed to listen on loopback: %w", err)
+		st.Close()
+		return err
 	}
-	srv := httpguard.NewServer(stack.Bridge.Handler(), nil)
-	go srv.Serve(httpguard.Limit(ln, 0))
 	d.mu.Lock()
-	d.stack, d.srv, d.url, d.token, d.profile = stack, srv, "http://"+ln.Addr().String(), token, p.ID
+	d.stack, d.url, d.token = st, url, token
 	d.mu.Unlock()
-	d.lg.Info("bridge ready", "profile", p.Name, "konsole", stack.Bridge.State().URL)
+	d.lg.Info("bridge ready", "konsoles", len(st.Bridge.Konsoles()), "fleet", fl.Path())
 	d.workers.Go(d.loadUnread)
 	return nil
 }
 
 // ConnectionInfo is what the page needs to reach the bridge.
 type ConnectionInfo struct {
-	URL     string `json:"url"`
-	Token   string `json:"token"`
-	Profile string `json:"profile"`
+	URL   string `json:"url"`
+	Token string `json:"token"`
+	// Starting says the bridge is not serving yet (URL and Token are empty):
+	// the page asks again.
+	Starting bool `json:"starting,omitempty"`
 }
 
-// Connection hands the page the bridge's URL and token (bound method); it
-// fails with the reason when Konui could not start.
+// Connection hands the page the bridge's URL and token (bound method), or
+// Starting while the bridge is still starting; it fails with the reason
+// when Konui could not start.
 func (d *Desktop) Connection() (ConnectionInfo, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -251,13 +236,17 @@ func (d *Desktop) Connection() (ConnectionInfo, error) {
 		if d.startErr != nil {
 			return ConnectionInfo{}, d.startErr
 		}
-		return ConnectionInfo{}, errors.New("Konui is still starting")
+		return ConnectionInfo{Starting: true}, nil
 	}
-	return ConnectionInfo{URL: d.url, Token: d.token, Profile: d.profile}, nil
+	return ConnectionInfo{URL: d.url, Token: d.token}, nil
 }
 
-// observe sees every Konsole event (bridge.Config.Observer): it must not block.
-func (d *Desktop) observe(typ string, raw json.RawMessage) {
+// observe sees every event of every Konsole (bridge.Config.Observer): it
+// must not block. Ids of sessions, kontasks and requests are unique across
+// Konsoles (UUIDs), so the maps below hold them all, each entry with its
+// Konsole; an answer goes back through the bridge, which routes it to the
+// Konsole that has the session or kontask.
+func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 	var ev struct {
 		SessionID string          `json:"sessionId"`
 		Data      json.RawMessage `json:"data"`
@@ -266,7 +255,7 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 		return
 	}
 	switch typ {
-	case "session.created", "session.updated":
+	case eventlog.EvSessionCreated, eventlog.EvSessionUpdated:
 		var d2 struct {
 			Session struct{ ID, Title string } `json:"session"`
 		}
@@ -275,7 +264,7 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 			d.titles[d2.Session.ID] = d2.Session.Title
 			d.mu.Unlock()
 		}
-	case "kontask.created", "kontask.updated":
+	case eventlog.EvKontaskCreated, eventlog.EvKontaskUpdated:
 		var k struct {
 			Kontask struct {
 				ID, Title, Description, Status string
@@ -283,28 +272,29 @@ func (d *Desktop) observe(typ string, raw json.RawMessage) {
 			} `json:"kontask"`
 		}
 		if json.Unmarshal(ev.Data, &k) == nil && k.Kontask.ID != "" {
-			d.trackUnread(k.Kontask.ID, k.Kontask.Title, k.Kontask.ReadAt == nil)
+			d.trackUnread(konsoleID, k.Kontask.ID, k.Kontask.Title, k.Kontask.ReadAt == nil)
 			if k.Kontask.Status != "" && k.Kontask.Status != "pending" {
 				// Chosen or dismissed somewhere: its notice is stale.
 				d.withdraw("kontask:" + k.Kontask.ID)
 			}
 		}
-	case "turn.started":
+	case eventlog.EvTurnStarted:
 		d.seen(ev.SessionID)
-	case "turn.completed":
+	case eventlog.EvTurnCompleted:
 		var t struct{ Reason string }
 		json.Unmarshal(ev.Data, &t)
-		d.turnFinished(ev.SessionID)
+		d.turnFinished(konsoleID, ev.SessionID)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
 			d.queue(Notification{Title: clip("Turn "+map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason]+
 				" in "+d.title(ev.SessionID), noteTitleChars), Body: "Claude is waiting for your next prompt.", Target: "session:" + ev.SessionID,
+				Konsole: konsoleID,
 				// Its own group: a finished turn must not replace the buttons of a
 				// kontask or request of the same session.
 				Group: "turn:" + ev.SessionID})
 		}
-	case "permission.request":
-		d.permissionRequested(ev.SessionID, ev.Data)
-	case "permission.resolved":
+	case eventlog.EvPermissionRequest:
+		d.permissionRequested(konsoleID, ev.SessionID, ev.Data)
+	case eventlog.EvPermissionResolved:
 		d.permissionResolved(ev.Data)
 	}
 }
@@ -314,14 +304,14 @@ var _ bridge.Notifier = (*Desktop)(nil)
 // KontaskCreated notifies a new kontask; the bridge calls it once per
 // kontask, never again on replay or restart (bridge.Notifier).
 func (d *Desktop) KontaskCreated(k bridge.Kontask) {
-	d.trackUnread(k.ID, k.Title, true)
+	d.trackUnread(k.KonsoleID, k.ID, k.Title, true)
 	if d.wantNotify(func(s Settings) bool { return s.NotifyKontasks }, false) {
 		body := k.Description
 		if body == "" {
 			body = "Claude delivered a kontask."
 		}
 		d.queue(Notification{Title: clip(k.Title, noteTitleChars), Body: clip(body, noteBodyChars), Target: "kontask:" + k.ID, Key: "kontask:" + k.ID,
-			Group: groupOf(k.SessionID), Actions: choiceActions(k.Raw)})
+			Group: groupOf(k.SessionID), Actions: choiceActions(k.Raw), Konsole: k.KonsoleID})
 	}
 }
 
@@ -374,8 +364,8 @@ func (d *Desktop) open(target string) {
 	}
 	w.Show()
 	if id, ok := strings.CutPrefix(target, "kontask:"); ok {
-		w.Emit("konui:open-kontask", id)
+		w.Emit(EventOpenKontask, id)
 	} else if id, ok := strings.CutPrefix(target, "session:"); ok {
-		w.Emit("konui:open-session", id)
+		w.Emit(EventOpenSession, id)
 	}
 }

@@ -125,7 +125,7 @@ func TestDesktopWindowNotifiesTraysAndStaysSingle(t *testing.T) {
 	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
 	firstErr := &syncWriter{b: &bytes.Buffer{}}
-	first := exec.Command(bin, "--konsole", k.URL, "--log-level", "debug")
+	first := exec.Command(bin, "--konsole", k.URL, "--claude", kt.ClaudePath(t), "--log-level", "debug")
 	first.Env = append(env, "KONSOLE_TOKEN="+k.Token)
 	first.Stderr, first.Stdout = firstErr, os.Stdout
 	if err := first.Start(); err != nil {
@@ -135,6 +135,15 @@ func TestDesktopWindowNotifiesTraysAndStaysSingle(t *testing.T) {
 
 	waitUntil(t, 30*time.Second, "the tray item to register", func() bool { return w.registered() > 0 })
 	waitUntil(t, 30*time.Second, "the bridge to follow Konsole", func() bool { return strings.Contains(firstErr.String(), "bridge ready") })
+	// The window runs its local Konsole beside the one of --konsole.
+	if !strings.Contains(firstErr.String(), "konsoles=2") {
+		t.Fatalf("the window does not follow its local Konsole and the --konsole one: %s", firstErr.String())
+	}
+	// The page reached the bridge through the generated bindings
+	// (Page.Connection) and reports it back through them (DashboardReady).
+	waitUntil(t, 30*time.Second, "the page to connect through the bound methods", func() bool {
+		return strings.Contains(firstErr.String(), "dashboard ready")
+	})
 
 	sid := k.CreateSession()
 	st := k.Events(-1)

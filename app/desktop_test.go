@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -117,7 +116,7 @@ func TestAKontaskIsNotifiedWithItsTitleAndShowsInTheTray(t *testing.T) {
 	if tr.count != 1 || tr.newest[0].Target != "kontask:k1" {
 		t.Fatalf("tray %d %v", tr.count, tr.newest)
 	}
-	d.observe("kontask.updated", ev("", map[string]any{"kontask": map[string]any{"id": "k1", "title": "Fix stop turn", "readAt": "2026-01-01T00:00:00Z"}}))
+	d.observe("local", "kontask.updated", ev("", map[string]any{"kontask": map[string]any{"id": "k1", "title": "Fix stop turn", "readAt": "2026-01-01T00:00:00Z"}}))
 	d.flush()
 	if tr.count != 0 {
 		t.Fatalf("a read kontask still counts: %d", tr.count)
@@ -143,16 +142,16 @@ func TestPauseAndSettingsSilenceNotifications(t *testing.T) {
 
 func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T) {
 	d, n, _, _ := newTestDesktop(t)
-	d.observe("session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
+	d.observe("local", "session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
 	d.SetFocused(true)
-	d.observe("turn.completed", ev("s1", map[string]any{"reason": "completed"}))
+	d.observe("local", "turn.completed", ev("s1", map[string]any{"reason": "completed"}))
 	d.flush()
 	if len(n.all()) != 0 {
 		t.Fatal("notified while the window had the focus")
 	}
 	d.SetFocused(false)
-	d.observe("turn.completed", ev("s1", map[string]any{"reason": "interrupted"}))
-	d.observe("permission.request", ev("s1", map[string]any{"toolName": "Bash", "input": map[string]any{"command": "ls"}}))
+	d.observe("local", "turn.completed", ev("s1", map[string]any{"reason": "interrupted"}))
+	d.observe("local", "permission.request", ev("s1", map[string]any{"toolName": "Bash", "input": map[string]any{"command": "ls"}}))
 	d.flush()
 	if a := n.all(); len(a) != 2 {
 		t.Fatalf("notifications %+v", a)
@@ -161,7 +160,7 @@ func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T
 		t.Fatalf("notifications %+v", a)
 	}
 	d.SetNotifications(true, false, false)
-	d.observe("turn.completed", ev("s1", map[string]any{"reason": "completed"}))
+	d.observe("local", "turn.completed", ev("s1", map[string]any{"reason": "completed"}))
 	d.flush()
 	if len(n.all()) != 2 {
 		t.Fatal("a switched-off kind was notified")
@@ -177,69 +176,35 @@ func TestClickingANotificationRaisesTheWindowOnItsKontask(t *testing.T) {
 	}
 }
 
-func TestProfilesAreValidatedStoredPrivatelyAndNeverShowTheirToken(t *testing.T) {
-	d, _, _, _ := newTestDesktop(t)
-	for _, bad := range []Profile{{Name: "", URL: "https://x:1", Token: "t"}, {Name: "x", URL: "ftp://x", Token: "t"},
-		{Name: "x", URL: "https://x:1", Token: ""}, {Name: "x", URL: "not a url", Token: "t"}} {
-		if _, err := d.SaveProfile("", bad.Name, bad.URL, bad.Token); err == nil {
-			t.Errorf("accepted %+v", bad)
-		}
-	}
-	p, err := d.SaveProfile("", "Dev box", "https://devbox:7421/", "s3cret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.SaveProfile(p.ID, "Dev box 2", "https://devbox:7421", ""); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := d.settings.Get().Profile(p.ID)
-	if got.Token != "s3cret" || got.Name != "Dev box 2" || got.URL != "https://devbox:7421" {
-		t.Fatalf("stored %+v", got)
-	}
-	fi, _ := os.Stat(d.settings.path)
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("settings mode %v", fi.Mode().Perm())
-	}
-	if strings.Contains(jsonOf(d.GetSettings()), "s3cret") {
-		t.Fatal("the settings view carries the token")
-	}
-	d.settings.Update(func(s *Settings) error { s.Active = p.ID; return nil })
-	if err := d.settings.DeleteProfile(p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if d.settings.Get().Active != LocalProfile {
-		t.Fatal("deleting the active profile did not fall back to Local")
-	}
-	if msg := d.TestProfile("http://127.0.0.1:1", "t"); !strings.Contains(msg, "Cannot reach") {
-		t.Fatalf("test of a dead URL: %q", msg)
-	}
-}
-
-func TestConcurrentProfileSwitchesLeaveOneStackAndLeakNone(t *testing.T) {
+func TestConcurrentConnectsLeaveOneStackAndStopLeaksNone(t *testing.T) {
 	dataDir := t.TempDir()
 	st, err := OpenSettings(filepath.Join(t.TempDir(), "konui", "settings.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := NewDesktop(DesktopConfig{Settings: st, DataDir: dataDir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// Before the bridge serves, the page is told to ask again (not an error).
+	if info, err := d.Connection(); err != nil || info != (ConnectionInfo{Starting: true}) {
+		t.Fatalf("Connection before connect: %+v, %v", info, err)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for range 4 {
-		wg.Go(func() { errs <- d.UseProfile(LocalProfile) })
+		wg.Go(func() { errs <- d.connect() })
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			t.Errorf("a switch failed: %v", err)
+			t.Errorf("a connect failed: %v", err)
 		}
 	}
 	info, err := d.Connection()
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || info.Starting || info.URL == "" || info.Token == "" {
+		t.Fatalf("Connection once serving: %+v, %v", info, err)
 	}
 	if resp, err := http.Get(info.URL + "/healthz"); err != nil {
-		t.Fatalf("the bridge that won is not serving: %v", err)
+		t.Fatalf("the bridge is not serving: %v", err)
 	} else {
 		resp.Body.Close()
 	}
@@ -250,7 +215,7 @@ func TestConcurrentProfileSwitchesLeaveOneStackAndLeakNone(t *testing.T) {
 	// A stack left running would still hold the local Konsole's data folder.
 	k, err := konsole.New(konsole.Config{Listen: "127.0.0.1:0", Token: "t", DataDir: dataDir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		t.Fatalf("a switch leaked a local Konsole: %v", err)
+		t.Fatalf("a connect leaked a local Konsole: %v", err)
 	}
 	k.Close()
 }
@@ -260,7 +225,7 @@ func TestConcurrentProfileSwitchesLeaveOneStackAndLeakNone(t *testing.T) {
 func TestAPermissionNoticeCutsMultiByteInputOnACharacter(t *testing.T) {
 	d, n, _, _ := newTestDesktop(t)
 	for _, pad := range []string{"", "a"} {
-		d.observe("permission.request", ev("s1", map[string]any{"toolName": "Bash",
+		d.observe("local", "permission.request", ev("s1", map[string]any{"toolName": "Bash",
 			"input": map[string]any{"command": pad + strings.Repeat("é日", 200)}}))
 	}
 	d.flush()
@@ -297,7 +262,7 @@ func TestAHungTrayDoesNotBlockTheBridgesDeliveryPath(t *testing.T) {
 	returned := make(chan struct{})
 	go func() {
 		d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "first"})
-		d.observe("kontask.created", ev("", map[string]any{"kontask": map[string]any{"id": "k2", "title": "second"}}))
+		d.observe("local", "kontask.created", ev("", map[string]any{"kontask": map[string]any{"id": "k2", "title": "second"}}))
 		d.SetPaused(false)
 		close(returned)
 	}()
@@ -319,10 +284,10 @@ func TestAHungTrayDoesNotBlockTheBridgesDeliveryPath(t *testing.T) {
 
 func TestTheTrayListsRequestsKontasksAndUnseenTurnsNewestFirstAndCountsThemAll(t *testing.T) {
 	d, _, tr, _ := newTestDesktop(t)
-	d.observe("session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
+	d.observe("local", "session.updated", ev("s1", map[string]any{"session": map[string]any{"id": "s1", "title": "api-server"}}))
 	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "Review the fix"})
-	d.observe("permission.request", ev("s1", map[string]any{"requestId": "r1", "toolName": "Bash", "input": map[string]any{"command": "ls"}}))
-	d.observe("turn.completed", ev("s2", map[string]any{"reason": "completed"}))
+	d.observe("local", "permission.request", ev("s1", map[string]any{"requestId": "r1", "toolName": "Bash", "input": map[string]any{"command": "ls"}}))
+	d.observe("local", "turn.completed", ev("s2", map[string]any{"reason": "completed"}))
 	d.flush()
 	tr.mu.Lock()
 	got := jsonOf(tr.newest)
@@ -333,7 +298,7 @@ func TestTheTrayListsRequestsKontasksAndUnseenTurnsNewestFirstAndCountsThemAll(t
 		t.Fatalf("tray %d %s", count, got)
 	}
 	// Answered elsewhere, and the window came to the front: only the kontask is left.
-	d.observe("permission.resolved", ev("s1", map[string]any{"requestId": "r1", "behavior": "allow"}))
+	d.observe("local", "permission.resolved", ev("s1", map[string]any{"requestId": "r1", "behavior": "allow"}))
 	d.SetFocused(true)
 	d.flush()
 	tr.mu.Lock()

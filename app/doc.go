@@ -1,5 +1,6 @@
 // Package app is the Wails desktop application: the window, its bound
-// methods, native notifications, the tray and Konsole profiles.
+// methods, native notifications and the tray over every Konsole the
+// window follows (konsoles.go).
 //
 // Start reading at Run (wails.go). The OS is reached only through small
 // interfaces (Window in window.go, Notifier in notify.go, Tray in tray.go)

@@ -27,6 +27,9 @@ type Notification struct {
 	Title, Body, Target string
 	Key, Group          string
 	Actions             []Action
+	// Konsole is the id of the Konsole it is about: one other than the
+	// local one is named in the body.
+	Konsole string
 }
 
 // Click is a notification the user activated: Action is "default" for the

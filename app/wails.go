@@ -18,7 +18,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
-	"github.com/konui/konui/backend/cli"
+	"github.com/konui/konui/backend/fleet"
+	"github.com/konui/konui/backend/paths"
 	"github.com/konui/konui/frontend"
 )
 
@@ -28,29 +29,27 @@ var icon []byte
 // UniqueID names the single-instance lock (on the session bus on Linux).
 const UniqueID = "dev.konui.desktop"
 
-// Run opens the desktop window; without a display it says so and serves
-// the dashboard for a browser instead.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		fmt.Fprintln(stdout, "konui: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so no window can open: serving the dashboard for a browser instead.")
-		return cli.Main(append([]string{"serve"}, args...), stdout, stderr)
-	}
-	fl, code, ok := cli.ParseDesktop(args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	if err := fl.RefuseKonsoleToken(); err != nil {
-		fmt.Fprintln(stderr, "konui:", err)
-		return 2
-	}
-	konsoleURL, konsoleTokenFile, data, claude, logLevel := &fl.KonsoleURL, &fl.KonsoleTokenFile, &fl.Data, &fl.Claude, &fl.LogLevel
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintln(stderr, "konui: unknown log level", *logLevel)
-		return 2
-	}
-	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	if raiseRunningOnSessionBus(UniqueID, args) {
+// Options are the window's settings for this run, from its flags (the
+// desktop build's main parses them with the rest of the command line).
+type Options struct {
+	// Remotes are the Konsoles of this run's --konsole flags, followed
+	// besides the local one and the stored fleet.
+	Remotes []fleet.Target
+	// Data is the local Konsole's data folder; Claude its Claude Code CLI.
+	Data, Claude string
+	// Version is konui's.
+	Version string
+	// Args are the window's arguments, handed to a running window when
+	// that one is raised instead.
+	Args   []string
+	Logger *slog.Logger
+}
+
+// Run opens the desktop window and returns the exit code once it closes.
+// The caller decides beforehand that there is a display.
+func Run(o Options, stdout, stderr io.Writer) int {
+	lg := o.Logger
+	if raiseRunningOnSessionBus(UniqueID, o.Args) {
 		fmt.Fprintln(stdout, "konui is already running: its window was raised.")
 		return 0
 	}
@@ -64,26 +63,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "konui:", err)
 		return 1
 	}
-	var override *Profile
-	if *konsoleURL != "" {
-		tok, _, err := cli.TokenSource{File: *konsoleTokenFile, Env: "KONSOLE_TOKEN"}.Read()
-		if err != nil {
-			fmt.Fprintln(stderr, "konui:", err)
-			return 2
-		}
-		override = &Profile{ID: "override", Name: *konsoleURL, URL: *konsoleURL, Token: tok}
-		if err := ValidateProfile(*override); err != nil {
-			fmt.Fprintln(stderr, "konui: --konsole:", err)
-			return 2
-		}
-	}
-	stateDir, err := cli.DataDir()
+	stateDir, err := paths.DataDir()
 	if err != nil {
 		fmt.Fprintln(stderr, "konui:", err)
 		return 1
 	}
-	d := NewDesktop(DesktopConfig{Settings: settings, Override: override, DataDir: *data, Claude: *claude,
-		StateDir: filepath.Join(stateDir, "desktop"), TrayHost: SessionTrayHost, Logger: lg})
+	d := NewDesktop(DesktopConfig{Settings: settings, Remotes: o.Remotes, DataDir: o.Data, Claude: o.Claude,
+		StateDir: filepath.Join(stateDir, "desktop"), Version: o.Version, TrayHost: SessionTrayHost, Logger: lg})
 	w := &wailsApp{d: d, lg: lg, settings: settings}
 	// The first size is small enough for a 1280x800 screen; domReady fits
 	// it to the real one.
@@ -100,7 +86,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		OnDomReady:       w.domReady,
 		OnBeforeClose:    w.beforeClose,
 		OnShutdown:       w.shutdown,
-		Bind:             []interface{}{d},
+		Bind:             []interface{}{NewPage(d)},
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId:               UniqueID,
 			OnSecondInstanceLaunch: w.secondInstance,
@@ -257,4 +243,10 @@ func writeIcon() string {
 		return p
 	}
 	return "konui"
+}
+
+// GenerateBindings runs Wails' binding generator on what the window binds
+// (the bindings build of wails.Run writes them and returns).
+func GenerateBindings() error {
+	return wails.Run(&options.App{Bind: []interface{}{NewPage(&Desktop{})}})
 }

@@ -15,9 +15,10 @@ import (
 // embeds (the one place the build, wails.json and the package read).
 var Version = "dev"
 
-// Desktop runs the window mode; the desktop build sets it (see app/).
-// When nil, the binary was built without the window.
-var Desktop func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+// Window runs the window mode (konui without a mode) with the arguments
+// after the program name. The desktop build's main passes one to Run (it
+// calls the app; cli itself never imports it).
+type Window func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 const usage = `konui: a desktop console for Claude Code sessions.
 
@@ -30,8 +31,15 @@ Usage:
 Run "konui <mode> -h" for the flags of a mode. "man konui" describes them all.
 `
 
-// Main runs konui with args (without the program name) and returns the exit code.
+// Main runs konui with args (without the program name) and returns the
+// exit code, as a binary built without the window.
 func Main(args []string, stdout, stderr io.Writer) int {
+	return Run(args, stdout, stderr, nil)
+}
+
+// Run is Main with the window mode: window runs it, and nil means the
+// binary was built without the window (the mode says so and exits 2).
+func Run(args []string, stdout, stderr io.Writer, window Window) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	mode := ""
@@ -60,14 +68,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				return 0
 			}
 		}
-		if Desktop == nil {
+		if window == nil {
 			if _, code, ok := ParseDesktop(args, stdout, stderr); !ok {
 				return code
 			}
 			fmt.Fprintln(stderr, "konui: this binary was built without the desktop window (build with -tags desktop,production,webkit2_41, or run \"make run\"); use \"konui serve\" for the dashboard in a browser")
 			return 2
 		}
-		return Desktop(ctx, args, stdout, stderr)
+		return window(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "konui: unknown mode %q\n\n%s", mode, usage)
 		return 2

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/konui/konui/backend/konsole"
 )
@@ -23,7 +22,7 @@ type Command struct {
 // texts and of the konui(1) man page, so that they cannot drift.
 func Commands() []Command {
 	return []Command{
-		{"konui", "open the desktop window with an embedded local Konsole (or the Konsole of --konsole)", desktopFlagSet(&DesktopFlags{})},
+		{"konui", "open the desktop window on the embedded local Konsole and every other Konsole it follows (the stored ones and those of --konsole)", desktopFlagSet(&DesktopFlags{})},
 		{"konui serve", "serve the dashboard for a browser, no window", serveFlagSet(&serveFlags{})},
 		{"konui konsole", "run the session manager alone (for a remote machine)", konsoleFlagSet(&konsoleFlags{})},
 		{"konui version", "print the version (also konui --version)", flag.NewFlagSet("konui version", flag.ContinueOnError)},
@@ -32,16 +31,21 @@ func Commands() []Command {
 
 // DesktopFlags are the window's own flags (konui without a mode).
 type DesktopFlags struct {
-	KonsoleURL, KonsoleTokenFile, Data, Claude, LogLevel string
-	// RefuseKonsoleToken says why --konsole-token was refused, if it was given.
-	RefuseKonsoleToken func() error
+	// Konsoles are the remote Konsoles of this run; the local one always
+	// runs in the window.
+	Konsoles               KonsoleFlags
+	Data, Claude, LogLevel string
 }
+
+// WindowLocal is what --konsole means for the window's local Konsole.
+const WindowLocal = "The window's local Konsole runs as well."
+
+// ServeLocal is what --konsole means for konui serve's local Konsole.
+const ServeLocal = "With --konsole (or --konsole-pairing-file) no local Konsole runs in this process; without, one does."
 
 func desktopFlagSet(f *DesktopFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("konui", flag.ContinueOnError)
-	fs.StringVar(&f.KonsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "follow this remote Konsole for this run ($KONSOLE_URL); the saved profiles stay as they are")
-	f.RefuseKonsoleToken = RefuseTokenFlag(fs, "konsole-token", "--konsole-token-file FILE or $KONSOLE_TOKEN")
-	fs.StringVar(&f.KonsoleTokenFile, "konsole-token-file", "", "file holding that Konsole's token (else $KONSOLE_TOKEN)")
+	f.Konsoles.define(fs, WindowLocal)
 	fs.StringVar(&f.Data, "data", "", "data folder of the local Konsole (default: $XDG_DATA_HOME/konui/konsole)")
 	fs.StringVar(&f.Claude, "claude", os.Getenv("KONUI_CLAUDE"), claudeUsage)
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
@@ -91,10 +95,17 @@ func konsoleFlagSet(f *konsoleFlags) *flag.FlagSet {
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token (else $KONSOLE_TOKEN, else one generated once and stored under the config folder)")
 	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")
 	fs.StringVar(&f.claude, "claude", os.Getenv("KONUI_CLAUDE"), "Claude Code CLI to run ($KONUI_CLAUDE); when empty: the path set with PUT /v1/agent, else PATH, ~/.claude/local, npm's global prefix, nvm's current Node and ~/.local/bin")
-	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https); without one, a non-loopback --listen serves a self-signed certificate kept in the data folder and prints a pairing string")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
+	fs.StringVar(&f.advertise, "advertise", "", "host name or address other machines reach this one at, for the pairing string (default: the listen host, or for a wildcard this machine's first network address)")
+	fs.BoolVar(&f.pairing, "pairing", false, "print the pairing string (and QR code) of the Konsole running with this data folder, then exit")
+	fs.BoolVar(&f.status, "status", false, "tell whether a Konsole runs with this data folder, where and which version, then exit (exit code 3 when none runs)")
+	fs.BoolVar(&f.json, "json", false, "with --status: print it as JSON")
+	fs.BoolVar(&f.installService, "install-service", false, "write and enable a systemd user unit that runs this Konsole with these flags, then exit")
+	fs.BoolVar(&f.uninstallService, "uninstall-service", false, "stop, disable and remove that systemd user unit, then exit")
 	fs.Int64Var(&f.keepEvents, "keep-events", 100_000, "events kept for replay")
+	fs.BoolVar(&f.overSSH, "over-ssh", false, "the remote end of an SSH tunnel (konui --konsole ssh://user@host): start a Konsole detached from this session unless one runs, print one JSON line {\"url\",\"token\",\"version\"} and wait for stdin to close")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	return fs
 }
@@ -104,10 +115,7 @@ func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.listen, "listen", DefaultServeListen, "address to listen on")
 	f.refuseToken = RefuseTokenFlag(fs, "token", "--token-file FILE or $KONUI_TOKEN")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the dashboard token (else $KONUI_TOKEN, else one generated once and kept in $XDG_CONFIG_HOME/konui/serve-token)")
-	fs.StringVar(&f.konsoleURL, "konsole", os.Getenv("KONSOLE_URL"), "URL of a remote Konsole ($KONSOLE_URL); a local one runs in this process when empty")
-	f.refuseKonsoleToken = RefuseTokenFlag(fs, "konsole-token", "--konsole-token-file FILE or $KONSOLE_TOKEN")
-	fs.StringVar(&f.konsoleTokenFile, "konsole-token-file", "", "file holding the remote Konsole's token (else $KONSOLE_TOKEN)")
-	fs.StringVar(&f.konsoleCA, "konsole-ca", "", "PEM file of a private CA that signed the remote Konsole's certificate")
+	f.konsoles.define(fs, ServeLocal)
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (serve https and wss)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
@@ -115,28 +123,4 @@ func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.claude, "claude", os.Getenv("KONUI_CLAUDE"), claudeUsage)
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	return fs
-}
-
-// Repository is the konui checkout this binary was built in when it runs
-// from the checkout's bin/ (make run), else "": its .tools/claude holds the
-// pinned Claude Code CLI, the last place Konsole looks for one.
-func Repository() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = resolved
-	}
-	dir := filepath.Dir(exe)
-	root := filepath.Dir(dir)
-	if filepath.Base(dir) != "bin" {
-		return ""
-	}
-	for _, p := range []string{"go.mod", "wails.json", ".tools/claude/package.json"} {
-		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
-			return ""
-		}
-	}
-	return root
 }

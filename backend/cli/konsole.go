@@ -4,28 +4,58 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/konui/konui/backend/atomicfile"
+	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/pairing"
+	"github.com/konui/konui/backend/paths"
+	"github.com/konui/konui/backend/runfile"
 )
 
 type konsoleFlags struct {
 	listen, tokenFile, data, claude string
 	tlsCert, tlsKey, logLevel       string
+	advertise                       string
 	insecureRemote                  bool
+	overSSH                         bool // the remote end of an SSH tunnel (overssh.go)
 	keepEvents                      int64
 	refuseToken                     func() error // says why --token was refused, if it was given
+	// The other things `konui konsole` does instead of running one.
+	pairing, status, json            bool
+	installService, uninstallService bool
 }
 
 func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f konsoleFlags
-	if code, ok := parseFlags(konsoleFlagSet(&f), "konui konsole [flags]", args, stdout, stderr); !ok {
+	fs := konsoleFlagSet(&f)
+	if code, ok := parseFlags(fs, "konui konsole [flags]", args, stdout, stderr); !ok {
 		return code
 	}
 	if err := f.refuseToken(); err != nil {
 		fmt.Fprintln(stderr, "konui konsole:", err)
 		return 2
+	}
+	if f.json && !f.status {
+		fmt.Fprintln(stderr, "konui konsole: --json goes with --status")
+		return 2
+	}
+	if f.overSSH && (f.status || f.pairing || f.installService || f.uninstallService) {
+		fmt.Fprintln(stderr, "konui konsole: --over-ssh runs a Konsole for a tunnel; it does not go with --status, --pairing, --install-service or --uninstall-service")
+		return 2
+	}
+	if n := count(f.status, f.pairing, f.installService, f.uninstallService); n > 1 {
+		fmt.Fprintln(stderr, "konui konsole: give one of --status, --pairing, --install-service and --uninstall-service at a time")
+		return 2
+	}
+	if f.overSSH {
+		return runOverSSH(ctx, f, fs, os.Stdin, stdout)
 	}
 	lg, err := newLogger(stderr, f.logLevel)
 	if err != nil {
@@ -36,67 +66,193 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "konui konsole: --tls-cert and --tls-key go together")
 		return 2
 	}
-	token, announce, err := konsoleToken(f)
-	if err != nil {
-		fmt.Fprintln(stderr, "konui konsole:", err)
-		return 1
-	}
 	dataDir := f.data
 	if dataDir == "" {
-		d, err := DataDir()
+		d, err := runfile.DefaultDataDir()
 		if err != nil {
 			fmt.Fprintln(stderr, "konui konsole:", err)
 			return 1
 		}
-		dataDir = filepath.Join(d, "konsole")
+		dataDir = d
 	}
-	srv, err := konsole.New(konsole.Config{Listen: f.listen, Token: token, DataDir: dataDir, Claude: f.claude,
-		Repository: Repository(), TLSCert: f.tlsCert, TLSKey: f.tlsKey, InsecureRemote: f.insecureRemote, KeepEvents: f.keepEvents,
-		Version: Version, Logger: lg})
-	if err != nil {
+	switch {
+	case f.status:
+		return konsoleStatus(ctx, f, dataDir, stdout, stderr)
+	case f.pairing:
+		return printStoredPairing(f, dataDir, stdout, stderr)
+	case f.installService:
+		return installService(ctx, f, dataDir, stdout, stderr)
+	case f.uninstallService:
+		return uninstallService(ctx, stdout, stderr)
+	}
+	if err := serveKonsole(ctx, f, dataDir, lg, stdout); err != nil {
 		fmt.Fprintln(stderr, "konui konsole:", err)
 		return 1
 	}
-	defer srv.Close()
-	if err := srv.Start(); err != nil {
-		fmt.Fprintln(stderr, "konui konsole:", err)
-		return 1
-	}
-	if announce != "" {
-		fmt.Fprintln(stdout, announce)
-	}
-	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
-	<-ctx.Done()
-	fmt.Fprintln(stdout, "Konsole stopping")
 	return 0
 }
 
-// konsoleToken picks the token: --token-file, $KONSOLE_TOKEN, or the
-// stored one (generated on first use). announce is what to print: the path
-// of a token just generated, never a token's value.
-func konsoleToken(f konsoleFlags) (token, announce string, err error) {
-	t, _, err := TokenSource{File: f.tokenFile, Env: "KONSOLE_TOKEN"}.Read()
-	if err != nil || t != "" {
-		return t, "", err
-	}
-	dir, err := ConfigDir()
+// serveKonsole runs a Konsole until ctx ends: a self-signed certificate
+// and a pairing string when it listens beyond loopback without one given.
+func serveKonsole(ctx context.Context, f konsoleFlags, dataDir string, lg *slog.Logger, stdout io.Writer) error {
+	tok, err := konsoleToken(f, dataDir)
 	if err != nil {
-		return "", "", err
+		return err
 	}
-	path := filepath.Join(dir, "konsole-token")
-	t, created, err := LoadOrCreateToken(path)
+	selfSigned := servesSelfSigned(f)
+	if selfSigned {
+		// Named now, made below: konsole.New takes the data folder's lock
+		// first, so that two starts cannot make two certificates.
+		f.tlsCert, f.tlsKey = filepath.Join(dataDir, pairing.CertName), filepath.Join(dataDir, pairing.KeyName)
+	}
+	srv, err := konsole.New(konsole.Config{Listen: f.listen, Token: tok.token, DataDir: dataDir, Claude: f.claude,
+		Repository: paths.Repository(), TLSCert: f.tlsCert, TLSKey: f.tlsKey, InsecureRemote: f.insecureRemote, KeepEvents: f.keepEvents,
+		Version: Version, Logger: lg})
 	if err != nil {
-		return "", "", err
+		return err
 	}
-	if !created {
-		return t, "", nil
+	defer srv.Close()
+	var fingerprint string
+	switch {
+	case selfSigned:
+		fingerprint, err = selfSignedCert(f, dataDir)
+	case f.tlsCert != "":
+		fingerprint, err = certFingerprint(f.tlsCert, f.tlsKey)
 	}
-	return t, fmt.Sprintf("Generated a token in %s (mode 0600): give it to clients as a file (--konsole-token-file) or $KONSOLE_TOKEN", path), nil
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	// Written only now: the Konsole holds the data folder's lock, so no
+	// second one can overwrite the first one's token file or run file.
+	if tok.keep {
+		if err := atomicfile.Write(tok.file, []byte(tok.token+"\n"), 0o600); err != nil {
+			return err
+		}
+		defer os.Remove(tok.file)
+	}
+	info := runfile.Info{PID: os.Getpid(), URL: localURL(srv.URL()), Listen: listenAddr(f.listen, srv.URL()),
+		Version: Version, StartedAt: time.Now().UTC(), TokenFile: tok.file, Fingerprint: fingerprint}
+	var p *pairing.Pairing
+	if selfSigned {
+		u, err := pairingURL(srv.URL(), f.listen, f.advertise)
+		if err != nil {
+			return err
+		}
+		p = &pairing.Pairing{URL: u, Token: tok.token, Fingerprint: fingerprint}
+		info.PairingURL = u
+	}
+	if err := runfile.Write(dataDir, info); err != nil {
+		return err
+	}
+	defer runfile.RemoveIfOwn(dataDir, os.Getpid())
+	if tok.announce != "" {
+		fmt.Fprintln(stdout, tok.announce)
+	}
+	fmt.Fprintf(stdout, "Konsole listening on %s (data in %s)\n", srv.URL(), dataDir)
+	if p != nil {
+		printPairing(stdout, *p, tok.created || isTerminal(stdout), isTerminal(stdout), f.data)
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "Konsole stopping")
+	return nil
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
+// konsoleTokenChoice is the token `konui konsole` serves with.
+type konsoleTokenChoice struct {
+	token string
+	// file is where it is kept, for the run file; keep says that file is
+	// <data>/run-token, to be written once the Konsole runs and removed
+	// when it stops (a token from $KONSOLE_TOKEN, which has no file).
+	file string
+	keep bool
+	// created: generated just now; announce is what to print about it
+	// (the path, never the value).
+	created  bool
+	announce string
+}
+
+// konsoleToken picks the token: --token-file, $KONSOLE_TOKEN, or the
+// stored one (generated on first use).
+func konsoleToken(f konsoleFlags, dataDir string) (konsoleTokenChoice, error) {
+	t, from, err := auth.TokenSource{File: f.tokenFile, Env: "KONSOLE_TOKEN"}.Read()
+	if err != nil {
+		return konsoleTokenChoice{}, err
 	}
-	return def
+	if t != "" {
+		if f.tokenFile != "" {
+			return konsoleTokenChoice{token: t, file: absPath(from)}, nil
+		}
+		return konsoleTokenChoice{token: t, file: filepath.Join(dataDir, "run-token"), keep: true}, nil
+	}
+	path, err := storedKonsoleTokenPath()
+	if err != nil {
+		return konsoleTokenChoice{}, err
+	}
+	t, created, err := auth.LoadOrCreateToken(path)
+	if err != nil {
+		return konsoleTokenChoice{}, err
+	}
+	c := konsoleTokenChoice{token: t, file: path, created: created}
+	if created {
+		c.announce = fmt.Sprintf("Generated a token in %s (mode 0600): give it to clients as a file (--konsole-token-file) or $KONSOLE_TOKEN", path)
+	}
+	return c, nil
+}
+
+// storedKonsoleTokenPath is where `konui konsole` keeps the token it made.
+func storedKonsoleTokenPath() (string, error) {
+	dir, err := paths.ConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "konsole-token"), nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// listenAddr is the listen flag with the port it got (for port 0).
+func listenAddr(flag, served string) string {
+	host, _, err := net.SplitHostPort(flag)
+	u, uerr := url.Parse(served)
+	if err != nil || uerr != nil {
+		return flag
+	}
+	return net.JoinHostPort(host, u.Port())
+}
+
+// localURL is u with a wildcard host replaced by loopback: the address a
+// process on this machine uses (the run file's url).
+func localURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	host, port, err := net.SplitHostPort(p.Host)
+	if err != nil {
+		return u
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		// Go listens on both families for a wildcard and names it [::].
+		p.Host = net.JoinHostPort("127.0.0.1", port)
+	}
+	return p.String()
+}
+
+// count is how many of bs are true.
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -32,7 +32,10 @@ drives Claude Code sessions from a native window: start sessions in your
 folders, watch the transcript stream, approve tool calls, stop a turn, and
 receive kontasks (task cards the agent delivers). Without a mode it opens the
 window with an embedded local Konsole, the session manager that runs one
-Claude Code CLI process per session.
+Claude Code CLI process per session, and follows every other Konsole it
+knows at once (those of
+.B \-\-konsole
+and those added in the dashboard).
 .B konui serve
 serves the same dashboard for a browser;
 .B konui konsole
@@ -69,7 +72,10 @@ Versions older than `)
 	b.WriteString(`.SH FILES
 .TP
 .I $XDG_CONFIG_HOME/konui/settings.json
-the window's settings: Konsole profiles, notifications, the Claude Code path (mode 0600)
+the window's settings: notifications, the tray, the Claude Code path (mode 0600)
+.TP
+.I $XDG_CONFIG_HOME/konui/konsoles.json
+the remote Konsoles added in the dashboard, with their tokens, followed by the window and konui serve (mode 0600)
 .TP
 .I $XDG_CONFIG_HOME/konui/konsole-token
 the token of konui konsole, generated once (mode 0600)

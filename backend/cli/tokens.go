@@ -3,35 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
 )
-
-// TokenSource says where a token comes from. Tokens are never taken from
-// the command line: /proc/<pid>/cmdline is readable by every local user.
-type TokenSource struct {
-	// File is the value of a --...-token-file flag.
-	File string
-	// Env is the variable to read when File is empty, e.g. KONSOLE_TOKEN.
-	Env string
-}
-
-// Read returns the token from the file, else from the environment, and
-// where it came from (for messages, never the value). It returns "" when
-// neither is set. The variable is removed from this process's environment
-// once read, so that no child (an agent) inherits it.
-func (s TokenSource) Read() (token, from string, err error) {
-	if s.File != "" {
-		t, err := ReadTokenFile(s.File)
-		return t, s.File, err
-	}
-	if s.Env != "" {
-		if t := os.Getenv(s.Env); t != "" {
-			os.Unsetenv(s.Env)
-			return t, "$" + s.Env, nil
-		}
-	}
-	return "", "", nil
-}
 
 // refusedTokenFlag is a flag that used to take a token on the command line:
 // it is still parsed, so that an old invocation gets a sentence that says

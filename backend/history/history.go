@@ -21,6 +21,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Bounds on what is read of one conversation file.
@@ -201,17 +203,9 @@ func title(content json.RawMessage) string {
 	for _, b := range bs {
 		t := strings.TrimSpace(b.Text)
 		if b.Type == "text" && t != "" && !strings.HasPrefix(t, "<") {
-			return clip(t, 200)
+			// One line of at most 200 characters, the ellipsis included.
+			return textclip.Fit(strings.Join(strings.Fields(t), " "), 200)
 		}
 	}
 	return ""
-}
-
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -1,11 +1,13 @@
 package history
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func write(t *testing.T, home, folder, id, body string, at time.Time) string {
@@ -101,5 +103,25 @@ func TestListNewestFirst(t *testing.T) {
 	}
 	if len(l) != 2 || l[0].AgentSessionID != "newer" || l[1].AgentSessionID != "older" || l[0].Cwd != "/src/other" || l[0].Size == 0 {
 		t.Fatalf("list = %+v", l)
+	}
+}
+
+// TestTitleIsOneLineOfAtMost200Characters: docs/protocol.md promises a
+// title of at most 200 characters, one line; a cut keeps whole characters.
+func TestTitleIsOneLineOfAtMost200Characters(t *testing.T) {
+	text := func(s string) json.RawMessage {
+		b, _ := json.Marshal([]map[string]string{{"type": "text", "text": s}})
+		return b
+	}
+	if got := title(text("  fix\n the\tparser ")); got != "fix the parser" {
+		t.Errorf("title = %q", got)
+	}
+	exact := strings.Repeat("😀", 200)
+	if got := title(text(exact)); got != exact {
+		t.Errorf("a 200-character prompt was cut: %d characters", utf8.RuneCountInString(got))
+	}
+	got := title(text(exact + "x"))
+	if utf8.RuneCountInString(got) != 200 || got != strings.Repeat("😀", 199)+"…" {
+		t.Errorf("a 201-character prompt became %q", got)
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // Defaults of NewServer and Listen.
@@ -118,10 +121,8 @@ func AllowedHosts(listenHost string, certs ...*tls.Certificate) []string {
 func Hosts(allowed []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !hostAllowed(r.Host, allowed) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusMisdirectedRequest)
-			json.NewEncoder(w).Encode(map[string]string{"code": "bad_host",
-				"error": "this server does not answer to the host name " + quoteHost(r.Host) + "; use its address (e.g. 127.0.0.1) or a name it was configured with"})
+			httpjson.Error(w, http.StatusMisdirectedRequest, "bad_host",
+				"this server does not answer to the host name "+quoteHost(r.Host)+"; use its address (e.g. 127.0.0.1) or a name it was configured with")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -147,9 +148,6 @@ func hostAllowed(hostport string, allowed []string) bool {
 }
 
 func quoteHost(h string) string {
-	if len(h) > 100 {
-		h = h[:100]
-	}
-	b, _ := json.Marshal(h)
+	b, _ := json.Marshal(textclip.Head(h, 100))
 	return string(b)
 }

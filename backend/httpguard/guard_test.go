@@ -7,13 +7,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func certFor(t *testing.T, names []string, ips []net.IP) *tls.Certificate {
@@ -57,5 +60,23 @@ func TestHostsAnswers421ToAnyOtherName(t *testing.T) {
 		if want == 421 && w.Header().Get("Content-Type") != "application/json" {
 			t.Errorf("Host %q: the 421 is not JSON", host)
 		}
+	}
+}
+
+// TestHosts421QuotesALongHostWholeCharactersOnly: the refused name in the
+// sentence is cut between characters, and the answer is the API's error
+// shape.
+func TestHosts421QuotesALongHostWholeCharactersOnly(t *testing.T) {
+	h := Hosts(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Host = "x" + strings.Repeat("é", 200)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	var e map[string]string
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || w.Code != 421 || e["code"] != "bad_host" || len(e) != 2 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if strings.ContainsRune(e["error"], utf8.RuneError) || !strings.Contains(e["error"], `éé…"`) {
+		t.Errorf("the host is not cut between characters: %q", e["error"])
 	}
 }

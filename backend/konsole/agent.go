@@ -4,43 +4,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/konui/konui/backend/httpjson"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/konui/konui/backend/apierror"
+	"github.com/konui/konui/backend/atomicfile"
+	"github.com/konui/konui/backend/eventlog"
+	"github.com/konui/konui/backend/httpjson"
+
 	"github.com/konui/konui/backend/agent/claude"
 )
 
-// EvAgentUpdated tells that Konsole's Claude Code CLI changed (a path was
-// set, or it was looked for again): data {"agent": Install}.
-const EvAgentUpdated = "agent.updated"
-
 // agentFile keeps the CLI path set through PUT /v1/agent, in the data folder.
 const agentFile = "agent.json"
-
-// SessionAgent is the CLI a session runs, or why it has none: either Path
-// and Version, or Error and Code.
-type SessionAgent struct {
-	Path    string `json:"path,omitempty"`
-	Version string `json:"version,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Code    string `json:"code,omitempty"`
-}
-
-func sessionAgent(in claude.Install) *SessionAgent {
-	if in.OK() {
-		return &SessionAgent{Path: in.Path, Version: in.Version}
-	}
-	return &SessionAgent{Error: in.Error, Code: in.Code}
-}
-
-// agentError is what a start without a usable CLI answers.
-func agentError(in claude.Install) error {
-	return &Error{Status: http.StatusBadGateway, Code: in.Code, Message: in.Error}
-}
 
 // locateAgent finds the CLI for this Konsole: the configured one (Config.Claude,
 // else the path stored by PUT /v1/agent), else a search where installs put it.
@@ -79,11 +58,7 @@ func (s *Server) storeAgentPath(path string) error {
 		return nil
 	}
 	b, _ := json.Marshal(map[string]string{"claude": path})
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("failed to save the Claude Code path: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
+	if err := atomicfile.Write(p, b, 0o600); err != nil {
 		return fmt.Errorf("failed to save the Claude Code path: %w", err)
 	}
 	return nil
@@ -101,7 +76,7 @@ func (s *Server) Agent() claude.Install { return s.mgr.Agent() }
 func (s *Server) UseAgent(path string, persist bool) (claude.Install, error) {
 	path = strings.TrimSpace(path)
 	if path != "" && !filepath.IsAbs(path) && strings.ContainsRune(path, os.PathSeparator) {
-		return claude.Install{}, errorf(http.StatusBadRequest, CodeBadRequest, "the Claude Code path must be absolute, not %q", path)
+		return claude.Install{}, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "the Claude Code path must be absolute, not %q", path)
 	}
 	configured := path
 	if configured == "" {
@@ -117,8 +92,8 @@ func (s *Server) UseAgent(path string, persist bool) (claude.Install, error) {
 		}
 	}
 	s.mgr.SetAgent(in)
-	if _, err := s.log.Append(EvAgentUpdated, "", "", map[string]any{"agent": in}); err != nil {
-		s.lg.Error("failed to record an event", "type", EvAgentUpdated, "err", err)
+	if _, err := s.log.Append(eventlog.EvAgentUpdated, "", "", map[string]any{"agent": in}); err != nil {
+		s.lg.Error("failed to record an event", "type", eventlog.EvAgentUpdated, "err", err)
 	}
 	s.lg.Info("Claude Code CLI", "path", in.Path, "version", in.Version, "problem", in.Code)
 	return in, nil
@@ -149,7 +124,7 @@ func (s *Server) agentRoutes(route func(method, path string, h http.HandlerFunc)
 			return
 		}
 		if req.Path == nil {
-			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "send {\"path\": \"/abs/path/to/claude\"}, or {\"path\": \"\"} to look for it again"))
+			writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "send {\"path\": \"/abs/path/to/claude\"}, or {\"path\": \"\"} to look for it again"))
 			return
 		}
 		in, err := s.UseAgent(*req.Path, true)

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // requestLog keeps Konsole's request log lines for a test to read.
@@ -178,7 +180,7 @@ func TestMCPListenIsAcknowledgedAndCancellationAccepted(t *testing.T) {
 // sessionStatus matches a session event that carries status.
 func sessionStatus(sid, status string) func(kt.Event) bool {
 	return func(e kt.Event) bool {
-		if e.Type != konsole.EvSessionUpdated {
+		if e.Type != eventlog.EvSessionUpdated {
 			return false
 		}
 		s, _ := e.DataMap()["session"].(map[string]any)
@@ -192,10 +194,10 @@ func TestNewSessionIsStartingUntilItsAgentIsReady(t *testing.T) {
 	h := kt.Start(t, kt.Options{})
 	st := h.Events(-1)
 	status, s := h.Do("POST", "/v1/sessions", map[string]any{"cwd": h.Work})
-	if status != http.StatusCreated || s["status"] != konsole.StatusStarting {
+	if status != http.StatusCreated || s["status"] != sessions.StatusStarting {
 		t.Fatalf("create: %d %v, want 201 and status starting", status, s)
 	}
-	st.Until(t, 60*time.Second, sessionStatus(s["id"].(string), konsole.StatusIdle))
+	st.Until(t, 60*time.Second, sessionStatus(s["id"].(string), sessions.StatusIdle))
 }
 
 // A prompt sent while the agent starts is accepted, not refused, and
@@ -221,7 +223,7 @@ func TestPromptWhileTheAgentStartsIsHeldAndSent(t *testing.T) {
 		t.Fatalf("turn = %v", d)
 	}
 	_, after := h.Do("GET", "/v1/sessions/"+sid, nil)
-	if after["status"] != konsole.StatusIdle {
+	if after["status"] != sessions.StatusIdle {
 		t.Fatalf("session after the turn = %v", after["status"])
 	}
 }

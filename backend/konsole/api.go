@@ -12,10 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/apierror"
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/kontaskmcp"
+	"github.com/konui/konui/backend/sessions"
 	"github.com/konui/konui/backend/store"
+	"github.com/konui/konui/backend/textclip"
 )
 
 // MaxBodyBytes bounds every request body.
@@ -38,7 +43,7 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, sess, err)
 	})
 	route("PATCH", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
-		var p SessionPatch
+		var p sessions.SessionPatch
 		if !decode(w, r, &p) {
 			return
 		}
@@ -47,7 +52,7 @@ func (s *Server) routes() http.Handler {
 	})
 	route("DELETE", "/v1/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
 		// The agent's MCP token dies with the session, before its process.
-		s.mcpKeys.revoke(r.PathValue("id"))
+		s.kontasks.Revoke(r.PathValue("id"))
 		if err := s.mgr.End(r.PathValue("id")); err != nil {
 			writeError(w, err)
 			return
@@ -65,7 +70,7 @@ func (s *Server) routes() http.Handler {
 		reply(w, http.StatusOK, map[string]any{"turnId": tid, "stopped": true}, err)
 	})
 	route("POST", "/v1/sessions/{id}/permissions/{requestId}", s.refuseExposed(func(w http.ResponseWriter, r *http.Request) {
-		var a PermissionAnswer
+		var a sessions.PermissionAnswer
 		if !decode(w, r, &a) {
 			return
 		}
@@ -81,9 +86,9 @@ func (s *Server) routes() http.Handler {
 	s.findRoutes(route)
 	s.autoDenyRoutes(route)
 	s.ruleRoutes(route)
-	mux.Handle("/mcp", s.mcpHandler())
+	mux.Handle("/mcp", s.kontasks.Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
+		writeError(w, errorf(http.StatusNotFound, apierror.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 	guarded := s.authenticate(refuseBrowsers(methodNotAllowedJSON(mux)))
 	return s.logRequests(httpguard.Hosts(s.allowedHosts(), httpguard.BodyDeadline(guarded, 0, httpguard.IsStream)))
@@ -94,10 +99,8 @@ func (s *Server) routes() http.Handler {
 func (s *Server) allowedHosts() []string {
 	host, _, _ := net.SplitHostPort(s.cfg.Listen)
 	var certs []*tls.Certificate
-	if s.cfg.TLSCert != "" {
-		if c, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey); err == nil {
-			certs = append(certs, &c)
-		}
+	if c, err := httpguard.LoadCert(s.cfg.TLSCert, s.cfg.TLSKey); err == nil && c != nil {
+		certs = append(certs, c)
 	}
 	return httpguard.AllowedHosts(host, certs...)
 }
@@ -109,13 +112,13 @@ func (s *Server) allowedHosts() []string {
 func refuseBrowsers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r) {
-			writeError(w, errorf(http.StatusForbidden, "forbidden_origin", "requests from the origin %q are not allowed: Konsole serves no pages", truncate(o, 100)))
+			writeError(w, errorf(http.StatusForbidden, "forbidden_origin", "requests from the origin %q are not allowed: Konsole serves no pages", textclip.Head(o, 100)))
 			return
 		}
 		if r.ContentLength != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
-				writeError(w, errorf(http.StatusUnsupportedMediaType, CodeUnsupported, "a request body must be sent as Content-Type: application/json, not %q", truncate(r.Header.Get("Content-Type"), 100)))
+				writeError(w, errorf(http.StatusUnsupportedMediaType, apierror.CodeUnsupported, "a request body must be sent as Content-Type: application/json, not %q", textclip.Head(r.Header.Get("Content-Type"), 100)))
 				return
 			}
 		}
@@ -134,13 +137,6 @@ func sameOrigin(origin string, r *http.Request) bool {
 		scheme = "https"
 	}
 	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // methodNotAllowedJSON keeps the mux's 405 answers JSON like every other
@@ -177,8 +173,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		tok := auth.FromRequest(r)
-		if !auth.Equal(tok, s.cfg.Token) && !(r.URL.Path == "/mcp" && s.mcpKeys.valid(tok)) {
-			writeError(w, errorf(http.StatusUnauthorized, CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
+		if !auth.Equal(tok, s.cfg.Token) && !(r.URL.Path == "/mcp" && s.kontasks.ValidToken(tok)) {
+			writeError(w, errorf(http.StatusUnauthorized, apierror.CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
 			return
 		}
 		r = r.Clone(r.Context())
@@ -233,7 +229,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"answeredIn", answered.Sub(start), "took", time.Since(start)}
-		if m := r.Header.Get(mcpMethodHeader); m != "" {
+		if m := r.Header.Get(kontaskmcp.MethodHeader); m != "" {
 			attrs = append(attrs, "mcpMethod", m)
 		}
 		level := slog.LevelDebug
@@ -246,11 +242,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 func writeError(w http.ResponseWriter, err error) {
-	e := asError(err)
-	if e.Status >= 500 {
-		slog.Default().Warn("request failed", "status", e.Status, "err", e.Message)
-	}
-	httpjson.Write(w, e.Status, e)
+	apierror.Write(w, err)
 }
 
 func reply(w http.ResponseWriter, status int, v any, err error) {
@@ -271,7 +263,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeError(w, errorf(http.StatusUnsupportedMediaType, CodeUnsupported, "the body must be application/json, not %q", ct))
+			writeError(w, errorf(http.StatusUnsupportedMediaType, apierror.CodeUnsupported, "the body must be application/json, not %q", ct))
 			return false
 		}
 	}
@@ -280,23 +272,23 @@ func decodeLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) boo
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "the body is larger than %d bytes", limit))
+			writeError(w, errorf(http.StatusRequestEntityTooLarge, apierror.CodeTooLarge, "the body is larger than %d bytes", limit))
 		case err.Error() == "EOF":
-			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "a JSON body is required"))
+			writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "a JSON body is required"))
 		default:
-			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "malformed JSON: %v", err))
+			writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "%s", httpjson.DecodeError(err)))
 		}
 		return false
 	}
 	if dec.More() {
-		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "malformed JSON: more than one value in the body"))
+		writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "malformed JSON: more than one value in the body"))
 		return false
 	}
 	return true
 }
 
 func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
-	var req CreateRequest
+	var req sessions.CreateRequest
 	if !decode(w, r, &req) || s.refuseWhileStorageFails(w) {
 		return
 	}
@@ -309,11 +301,11 @@ func wantsStream(r *http.Request) bool {
 }
 
 func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
-	var req PromptRequest
+	var req sessions.PromptRequest
 	if !decodePrompt(w, r, &req) || s.refuseWhileStorageFails(w) {
 		return
 	}
-	var sub *Subscription
+	var sub *eventlog.Subscription
 	if wantsStream(r) {
 		var err error
 		if sub, err = s.log.Subscribe(-1); err != nil {
@@ -325,7 +317,7 @@ func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 		if sub != nil {
 			sub.Close()
 		}
-		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "whenBusy %q is not \"queue\" or \"refuse\"", req.WhenBusy))
+		writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "whenBusy %q is not \"queue\" or \"refuse\"", req.WhenBusy))
 		return
 	}
 	out, err := s.mgr.PromptOrQueue(r.PathValue("id"), req)
@@ -342,14 +334,14 @@ func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mine := func(row store.EventRow) bool { return row.TurnID == tid }
-	done := func(row store.EventRow) bool { return row.Type == EvTurnCompleted && row.TurnID == tid }
-	s.serveEvents(w, r, sub, mine, done)
+	done := func(row store.EventRow) bool { return row.Type == eventlog.EvTurnCompleted && row.TurnID == tid }
+	eventlog.Serve(w, r, sub, s.cfg.HeartbeatInterval, mine, done)
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	since, err := sinceOf(r)
+	since, err := eventlog.SinceOf(r)
 	if err != nil {
-		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "%v", err))
+		writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "%v", err))
 		return
 	}
 	sub, err := s.log.Subscribe(since)
@@ -361,5 +353,5 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if sid := r.URL.Query().Get("sessionId"); sid != "" {
 		filter = func(row store.EventRow) bool { return row.SessionID == sid }
 	}
-	s.serveEvents(w, r, sub, filter, nil)
+	eventlog.Serve(w, r, sub, s.cfg.HeartbeatInterval, filter, nil)
 }

@@ -1,12 +1,15 @@
 package konsole
 
 import (
-	"github.com/konui/konui/backend/httpjson"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/konui/konui/backend/apierror"
+	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // consoleRoutes are the routes of the console surface: a session's agent
@@ -40,7 +43,7 @@ func (s *Server) consoleRoutes(route func(method, path string, h http.HandlerFun
 		w.WriteHeader(http.StatusNoContent)
 	})
 	route("PATCH", "/v1/sessions/{id}/queue/{queueId}", func(w http.ResponseWriter, r *http.Request) {
-		var p QueuePatch
+		var p sessions.QueuePatch
 		if !decode(w, r, &p) {
 			return
 		}
@@ -88,7 +91,7 @@ func (s *Server) listDirs(w http.ResponseWriter, r *http.Request) {
 		prefix = home + prefix[1:]
 	}
 	if !filepath.IsAbs(prefix) {
-		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "prefix must be an absolute path or start with ~/, not %q", prefix))
+		writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "prefix must be an absolute path or start with ~/, not %q", prefix))
 		return
 	}
 	parent, partial := prefix, ""
@@ -98,7 +101,7 @@ func (s *Server) listDirs(w http.ResponseWriter, r *http.Request) {
 	parent = filepath.Clean(parent)
 	entries, err := os.ReadDir(parent)
 	if err != nil {
-		status, code := http.StatusNotFound, CodeNotFound
+		status, code := http.StatusNotFound, apierror.CodeNotFound
 		if os.IsPermission(err) {
 			status, code = http.StatusForbidden, "forbidden"
 		}
@@ -125,45 +128,4 @@ func (s *Server) listDirs(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(dirs, func(i, j int) bool { return strings.ToLower(dirs[i].Name) < strings.ToLower(dirs[j].Name) })
 	httpjson.Write(w, http.StatusOK, map[string]any{"parent": parent, "home": home, "dirs": dirs, "more": more})
-}
-
-// RecentFolder is a folder sessions were started in, with the choices the
-// newest of them was started with (remembered per folder).
-type RecentFolder struct {
-	Path           string `json:"path"`
-	LastUsed       string `json:"lastUsed"`
-	Sessions       int    `json:"sessions"`
-	Model          string `json:"model,omitempty"`
-	PermissionMode string `json:"permissionMode,omitempty"`
-	Effort         string `json:"effort,omitempty"`
-}
-
-// RecentFolders returns the n folders most recently started in, newest first.
-func (m *Manager) RecentFolders(n int) []RecentFolder {
-	byPath := map[string]*RecentFolder{}
-	for _, s := range m.List() {
-		dir := s.Cwd
-		if s.Worktree != nil {
-			dir = s.Worktree.Repo // the folder chosen, not the worktree made for it
-		}
-		f := byPath[dir]
-		at := s.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-		if f == nil {
-			f = &RecentFolder{Path: dir}
-			byPath[dir] = f
-		}
-		f.Sessions++
-		if at >= f.LastUsed {
-			f.LastUsed, f.Model, f.PermissionMode, f.Effort = at, s.Model, s.PermissionMode, s.Effort
-		}
-	}
-	out := make([]RecentFolder, 0, len(byPath))
-	for _, f := range byPath {
-		out = append(out, *f)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].LastUsed > out[j].LastUsed })
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
 }

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/konui/konui/backend/apierror"
 	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/sessions"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -27,7 +29,7 @@ func (s *Server) findRoutes(route func(method, path string, h http.HandlerFunc))
 }
 
 func badRequest(w http.ResponseWriter, format string, args ...any) {
-	writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, format, args...))
+	writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, format, args...))
 }
 
 // intParam reads an optional integer query parameter within [lo, hi].
@@ -137,7 +139,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	name := exportName(sess) + "." + format
+	name := sessions.ExportName(sess) + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	if format == "json" {
 		httpjson.Write(w, http.StatusOK, map[string]any{"session": sess, "messages": msgs})
@@ -145,5 +147,5 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	w.Write(Markdown(sess, msgs))
+	w.Write(sessions.Markdown(sess, msgs))
 }

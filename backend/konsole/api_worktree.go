@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // worktreeRoutes are a session's changes and the finishing of its
@@ -66,7 +67,7 @@ func (s *Server) worktreeRoutes(route func(method, path string, h http.HandlerFu
 
 // gitReply is reply that keeps the files and commits of a worktree error.
 func gitReply(w http.ResponseWriter, status int, v any, err error) {
-	var we *worktreeError
+	var we *sessions.WorktreeError
 	if errors.As(err, &we) {
 		httpjson.Write(w, we.Status, we)
 		return

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
 
 func TestAnUnansweredRequestIsDeniedAutomaticallyWhenAutoDenyIsOn(t *testing.T) {
-	t.Cleanup(konsole.SetAutoDenyUnitForTest(300 * time.Millisecond))
-	h := kt.Start(t, kt.Options{})
+	h := kt.Start(t, kt.Options{Configure: func(c *konsole.Config) { c.AutoDenyUnit = 300 * time.Millisecond }})
 	if status, r := h.Do("GET", "/v1/settings/auto-deny", nil); status != 200 || r["minutes"] != 0.0 {
 		t.Fatalf("default: %d %v", status, r)
 	}
@@ -39,7 +39,7 @@ func TestAnUnansweredRequestIsDeniedAutomaticallyWhenAutoDenyIsOn(t *testing.T) 
 		t.Fatalf("pending list %v", list)
 	}
 	evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
-	res := find(evs, konsole.EvPermissionResolved)
+	res := find(evs, eventlog.EvPermissionResolved)
 	if res == nil || res.DataMap()["behavior"] != "deny" || res.DataMap()["auto"] != true ||
 		!strings.HasPrefix(res.DataMap()["message"].(string), "Denied automatically: nobody answered within 2 minutes") {
 		t.Fatalf("resolved %v", res)

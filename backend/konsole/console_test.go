@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // idleSession starts a session and waits until its agent is ready.
@@ -26,12 +27,12 @@ func idleSession(t *testing.T, h *kt.Harness, st *kt.Stream, body map[string]any
 		t.Fatalf("create: %d %v", status, s)
 	}
 	sid := s["id"].(string)
-	st.Until(t, 60*time.Second, sessionStatus(sid, konsole.StatusIdle))
+	st.Until(t, 60*time.Second, sessionStatus(sid, sessions.StatusIdle))
 	return sid
 }
 
 func permissionEvent(turn string) func(kt.Event) bool {
-	return func(e kt.Event) bool { return e.Type == konsole.EvPermissionRequest && e.TurnID == turn }
+	return func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest && e.TurnID == turn }
 }
 
 // A model switch mid-session goes to the running CLI and names the model
@@ -49,7 +50,7 @@ func TestModelSwitchMidSessionChangesTheNextRequest(t *testing.T) {
 	}
 	st.Until(t, 10*time.Second, func(e kt.Event) bool {
 		m, _ := e.DataMap()["session"].(map[string]any)
-		return e.Type == konsole.EvSessionUpdated && m["model"] == "claude-sonnet-4-5"
+		return e.Type == eventlog.EvSessionUpdated && m["model"] == "claude-sonnet-4-5"
 	})
 	n := len(h.Fake.Requests())
 	second := h.Prompt(sid, "after the switch")
@@ -88,7 +89,7 @@ func TestPlanApprovalWithAcceptEditsLetsTheNextEditRun(t *testing.T) {
 	turn := h.Prompt(sid, `[[tool ExitPlanMode: {"plan":"# Plan\n1. write a.txt"}]]`)
 	evs := st.Until(t, 60*time.Second, permissionEvent(turn))
 	req := evs[len(evs)-1].DataMap()
-	if req["kind"] != konsole.PermissionPlan || !strings.Contains(fmt.Sprint(req["plan"]), "write a.txt") {
+	if req["kind"] != sessions.PermissionPlan || !strings.Contains(fmt.Sprint(req["plan"]), "write a.txt") {
 		t.Fatalf("plan request = %v", req)
 	}
 	rid := req["requestId"].(string)
@@ -112,7 +113,7 @@ func TestPlanApprovalWithAcceptEditsLetsTheNextEditRun(t *testing.T) {
 	edit := h.Prompt(sid, fmt.Sprintf(`[[tool Write: {"file_path":%q,"content":"written after the plan"}]]`, file))
 	evs = st.Until(t, 60*time.Second, kt.TurnCompleted(edit))
 	for _, e := range evs {
-		if e.Type == konsole.EvPermissionRequest {
+		if e.Type == eventlog.EvPermissionRequest {
 			t.Fatalf("the edit after an acceptEdits approval asked for permission: %v", e.DataMap())
 		}
 	}
@@ -130,7 +131,7 @@ func TestAQuestionsAnswerReachesTheModel(t *testing.T) {
 	turn := h.Prompt(sid, `[[tool AskUserQuestion: {"questions":[{"question":"Which colour?","header":"Colour","options":[{"label":"Red","description":"warm"},{"label":"Blue","description":"cool"}],"multiSelect":false}]}]]`)
 	evs := st.Until(t, 60*time.Second, permissionEvent(turn))
 	req := evs[len(evs)-1].DataMap()
-	if req["kind"] != konsole.PermissionQuestion {
+	if req["kind"] != sessions.PermissionQuestion {
 		t.Fatalf("question request = %v", req)
 	}
 	rid := req["requestId"].(string)
@@ -166,7 +167,7 @@ func TestAQueuedPromptRunsAfterTheCurrentTurn(t *testing.T) {
 	st := h.Events(-1)
 	sid := idleSession(t, h, st, nil)
 	long := h.Prompt(sid, "[[long 60 20]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvTextDelta && e.TurnID == long })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta && e.TurnID == long })
 	if status, _ := h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "refused"}); status != http.StatusConflict {
 		t.Fatalf("a prompt while busy without whenBusy: %d, want 409", status)
 	}
@@ -190,7 +191,7 @@ func TestAQueuedPromptRunsAfterTheCurrentTurn(t *testing.T) {
 	}
 	st.Until(t, 60*time.Second, kt.TurnCompleted(long))
 	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		return e.Type == konsole.EvTurnStarted && e.DataMap()["prompt"] == "queued and edited"
+		return e.Type == eventlog.EvTurnStarted && e.DataMap()["prompt"] == "queued and edited"
 	})
 	next := evs[len(evs)-1].TurnID
 	evs = st.Until(t, 60*time.Second, kt.TurnCompleted(next))
@@ -210,7 +211,7 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	st := h.Events(-1)
 	sid := idleSession(t, h, st, nil)
 	long := h.Prompt(sid, "[[long 2000]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvTextDelta && e.TurnID == long })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta && e.TurnID == long })
 	if status, q := h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "kept across the restart", "whenBusy": "queue"}); status != http.StatusAccepted || q["queued"] != true {
 		t.Fatalf("queue: %d %v", status, q)
 	}
@@ -218,7 +219,7 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	h = kt.Start(t, kt.Options{DataDir: h.DataDir, Home: h.Home, Fake: h.Fake})
 	st = h.Events(0)
 	evs := st.Until(t, 90*time.Second, func(e kt.Event) bool {
-		return e.Type == konsole.EvTurnStarted && e.DataMap()["prompt"] == "kept across the restart"
+		return e.Type == eventlog.EvTurnStarted && e.DataMap()["prompt"] == "kept across the restart"
 	})
 	turn := evs[len(evs)-1].TurnID
 	evs = st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
@@ -229,13 +230,13 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	// Stop pauses the queue and leaves it as it is.
 	st = h.Events(-1)
 	long = h.Prompt(sid, "[[long 2000]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvTextDelta && e.TurnID == long })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta && e.TurnID == long })
 	h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "waits after a stop", "whenBusy": "queue"})
 	if status, _ := h.Do("POST", "/v1/sessions/"+sid+"/stop", nil); status != http.StatusOK {
 		t.Fatalf("stop: %d", status)
 	}
 	st.Until(t, 30*time.Second, kt.TurnCompleted(long))
-	evs = st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvQueueUpdated && e.DataMap()["paused"] == true })
+	evs = st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvQueueUpdated && e.DataMap()["paused"] == true })
 	var q struct {
 		Queue []struct{ ID, Text string } `json:"queue"`
 	}
@@ -244,7 +245,7 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 		t.Fatalf("queue after the stop = %+v", q)
 	}
 	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
-	if s["status"] != konsole.StatusIdle || s["queuePaused"] != true || s["queued"] != float64(1) {
+	if s["status"] != sessions.StatusIdle || s["queuePaused"] != true || s["queued"] != float64(1) {
 		t.Fatalf("session after the stop = %v", s)
 	}
 	status, r := h.Do("POST", "/v1/sessions/"+sid+"/queue/"+q.Queue[0].ID+"/send", nil)
@@ -365,7 +366,7 @@ func TestASubagentsMessagesCarryTheirTaskCall(t *testing.T) {
 	h.Prompt(sid, `[[tool Task: {"description":"look around","prompt":"list the files for the parent","subagent_type":"general-purpose"}]]`)
 	var taskID string
 	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		if e.Type != konsole.EvMessage {
+		if e.Type != eventlog.EvMessage {
 			return false
 		}
 		var m struct {
@@ -399,7 +400,7 @@ func TestASubagentsMessagesCarryTheirTaskCall(t *testing.T) {
 		t.Fatalf("no stored block carries the Task call's id %s", taskID)
 	}
 	for _, e := range evs {
-		if e.Type == konsole.EvTextDelta && strings.Contains(e.DataMap()["text"].(string), "list the files for the parent") {
+		if e.Type == eventlog.EvTextDelta && strings.Contains(e.DataMap()["text"].(string), "list the files for the parent") {
 			t.Fatal("the subagent's answer streamed into the parent's text")
 		}
 	}

@@ -1,12 +1,13 @@
-// Package konsole is the session manager: it runs one Claude Code process
-// per session, records everything that happens in a durable event log, and
-// serves the Konsole HTTP API (v1) with its SSE event stream.
+// Package konsole is Konsole's HTTP side: it wires the event log, the
+// sessions and the kontasks into one Server and serves the Konsole HTTP API
+// (v1), its SSE event stream and the agents' /mcp endpoint.
 //
-// Start reading at Server (server.go), which wires the Log (log.go), the
-// Manager (manager.go, session.go) and the HTTP routes (api.go, sse.go).
-// Kontasks are stored and announced in kontasks.go, served over REST in
-// kontasks_api.go and to the agents over MCP in mcp.go, which also gives
-// every agent its --mcp-config and its session's MCP token; what a kontask
-// is and its rules are in backend/kontask.
-// The wire contract is written down in docs/protocol.md.
+// Start reading at Server (server.go), which opens the data folder and
+// builds the parts: the event log (backend/eventlog), the session manager
+// (backend/sessions) and the kontasks with their MCP server
+// (backend/kontaskmcp). The routes are in api.go and the api_*.go files
+// beside it (kontasks_api.go for kontasks); authentication, the refusal of
+// browsers and of exposed tokens, and the storage errors are here too.
+// Errors are apierror.Errors. The wire contract is written down in
+// docs/protocol.md.
 package konsole

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
 
@@ -87,11 +87,11 @@ func TestAgentKilledMidToolCall(t *testing.T) {
 	// long sleep, and runs one it deems read-only without asking.
 	turn := h.Prompt(sid, "[[bash: touch started.txt; sleep 30; echo done]]")
 	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		if e.Type == konsole.EvTurnCompleted && e.TurnID == turn {
+		if e.Type == eventlog.EvTurnCompleted && e.TurnID == turn {
 			t.Fatalf("the turn ended before asking to run the tool: %q %v", deltas(got, turn), e.DataMap())
 		}
 		got = append(got, e)
-		return e.Type == konsole.EvPermissionRequest
+		return e.Type == eventlog.EvPermissionRequest
 	})
 	got = got[:len(got)-len(evs)]
 	got = append(got, evs...)
@@ -122,7 +122,7 @@ func TestAgentKilledMidToolCall(t *testing.T) {
 		t.Fatalf("turn after the kill = %v", d)
 	}
 	t.Logf("the turn ended %s after kill -9", time.Since(killed).Round(time.Millisecond))
-	if find(evs, konsole.EvAgentExited) == nil {
+	if find(evs, eventlog.EvAgentExited) == nil {
 		t.Fatal("no agent.exited event")
 	}
 	_, s = h.Do("GET", "/v1/sessions/"+sid, nil)

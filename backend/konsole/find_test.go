@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/fakeapi"
-	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // usageScript answers like the default script, with token counts chosen
@@ -139,7 +139,7 @@ func TestSearchPagingExportAndArchive(t *testing.T) {
 	}
 	status, js := h.DoRaw("GET", "/v1/sessions/"+sid+"/export?format=json", nil, h.Token)
 	var exp struct {
-		Session  konsole.Session  `json:"session"`
+		Session  sessions.Session `json:"session"`
 		Messages []map[string]any `json:"messages"`
 	}
 	if status != http.StatusOK || json.Unmarshal(js, &exp) != nil || exp.Session.ID != sid || len(exp.Messages) != len(msgs) {

@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/apierror"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // testImage encodes a small w×h picture as PNG or JPEG, in base64.
@@ -53,7 +54,7 @@ func TestPromptImagesReachTheModelAndTheTranscript(t *testing.T) {
 	}
 	tid := r["turnId"].(string)
 	evs := st.Until(t, 60*time.Second, kt.TurnCompleted(tid))
-	if d := evs[len(evs)-1].DataMap(); d["reason"] != konsole.ReasonCompleted {
+	if d := evs[len(evs)-1].DataMap(); d["reason"] != sessions.ReasonCompleted {
 		t.Fatalf("the turn ended %v", d)
 	}
 	var got []string
@@ -98,7 +99,7 @@ func TestPromptImagesAreCheckedFromTheirBytes(t *testing.T) {
 	for i := range eleven {
 		eleven[i] = good
 	}
-	big := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, konsole.MaxImageBytes)...)
+	big := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, sessions.MaxImageBytes)...)
 	riff := base64.StdEncoding.EncodeToString([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
 	cases := []struct {
 		name   string
@@ -117,14 +118,14 @@ func TestPromptImagesAreCheckedFromTheirBytes(t *testing.T) {
 		status, raw := h.DoRaw("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "look", "images": c.images}, h.Token)
 		var e map[string]any
 		json.Unmarshal(raw, &e)
-		if status != http.StatusBadRequest || e["code"] != konsole.CodeBadRequest || !strings.Contains(e["error"].(string), c.want) {
+		if status != http.StatusBadRequest || e["code"] != apierror.CodeBadRequest || !strings.Contains(e["error"].(string), c.want) {
 			t.Errorf("%s: %d %s, want 400 with %q", c.name, status, raw, c.want)
 		}
 	}
 	if n := len(h.Fake.Requests()); n != before {
 		t.Fatalf("refused prompts reached the model: %d requests, want %d", n, before)
 	}
-	if _, s := h.Do("GET", "/v1/sessions/"+sid, nil); s["status"] != konsole.StatusIdle || s["activeTurnId"] != nil {
+	if _, s := h.Do("GET", "/v1/sessions/"+sid, nil); s["status"] != sessions.StatusIdle || s["activeTurnId"] != nil {
 		t.Fatalf("a refused prompt started a turn: %v", s)
 	}
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
 
@@ -54,7 +54,7 @@ func TestRESTCreatesAKontaskInTheDesignShapeAndAnnouncesIt(t *testing.T) {
 		k["status"] != "pending" || k["type"] != "general" {
 		t.Fatalf("kontask = %v", k)
 	}
-	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvKontaskCreated })
+	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvKontaskCreated })
 	got := evs[len(evs)-1].DataMap()["kontask"].(map[string]any)
 	if got["id"] != k["id"] || got["title"] != "From a script" {
 		t.Fatalf("event kontask = %v", got)
@@ -173,7 +173,7 @@ func TestPatchChangesStatusAndReadAndAnnouncesIt(t *testing.T) {
 	if status != 200 || k["status"] != "completed" || k["readAt"] == nil || k["updatedAt"] == k["createdAt"] {
 		t.Fatalf("patch: %d %v", status, k)
 	}
-	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvKontaskUpdated })
+	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvKontaskUpdated })
 	if got := evs[len(evs)-1].DataMap()["kontask"].(map[string]any); got["status"] != "completed" || got["readAt"] != k["readAt"] {
 		t.Fatalf("kontask.updated = %v", got)
 	}
@@ -191,7 +191,7 @@ func TestPatchChangesStatusAndReadAndAnnouncesIt(t *testing.T) {
 	}{
 		{"PATCH", "/v1/kontasks/" + id, map[string]any{"status": "done"}, 400, "is not one of"},
 		{"PATCH", "/v1/kontasks/" + id, map[string]any{}, 400, "nothing to change"},
-		{"PATCH", "/v1/kontasks/" + id, map[string]any{"read": "yes"}, 400, "malformed JSON"},
+		{"PATCH", "/v1/kontasks/" + id, map[string]any{"read": "yes"}, 400, "must be true or false, not a string"},
 		{"PATCH", "/v1/kontasks/nope", map[string]any{"read": true}, 404, `no kontask with id \"nope\"`},
 		{"GET", "/v1/kontasks/nope", nil, 404, "not_found"},
 		{"DELETE", "/v1/kontasks/" + id, nil, 405, "method_not_allowed"},

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
 	"github.com/konui/konui/backend/kontask"
 )
@@ -20,10 +20,10 @@ func TestTheAgentCreatesAKontaskThatRecordsItsSessionAndTurnAndSurvivesARestart(
 		`"choices":[{"label":"Ship it","value":"Ship the release","primary":true},{"label":"Wait","value":"Hold the release [for now]"}]}`
 	turn := h.Prompt(sid, "[[kontask: "+input+"]]")
 	evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
-	if e := find(evs, konsole.EvPermissionRequest); e != nil {
+	if e := find(evs, eventlog.EvPermissionRequest); e != nil {
 		t.Fatalf("the CLI asked permission for the kontask tool: %s", e.Data)
 	}
-	created := find(evs, konsole.EvKontaskCreated)
+	created := find(evs, eventlog.EvKontaskCreated)
 	if created == nil {
 		t.Fatalf("no kontask.created; the agent said %q", deltas(evs, turn))
 	}
@@ -69,7 +69,7 @@ func TestInvalidToolInputIsAnErrorTheAgentReadsAndStoresNothing(t *testing.T) {
 	for _, c := range cases {
 		turn := h.Prompt(sid, "[[kontask: "+c.input+"]]")
 		evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
-		if e := find(evs, konsole.EvKontaskCreated); e != nil {
+		if e := find(evs, eventlog.EvKontaskCreated); e != nil {
 			t.Fatalf("%s: a kontask was created: %s", c.name, e.Data)
 		}
 		reqs := h.Fake.Requests()

@@ -24,8 +24,10 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/kontaskmcp"
 )
 
 // bearer adds a token to every request of an MCP client.
@@ -71,12 +73,12 @@ func agentMCPToken(t *testing.T, h *kt.Harness, sid string) string {
 	}
 	var token string
 	for _, kv := range bytes.Split(env, []byte{0}) {
-		if v, ok := strings.CutPrefix(string(kv), konsole.MCPTokenEnv+"="); ok {
+		if v, ok := strings.CutPrefix(string(kv), kontaskmcp.MCPTokenEnv+"="); ok {
 			token = v
 		}
 	}
 	if token == "" {
-		t.Fatalf("no %s in the agent's environment", konsole.MCPTokenEnv)
+		t.Fatalf("no %s in the agent's environment", kontaskmcp.MCPTokenEnv)
 	}
 	if bytes.Contains(env, []byte("KONSOLE_TOKEN=")) || bytes.Contains(env, []byte(h.Token)) {
 		t.Fatal("Konsole's own token is in the agent's environment")
@@ -85,7 +87,7 @@ func agentMCPToken(t *testing.T, h *kt.Harness, sid string) string {
 	if bytes.Contains(cmdline, []byte(token)) || bytes.Contains(cmdline, []byte(h.Token)) {
 		t.Fatal("a token is on the agent's command line")
 	}
-	if !bytes.Contains(cmdline, []byte("mcp__konsole__kontask_create")) || !bytes.Contains(cmdline, []byte("${"+konsole.MCPTokenEnv+"}")) {
+	if !bytes.Contains(cmdline, []byte("mcp__konsole__kontask_create")) || !bytes.Contains(cmdline, []byte("${"+kontaskmcp.MCPTokenEnv+"}")) {
 		t.Fatalf("the agent's command line lacks the MCP config: %q", cmdline)
 	}
 	return token
@@ -208,7 +210,7 @@ func TestUnderTLSTheAgentReachesMCPOnAPlainLoopbackEndpointThatServesNothingElse
 	st := h.Events(-1)
 	turn := h.Prompt(sid, `[[kontask: {"title":"Over TLS"}]]`)
 	evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
-	e := find(evs, konsole.EvKontaskCreated)
+	e := find(evs, eventlog.EvKontaskCreated)
 	if e == nil {
 		t.Fatalf("no kontask; the agent said %q", deltas(evs, turn))
 	}

@@ -9,8 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/konui/konui/backend/apierror"
 	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/kontask"
+	"github.com/konui/konui/backend/kontaskmcp"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -18,17 +20,13 @@ import (
 const (
 	DefaultKontaskPage = 50
 	MaxKontaskPage     = 500
-	// MaxKontaskBodyBytes bounds a kontask creation: room for 1 MiB of
-	// output however it is escaped, so that an oversized output gets the
-	// validation's sentence rather than a bare 413.
-	MaxKontaskBodyBytes = 8 << 20
 )
 
 func (s *Server) kontaskRoutes(route func(method, path string, h http.HandlerFunc)) {
 	route("POST", "/v1/kontasks", s.createKontask)
 	route("GET", "/v1/kontasks", s.listKontasks)
 	route("GET", "/v1/kontasks/{id}", func(w http.ResponseWriter, r *http.Request) {
-		k, err := s.kontasks.get(r.PathValue("id"))
+		k, err := s.kontasks.Get(r.PathValue("id"))
 		reply(w, http.StatusOK, k, err)
 	})
 	route("PATCH", "/v1/kontasks/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -36,7 +34,7 @@ func (s *Server) kontaskRoutes(route func(method, path string, h http.HandlerFun
 		if !decode(w, r, &p) {
 			return
 		}
-		k, err := s.kontasks.update(r.PathValue("id"), p, nil)
+		k, err := s.kontasks.Update(r.PathValue("id"), p, nil)
 		reply(w, http.StatusOK, k, err)
 	})
 }
@@ -54,13 +52,13 @@ type createBody struct {
 
 func (s *Server) createKontask(w http.ResponseWriter, r *http.Request) {
 	var b createBody
-	if !decodeLimit(w, r, &b, MaxKontaskBodyBytes) || s.refuseWhileStorageFails(w) {
+	if !decodeLimit(w, r, &b, kontaskmcp.MaxKontaskBodyBytes) || s.refuseWhileStorageFails(w) {
 		return
 	}
 	in := b.Input
 	if c := b.Context; c != nil {
 		if (c.Output != nil && in.Output != "") || (c.Choices != nil && in.Choices != nil) {
-			writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "give output and choices either at the top level or inside context, not both"))
+			writeError(w, errorf(http.StatusBadRequest, apierror.CodeBadRequest, "give output and choices either at the top level or inside context, not both"))
 			return
 		}
 		if c.Output != nil {
@@ -73,7 +71,7 @@ func (s *Server) createKontask(w http.ResponseWriter, r *http.Request) {
 	if in.CreatedBy == "" {
 		in.CreatedBy = "api"
 	}
-	k, err := s.kontasks.create(in)
+	k, err := s.kontasks.Create(in)
 	reply(w, http.StatusCreated, k, s.asStorageError(err))
 }
 
@@ -83,7 +81,7 @@ func (s *Server) listKontasks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	list, page, err := s.kontasks.list(q)
+	list, page, err := s.kontasks.List(q)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -96,7 +94,7 @@ func (s *Server) listKontasks(w http.ResponseWriter, r *http.Request) {
 }
 
 func badQuery(format string, args ...any) error {
-	return errorf(http.StatusBadRequest, CodeBadRequest, format, args...)
+	return errorf(http.StatusBadRequest, apierror.CodeBadRequest, format, args...)
 }
 
 // kontaskQuery reads the filters and paging of GET /v1/kontasks.

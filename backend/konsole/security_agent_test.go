@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/fakeapi"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
@@ -169,7 +170,7 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 		return r["turnId"].(string)
 	}
 	permission := func() string {
-		e := until(t, evs, "a permission request", func(e kt.Event) bool { return e.Type == konsole.EvPermissionRequest })
+		e := until(t, evs, "a permission request", func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest })
 		return e.DataMap()["requestId"].(string)
 	}
 	// run waits for the turn's end, allowing what it asks on the way (the
@@ -178,14 +179,14 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 		var text strings.Builder
 		until(t, evs, "the turn's end", func(e kt.Event) bool {
 			switch {
-			case e.Type == konsole.EvTextDelta && e.TurnID == turn:
+			case e.Type == eventlog.EvTextDelta && e.TurnID == turn:
 				text.WriteString(e.DataMap()["text"].(string))
-			case e.Type == konsole.EvPermissionRequest:
+			case e.Type == eventlog.EvPermissionRequest:
 				if status, r := k.do("POST", "/v1/sessions/"+sid+"/permissions/"+e.DataMap()["requestId"].(string), map[string]any{"behavior": "allow"}); status != http.StatusOK {
 					t.Fatalf("allow: %d %v", status, r)
 				}
 			}
-			return e.Type == konsole.EvTurnCompleted && e.TurnID == turn
+			return e.Type == eventlog.EvTurnCompleted && e.TurnID == turn
 		})
 		return text.String()
 	}

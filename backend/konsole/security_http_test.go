@@ -2,6 +2,7 @@ package konsole_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -11,7 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/konui/konui/backend/apierror"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
@@ -72,6 +75,27 @@ func TestAForeignHostNameGets421(t *testing.T) {
 	}
 }
 
+// TestRefusedHeaderValuesAreQuotedWholeCharactersOnly: a long Origin or
+// Content-Type quoted in the error is cut between characters, so a
+// client reads the text it sent, not U+FFFD where a byte cut split one.
+func TestRefusedHeaderValuesAreQuotedWholeCharactersOnly(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	long := strings.Repeat("é", 200)
+	for _, c := range []struct{ origin, ctype, code string }{
+		{"https://x" + long, "application/json", "forbidden_origin"},
+		{"", "text/x" + long, apierror.CodeUnsupported},
+	} {
+		status, body := send(t, h, konsoleRoute{"POST", "/v1/sessions"}, "", c.origin, c.ctype, strings.NewReader(`{}`))
+		var e struct{ Error, Code string }
+		if err := json.Unmarshal(body, &e); err != nil || e.Code != c.code {
+			t.Fatalf("origin %.12q, Content-Type %.12q: %d %s", c.origin, c.ctype, status, body)
+		}
+		if strings.ContainsRune(e.Error, utf8.RuneError) || !strings.Contains(e.Error, "éé…") {
+			t.Errorf("the quoted value is not cut between characters: %q", e.Error)
+		}
+	}
+}
+
 // TestKonsoleRefusesBrowserOriginsAndBodiesThatAreNotJSON: Konsole serves
 // no pages, so a request that carries another Origin is refused, and a
 // body must be declared JSON (a cross-site form cannot), 415 otherwise.
@@ -89,7 +113,7 @@ func TestKonsoleRefusesBrowserOriginsAndBodiesThatAreNotJSON(t *testing.T) {
 		}
 		for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
 			status, body := send(t, h, r, "", "", ct, r.body())
-			if status != http.StatusUnsupportedMediaType || !isJSONError(body, konsole.CodeUnsupported) {
+			if status != http.StatusUnsupportedMediaType || !isJSONError(body, apierror.CodeUnsupported) {
 				t.Errorf("%s %s with Content-Type %q: %d %s", r.method, r.path, ct, status, body)
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/kontaskmcp"
 )
 
 // konsoleRoute is one route of Konsole's API, with ids that need not exist:
@@ -351,12 +352,12 @@ func TestBodiesOverTheLimitGet413(t *testing.T) {
 	if status != 400 || !strings.Contains(string(body), "output is 1048577 bytes") {
 		t.Errorf("an escaped oversized output: %d %.300s", status, body)
 	}
-	status, body = h.DoRaw("POST", "/v1/kontasks", `{"title":"t","output":"`+strings.Repeat("x", konsole.MaxKontaskBodyBytes)+`"}`, h.Token)
+	status, body = h.DoRaw("POST", "/v1/kontasks", `{"title":"t","output":"`+strings.Repeat("x", kontaskmcp.MaxKontaskBodyBytes)+`"}`, h.Token)
 	if status != http.StatusRequestEntityTooLarge || !isJSONError(body, "too_large") {
 		t.Errorf("a kontask body over 8 MiB: %d %.300s", status, body)
 	}
 	// /mcp: a request over its 8 MiB is refused, not read.
-	status, _, body = call(t, h.URL, "POST", "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"`+strings.Repeat("x", konsole.MaxKontaskBodyBytes)+`"}}`), h.Token, true)
+	status, _, body = call(t, h.URL, "POST", "/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"`+strings.Repeat("x", kontaskmcp.MaxKontaskBodyBytes)+`"}}`), h.Token, true)
 	if status != http.StatusRequestEntityTooLarge {
 		t.Errorf("an MCP request over 8 MiB: %d %.300s", status, body)
 	}

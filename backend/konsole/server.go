@@ -2,7 +2,6 @@ package konsole
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,7 +13,10 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/kontaskmcp"
+	"github.com/konui/konui/backend/sessions"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -49,7 +51,7 @@ type Config struct {
 	// HeartbeatInterval of the event stream (15 s when zero).
 	HeartbeatInterval time.Duration
 	// KeepEvents is how many events are kept for replay; KeepEventBytes
-	// how many bytes of them at most (DefaultKeepEventBytes when zero).
+	// how many bytes of them at most (eventlog.DefaultKeepEventBytes when zero).
 	KeepEvents     int64
 	KeepEventBytes int64
 	// MaxConns caps the connections open at once (httpguard.MaxConns when
@@ -57,8 +59,9 @@ type Config struct {
 	// (httpguard.IdleTimeout when zero).
 	MaxConns    int
 	IdleTimeout time.Duration
-	// StopGrace and EscalateStep: see ManagerConfig.
+	// StopGrace, EscalateStep and AutoDenyUnit: see sessions.ManagerConfig.
 	StopGrace, EscalateStep time.Duration
+	AutoDenyUnit            time.Duration
 	Version                 string
 	Logger                  *slog.Logger
 }
@@ -68,13 +71,11 @@ type Server struct {
 	cfg Config
 	lg  *slog.Logger
 	st  *store.Store
-	log *Log
-	mgr *Manager
+	log *eventlog.Log
+	mgr *sessions.Manager
 
-	kontasks *kontasks
-	mcpKeys  *mcpKeys
+	kontasks *kontaskmcp.Service
 	exposure *exposure
-	limits   toolLimits
 
 	handlerOnce sync.Once
 	handler     http.Handler
@@ -127,22 +128,22 @@ func New(cfg Config) (*Server, error) {
 		lock.Close()
 		return nil, err
 	}
-	lg, err := NewLogBytes(st, cfg.KeepEvents, cfg.KeepEventBytes, cfg.Logger)
+	lg, err := eventlog.NewLogBytes(st, cfg.KeepEvents, cfg.KeepEventBytes, cfg.Logger)
 	if err != nil {
 		st.Close()
 		lock.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, mcpKeys: newMCPKeys(), exposure: loadExposure(cfg.DataDir, cfg.Token)}
-	s.mgr, err = NewManager(ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
-		EscalateStep: cfg.EscalateStep, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput, DataDir: cfg.DataDir}, lg, st)
+	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, exposure: loadExposure(cfg.DataDir, cfg.Token)}
+	s.mgr, err = sessions.NewManager(sessions.ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
+		EscalateStep: cfg.EscalateStep, AutoDenyUnit: cfg.AutoDenyUnit, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput, DataDir: cfg.DataDir}, lg, st)
 	if err != nil {
 		lg.Close()
 		st.Close()
 		lock.Close()
 		return nil, err
 	}
-	s.kontasks = &kontasks{st: st, log: lg, mgr: s.mgr, lg: cfg.Logger}
+	s.kontasks = kontaskmcp.New(kontaskmcp.Config{Store: st, Log: lg, Sessions: s.mgr, URL: s.mcpURL, Version: cfg.Version, Logger: cfg.Logger})
 	configured := cfg.Claude
 	if configured == "" {
 		configured = cfg.SavedClaude
@@ -156,10 +157,6 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger.Info("Claude Code CLI", "path", in.Path, "version", in.Version, "found in", in.Source)
 	} else {
 		cfg.Logger.Warn("no usable Claude Code CLI; sessions cannot start until one is set", "reason", in.Error)
-	}
-	s.mcpKeys.live = func(id string) bool {
-		sess, err := s.mgr.Get(id)
-		return err == nil && sess.Status != StatusExited
 	}
 	return s, nil
 }
@@ -192,30 +189,23 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Manager returns the session manager.
-func (s *Server) Manager() *Manager { return s.mgr }
+func (s *Server) Manager() *sessions.Manager { return s.mgr }
 
 // Log returns the event log.
-func (s *Server) Log() *Log { return s.log }
+func (s *Server) Log() *eventlog.Log { return s.log }
 
 // Store returns the database.
 func (s *Server) Store() *store.Store { return s.st }
 
 // Start listens and serves in the background.
 func (s *Server) Start() error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
+	cert, err := httpguard.LoadCert(s.cfg.TLSCert, s.cfg.TLSKey)
 	if err != nil {
-		return fmt.Errorf("failed to listen on %s: %w", s.cfg.Listen, err)
+		return err
 	}
-	ln = httpguard.Limit(ln, s.cfg.MaxConns)
-	scheme := "http"
-	if s.cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("failed to load the TLS certificate: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		scheme = "https"
+	ln, scheme, err := httpguard.Listen(s.cfg.Listen, s.cfg.MaxConns, cert)
+	if err != nil {
+		return err
 	}
 	s.urlMu.Lock()
 	s.ln = ln

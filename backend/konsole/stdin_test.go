@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
@@ -31,7 +32,7 @@ func TestAnAgentThatStopsReadingStdinWhileFloodingStdoutDoesNotWedgeItsSession(t
 	sid := h.CreateSession()
 	st := h.Events(-1)
 	turn := h.Prompt(sid, "go")
-	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == konsole.EvPermissionRequest })
+	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest })
 
 	answered := make(chan int, 1)
 	go func() {
@@ -47,7 +48,7 @@ func TestAnAgentThatStopsReadingStdinWhileFloodingStdoutDoesNotWedgeItsSession(t
 		t.Fatal("the permission answer waited on an agent that does not read its input")
 	}
 	st.Until(t, 10*time.Second, func(e kt.Event) bool {
-		return e.Type == konsole.EvTextDelta && e.DataMap()["text"] == "end of flood"
+		return e.Type == eventlog.EvTextDelta && e.DataMap()["text"] == "end of flood"
 	})
 	if status, s := h.Do("GET", "/v1/sessions/"+sid, nil); status != http.StatusOK || s["status"] != "running" {
 		t.Fatalf("session while the answer waits = %d %v", status, s)

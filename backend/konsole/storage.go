@@ -4,13 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"syscall"
+
+	"github.com/konui/konui/backend/apierror"
 )
 
 // CodeStorage is the code of the 503 given while Konsole cannot write its
 // data folder (a full disk, say).
 const CodeStorage = "storage_unavailable"
 
-func (s *Server) storageError(err error) *Error {
+func (s *Server) storageError(err error) *apierror.Error {
 	return errorf(http.StatusServiceUnavailable, CodeStorage,
 		"Konsole cannot write to its data folder %s (%v); free some space there (or fix its permissions) and try again", s.cfg.DataDir, err)
 }
@@ -30,7 +32,7 @@ func (s *Server) refuseWhileStorageFails(w http.ResponseWriter) bool {
 // asStorageError turns a write error of the store into the same 503 when
 // the disk is full or the folder cannot be written; other errors pass.
 func (s *Server) asStorageError(err error) error {
-	var e *Error
+	var e *apierror.Error
 	if err == nil || errors.As(err, &e) {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
@@ -106,7 +107,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the log still accepts events on a full disk after %d", len(acked))
 		}
-		ev, err := lg.Append(konsole.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": payload})
+		ev, err := lg.Append(eventlog.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": payload})
 		if err != nil {
 			refused = err
 			break
@@ -114,7 +115,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 		acked[ev.ID] = true
 		time.Sleep(2 * time.Millisecond)
 	}
-	if !errors.Is(refused, konsole.ErrStorage) || lg.Failing() == nil {
+	if !errors.Is(refused, eventlog.ErrStorage) || lg.Failing() == nil {
 		t.Fatalf("Append on a full disk = %v (Failing %v)", refused, lg.Failing())
 	}
 	t.Logf("full after %d acknowledged events: %v", len(acked), refused)
@@ -138,7 +139,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 			t.Fatalf("the log did not recover once space came back: %v", lg.Failing())
 		}
 	}
-	ev, err := lg.Append(konsole.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": "after"})
+	ev, err := lg.Append(eventlog.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": "after"})
 	if err != nil {
 		t.Fatalf("Append after recovery: %v", err)
 	}

@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // gitRepo makes h.Work a repository with one commit of files on main.
@@ -51,7 +52,7 @@ func worktreeSession(t *testing.T, h *kt.Harness, st *kt.Stream, title string) (
 		t.Fatalf("create: %d %v", status, s)
 	}
 	sid := s["id"].(string)
-	st.Until(t, 60*time.Second, sessionStatus(sid, konsole.StatusIdle))
+	st.Until(t, 60*time.Second, sessionStatus(sid, sessions.StatusIdle))
 	return sid, s["cwd"].(string)
 }
 
@@ -61,11 +62,11 @@ func turn(t *testing.T, h *kt.Harness, st *kt.Stream, sid, text string) {
 	tid := h.Prompt(sid, text)
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
 		evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-			return e.TurnID == tid && (e.Type == konsole.EvPermissionRequest || e.Type == konsole.EvTurnCompleted)
+			return e.TurnID == tid && (e.Type == eventlog.EvPermissionRequest || e.Type == eventlog.EvTurnCompleted)
 		})
 		last := evs[len(evs)-1]
-		if last.Type == konsole.EvTurnCompleted {
-			if r := last.DataMap()["reason"]; r != konsole.ReasonCompleted {
+		if last.Type == eventlog.EvTurnCompleted {
+			if r := last.DataMap()["reason"]; r != sessions.ReasonCompleted {
 				t.Fatalf("turn %q ended %v: %v", text, r, last.DataMap())
 			}
 			return

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // standInGH puts a gh first on PATH that records each call's folder and
@@ -50,7 +50,7 @@ func TestWorktreePullRequestRoutes(t *testing.T) {
 		t.Fatalf("create: %d %v", status, plain)
 	}
 	pid := plain["id"].(string)
-	st.Until(t, 60*time.Second, sessionStatus(pid, konsole.StatusIdle))
+	st.Until(t, 60*time.Second, sessionStatus(pid, sessions.StatusIdle))
 	if status, a := h.Do("GET", "/v1/sessions/"+pid+"/worktree/pr", nil); status != http.StatusOK || a["available"] != false || !strings.Contains(a["reason"].(string), "not in a worktree") {
 		t.Fatalf("plain session: %d %v", status, a)
 	}

@@ -6,9 +6,9 @@
 package konsoletest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,8 +20,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/r3labs/sse/v2"
+
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/fakeapi"
 	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // ClaudePath returns the pinned Claude Code CLI, failing the test with the
@@ -185,7 +189,7 @@ func (h *Harness) CreateSession() string {
 	if status != http.StatusCreated {
 		h.T.Fatalf("create session: %d %v", status, s)
 	}
-	if s["status"] == konsole.StatusError {
+	if s["status"] == sessions.StatusError {
 		h.T.Fatalf("session failed to start: %v", s["lastError"])
 	}
 	return s["id"].(string)
@@ -203,7 +207,7 @@ func (h *Harness) Prompt(sessionID, text string) string {
 
 // Event is a decoded stream event with its SSE id.
 type Event struct {
-	konsole.Event
+	eventlog.Event
 	SSEID   string
 	SSEType string
 }
@@ -250,33 +254,94 @@ func (h *Harness) Events(since int64) *Stream {
 	return s
 }
 
-// ReadSSE parses server-sent events from r into c until r ends.
+// ReadSSE parses server-sent events from r into c until r ends. The
+// r3labs event-stream reader (the bridge's) cuts the stream into events; an
+// event the stream ends in the middle of is dropped, and one without data
+// is skipped.
 func ReadSSE(r io.Reader, c chan<- Event) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	var ev Event
-	var data []byte
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if len(data) > 0 {
-				if err := json.Unmarshal(data, &ev.Event); err != nil {
-					return fmt.Errorf("bad event data %q: %w", data, err)
-				}
-				c <- ev
+	in := &eofReader{r: r}
+	rd := sse.NewEventStreamReader(in, 64<<20)
+	// Once r has ended, what the reader returns last may be a cut event:
+	// hold each one back until the next shows it was not the last.
+	var held []byte
+	for {
+		raw, err := rd.ReadEvent()
+		if errors.Is(err, io.EOF) {
+			if held != nil && in.ended() {
+				return sendEvent(held, c)
 			}
-			ev, data = Event{}, nil
-		case strings.HasPrefix(line, "id: "):
-			ev.SSEID = line[4:]
-		case strings.HasPrefix(line, "event: "):
-			ev.SSEType = line[7:]
-		case strings.HasPrefix(line, "data: "):
-			data = append(data, line[6:]...)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !in.eof {
+			if err := sendEvent(raw, c); err != nil {
+				return err
+			}
+			continue
+		}
+		if held != nil {
+			if err := sendEvent(held, c); err != nil {
+				return err
+			}
+		}
+		held = append([]byte(nil), raw...)
+	}
+}
+
+// sendEvent decodes the fields of one event as the SSE specification
+// reads them (the space after the colon is optional, data lines are
+// joined by newlines, a line without a colon is a field with no value,
+// comments start with a colon) and sends it to c.
+func sendEvent(raw []byte, c chan<- Event) error {
+	var ev Event
+	var data []string
+	for _, line := range strings.FieldsFunc(string(raw), func(r rune) bool { return r == '\n' || r == '\r' }) {
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "id":
+			ev.SSEID = value
+		case "event":
+			ev.SSEType = value
+		case "data":
+			data = append(data, value)
 		}
 	}
-	return sc.Err()
+	if len(data) == 0 {
+		return nil
+	}
+	joined := strings.Join(data, "\n")
+	if err := json.Unmarshal([]byte(joined), &ev.Event); err != nil {
+		return fmt.Errorf("bad event data %q: %w", joined, err)
+	}
+	c <- ev
+	return nil
 }
+
+// eofReader notes when r has ended and whether its last bytes closed an
+// event (a blank line).
+type eofReader struct {
+	r    io.Reader
+	eof  bool
+	tail []byte
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if n > 0 {
+		e.tail = append(e.tail, p[:n]...)
+		e.tail = e.tail[max(0, len(e.tail)-2):]
+	}
+	if errors.Is(err, io.EOF) {
+		e.eof = true
+	}
+	return n, err
+}
+
+// ended tells whether the stream ended on a blank line, after a whole event.
+func (e *eofReader) ended() bool { return string(e.tail) == "\n\n" }
 
 // Until reads events until match returns true, failing after timeout. It
 // returns every event read, heartbeats excluded.
@@ -290,7 +355,7 @@ func (s *Stream) Until(t testing.TB, timeout time.Duration, match func(Event) bo
 			if !ok {
 				t.Fatalf("the event stream ended after %d events", len(got))
 			}
-			if ev.Type == konsole.EvHeartbeat {
+			if ev.Type == eventlog.EvHeartbeat {
 				continue
 			}
 			got = append(got, ev)
@@ -309,5 +374,5 @@ func (s *Stream) Until(t testing.TB, timeout time.Duration, match func(Event) bo
 
 // TurnCompleted matches the turn.completed event of turnID.
 func TurnCompleted(turnID string) func(Event) bool {
-	return func(e Event) bool { return e.Type == konsole.EvTurnCompleted && e.TurnID == turnID }
+	return func(e Event) bool { return e.Type == eventlog.EvTurnCompleted && e.TurnID == turnID }
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -53,7 +54,7 @@ func Seed(dataDir, cwd, title string, n int) (string, error) {
 				return add(turn, "user", []any{map[string]any{"type": "tool_result", "tool_use_id": "tu-" + turn, "content": "srv := konsole.New(cfg)"}})
 			},
 			func() error {
-				return add(turn, "turn", []any{map[string]any{"type": "turn.completed", "reason": "completed", "costUsd": 0.001, "durationMs": 1200}})
+				return add(turn, "turn", []any{map[string]any{"type": eventlog.EvTurnCompleted, "reason": "completed", "costUsd": 0.001, "durationMs": 1200}})
 			},
 		}
 		for _, step := range steps {

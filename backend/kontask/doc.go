@@ -6,5 +6,6 @@
 // (validate.go) for the rules every creator goes through, whether it is the
 // agent calling the MCP tool or anything posting to Konsole's REST API.
 // Tool (tool.go) describes the MCP tools to the agent. Storage, events and
-// the HTTP and MCP endpoints live in backend/konsole.
+// the MCP server live in backend/kontaskmcp, the REST routes in
+// backend/konsole.
 package kontask

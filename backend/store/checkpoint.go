@@ -1,6 +1,7 @@
 package store
 
 import (
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,13 @@ const (
 	// past which the checkpointer finishes with a short pass that holds
 	// the event writer, so that the log can restart instead of growing.
 	restartFrames = 1000
+	// walLimit is the journal_size_limit: the log is cut back to this size
+	// when it restarts, so a log file larger than it has not restarted.
+	walLimit = 16 << 20
+	// The event writer looks at the log's size every checkRows events or
+	// checkBytes of them, whichever comes first.
+	checkRows  = 256
+	checkBytes = 1 << 20
 )
 
 // checkpointer copies the write-ahead log into the database file in the
@@ -30,6 +38,12 @@ const (
 // past restartFrames the checkpointer runs one more pass holding the
 // event writer: it has only the frames written during the first pass to
 // copy, and the next write restarts the log.
+//
+// A checkpointer that falls behind (starved of CPU, or slowed by a busy
+// disk while the writer goes on) would let the log grow with the traffic,
+// so the writer checks the log's size itself now and then (see wrote) and,
+// past walLimit, runs that restarting pass in its own commit path: the
+// log stays within walLimit and a few writes, whatever the scheduler does.
 type checkpointer struct {
 	s    *Store
 	rows atomic.Int64
@@ -37,6 +51,12 @@ type checkpointer struct {
 	quit chan struct{}
 	done chan struct{}
 	once sync.Once
+	// pmu serializes checkpoint passes; it is taken after the store's wmu
+	// when both are held.
+	pmu sync.Mutex
+	// Events and bytes written since the writer last looked at the log's
+	// size; only the writer (under wmu) touches them.
+	sinceRows, sinceBytes int
 }
 
 func startCheckpointer(s *Store) *checkpointer {
@@ -45,10 +65,25 @@ func startCheckpointer(s *Store) *checkpointer {
 	return c
 }
 
-// wrote counts events written and wakes the checkpointer every
-// checkpointKickRows of them.
-func (c *checkpointer) wrote(n int) {
-	if c == nil || c.rows.Add(int64(n)) < checkpointKickRows {
+// wrote counts events written (n of them, size bytes in all) and wakes
+// the checkpointer every checkpointKickRows of them. The writer calls it
+// holding wmu, after its commit; when the log has outgrown walLimit it
+// checkpoints there and then, so the next write restarts the log.
+func (c *checkpointer) wrote(n, size int) {
+	if c == nil {
+		return
+	}
+	c.sinceRows += n
+	c.sinceBytes += size
+	if c.sinceRows >= checkRows || c.sinceBytes >= checkBytes {
+		c.sinceRows, c.sinceBytes = 0, 0
+		if fi, err := os.Stat(c.s.path + "-wal"); err == nil && fi.Size() > walLimit {
+			c.pmu.Lock()
+			c.checkpoint()
+			c.pmu.Unlock()
+		}
+	}
+	if c.rows.Add(int64(n)) < checkpointKickRows {
 		return
 	}
 	c.rows.Store(0)
@@ -76,12 +111,16 @@ func (c *checkpointer) run() {
 func (c *checkpointer) pass() {
 	// frames and copied count the log as it was when this pass began;
 	// events written since are not in either.
+	c.pmu.Lock()
 	frames, _, err := c.checkpoint()
+	c.pmu.Unlock()
 	if err != nil || frames < restartFrames {
 		return
 	}
 	c.s.wmu.Lock()
 	defer c.s.wmu.Unlock()
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
 	c.checkpoint()
 }
 

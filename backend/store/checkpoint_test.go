@@ -57,6 +57,46 @@ func TestCheckpointerKeepsTheLogBounded(t *testing.T) {
 	}
 }
 
+// A checkpointer that never gets to run (here: stopped) still leaves a
+// bounded log: the writer checkpoints in its own path once the log has
+// outgrown walLimit.
+func TestTheWriterBoundsTheLogWhenTheCheckpointerFallsBehind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.db")
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.ckpt.stop()
+	line := bytes.Repeat([]byte("x"), 900)
+	var largest int64
+	for i := 1; i <= 12000; i++ {
+		if err := st.AppendEvents([]EventRow{{ID: int64(i), Type: "text.delta", SessionID: "s", Line: line}}); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > largest {
+			largest = fi.Size()
+		}
+	}
+	// walLimit, and the frames of the checkRows writes before the writer looks.
+	if limit := int64(walLimit + 4<<20); largest > limit {
+		t.Fatalf("with no background checkpoints the write-ahead log grew to %d bytes (limit %d)", largest, limit)
+	}
+	if largest < walLimit/2 {
+		t.Fatalf("the log peaked at %d bytes: the test wrote too little to reach the writer's own checkpoint", largest)
+	}
+	// A 3 MiB event is looked at on its own (checkBytes), not 256 events later.
+	big := bytes.Repeat([]byte("y"), 3<<20)
+	for i := 0; i < 8; i++ {
+		if err := st.AppendEvents([]EventRow{{ID: int64(12001 + i), Type: "kontask", Line: big}}); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > int64(walLimit+8<<20) {
+			t.Fatalf("after %d events of 3 MiB the write-ahead log holds %d bytes", i+1, fi.Size())
+		}
+	}
+}
+
 // A failed batch leaves nothing behind and the next one is written.
 func TestAppendEventsRollsBackAFailedBatch(t *testing.T) {
 	st, err := Open(filepath.Join(t.TempDir(), "k.db"))

@@ -25,7 +25,9 @@ func (s *Store) AppendEvents(rows []EventRow) error {
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("failed to begin writing events: %w", err)
 	}
+	size := 0
 	for _, r := range rows {
+		size += len(r.Line)
 		if _, err := s.insert.ExecContext(ctx, r.ID, r.Type, r.SessionID, r.TurnID, r.Line); err != nil {
 			s.rollback()
 			return fmt.Errorf("failed to write event %d: %w", r.ID, err)
@@ -35,7 +37,7 @@ func (s *Store) AppendEvents(rows []EventRow) error {
 		s.rollback()
 		return fmt.Errorf("failed to commit events: %w", err)
 	}
-	s.ckpt.wrote(len(rows))
+	s.ckpt.wrote(len(rows), size)
 	return nil
 }
 

@@ -111,7 +111,7 @@ func OpenWith(path string, opts Options) (*Store, error) {
 	// journal_size_limit: the write-ahead log is cut back to 16 MiB when it
 	// restarts, instead of keeping the size of its largest burst (a loop of
 	// kontask updates, each rewriting a 1 MiB row) for good.
-	pragmas := []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "wal_autocheckpoint(0)", "journal_size_limit(16777216)"}
+	pragmas := []string{"journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "wal_autocheckpoint(0)", fmt.Sprintf("journal_size_limit(%d)", walLimit)}
 	if opts.SQLiteCheckpoints {
 		pragmas[3] = "wal_autocheckpoint(1000)"
 	}

@@ -1,10 +1,11 @@
 // Package textclip shortens text for people to read (notification bodies,
-// log excerpts, values quoted in errors) without splitting a UTF-8
-// character: a cut string is always valid UTF-8, which D-Bus and JSON
-// consumers require.
+// log excerpts, values quoted in errors, titles) or to fit a budget in
+// bytes (an event's size) without splitting a UTF-8 character: a cut
+// string is always valid UTF-8, which D-Bus and JSON consumers require.
+// It is the one place of the tree that cuts text.
 //
 // Limits that say "characters" count runes too: use
-// utf8.RuneCountInString for those, as Head does.
+// utf8.RuneCountInString for those, as Head and Fit do.
 package textclip
 
 import (
@@ -52,4 +53,36 @@ func Tail(s string, n int) string {
 		return s
 	}
 	return Ellipsis + s[i:]
+}
+
+// Fit returns s when it has at most n runes, else its first n-1 runes and
+// Ellipsis: n runes in all, for a field whose length is limited (a title
+// of at most 200 characters). Invalid UTF-8 in s becomes U+FFFD.
+func Fit(s string, n int) string {
+	s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	return Head(s, n-1)
+}
+
+// Bytes returns the longest start of s that is at most n bytes long and
+// ends at a character boundary, without an ellipsis: for a budget in bytes
+// (an event's size) where the caller says itself that s was cut. Invalid
+// UTF-8 in s becomes U+FFFD first, so the result is always valid.
+func Bytes(s string, n int) string {
+	s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	if n < 0 {
+		n = 0
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -1,7 +1,6 @@
 package worktree
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -97,9 +96,17 @@ func withIndex(ctx context.Context, dir, base string, fn func(from string, env [
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	if b, err := os.ReadFile(real); err == nil {
+	// The copy keeps the index's time: git trusts the stat data of an entry
+	// older than its index file, so a newer copy would hide a same-size
+	// edit made in the second the index was written. The time is read
+	// first: an index rewritten in between only makes more entries racy.
+	st, statErr := os.Stat(real)
+	if b, err := os.ReadFile(real); err == nil && statErr == nil {
 		if err := os.WriteFile(tmp.Name(), b, 0o600); err != nil {
 			return fmt.Errorf("failed to copy the index: %w", err)
+		}
+		if err := os.Chtimes(tmp.Name(), st.ModTime(), st.ModTime()); err != nil {
+			return fmt.Errorf("failed to copy the index's time: %w", err)
 		}
 	} else {
 		os.Remove(tmp.Name())
@@ -181,22 +188,6 @@ func parseNumstat(b []byte) map[string]numstat {
 		out[path] = n
 	}
 	return out
-}
-
-// isBinary tells binary content as git does: a NUL in the first 8000 bytes.
-func isBinary(b []byte) bool {
-	if len(b) > 8000 {
-		b = b[:8000]
-	}
-	return bytes.IndexByte(b, 0) >= 0
-}
-
-func countLines(b []byte) int {
-	n := bytes.Count(b, []byte{'\n'})
-	if len(b) > 0 && b[len(b)-1] != '\n' {
-		n++
-	}
-	return n
 }
 
 // CleanPath checks that a path from a request names a file inside dir:

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // newRepo makes a git repository with one commit on main holding files.
@@ -170,6 +171,39 @@ func TestListWithoutABaseIsTheWorkingTreeAgainstHEAD(t *testing.T) {
 	}
 	_, err = List(context.Background(), t.TempDir(), "")
 	code(t, err, CodeNotRepo)
+}
+
+// A file rewritten at the same size within the second git wrote the index
+// has the stat data the index holds for it (git compares whole seconds).
+// Git tells such "racily clean" entries apart by the index file's own
+// time, so the copy List stages into must keep that time: a copy made a
+// second later said "no changes" (seen as a flaky pull-request e2e).
+func TestListSeesASameSizeEditMadeInTheSecondTheIndexWasWritten(t *testing.T) {
+	for try := 0; ; try++ {
+		repo := newRepo(t, map[string]string{"a.txt": "one\n"})
+		write(t, repo, "a.txt", "two\n")
+		idx, err1 := os.Stat(filepath.Join(repo, ".git", "index"))
+		file, err2 := os.Stat(filepath.Join(repo, "a.txt"))
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if idx.ModTime().Unix() != file.ModTime().Unix() {
+			if try == 5 {
+				t.Fatal("the index and the edit never fell in the same second in 5 tries")
+			}
+			continue
+		}
+		// The copy is made in a later second than both.
+		time.Sleep(time.Until(file.ModTime().Truncate(time.Second).Add(1100 * time.Millisecond)))
+		c, err := List(context.Background(), repo, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Files) != 1 || c.Files[0].Path != "a.txt" || c.Files[0].Status != "modified" {
+			t.Fatalf("a same-size edit in the index's second lists %+v; want a.txt modified", c.Files)
+		}
+		return
+	}
 }
 
 func TestCarryBringsUncommittedWorkOrRefusesWhenItDoesNotApply(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/konui/konui/backend/textclip"
 )
 
 // MinVersion is the oldest Claude Code CLI Konsole runs. The stream-json
@@ -266,10 +268,7 @@ func check(base Install, c candidate, timeout time.Duration) Install {
 func exitReason(err error) string {
 	if ee, ok := err.(*exec.ExitError); ok {
 		if tail := strings.TrimSpace(string(ee.Stderr)); tail != "" {
-			if len(tail) > 300 {
-				tail = tail[:300] + "…"
-			}
-			return fmt.Sprintf("%v: %s", err, tail)
+			return fmt.Sprintf("%v: %s", err, textclip.Head(tail, 300))
 		}
 	}
 	return err.Error()

@@ -2,10 +2,12 @@ package claude
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fakeCLI writes an executable script at path that answers --version like
@@ -172,5 +174,20 @@ func TestLocateGivesUpOnACLIThatHangs(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("took %s", took)
+	}
+}
+
+// TestExitReasonCutsLongStderrBetweenCharacters: the CLI's stderr shown
+// in Settings keeps whole characters and says it was cut.
+func TestExitReasonCutsLongStderrBetweenCharacters(t *testing.T) {
+	cmd := exec.Command("sh", "-c", `printf '%s' "$STDERR" >&2; exit 3`)
+	cmd.Env = append(os.Environ(), "STDERR=x"+strings.Repeat("é", 400))
+	_, err := cmd.Output()
+	if err == nil {
+		t.Fatal("the command did not fail")
+	}
+	got := exitReason(err)
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "éé…") || !strings.HasPrefix(got, "exit status 3: xé") {
+		t.Fatalf("exitReason = %q", got)
 	}
 }

@@ -1,0 +1,70 @@
+package sessions
+
+import (
+	"time"
+
+	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/store"
+)
+
+// SessionUsage is what a session used over all its turns, and how full the
+// model's context was at its last request (ContextTokens of ContextWindow;
+// both 0 until the CLI reported them).
+type SessionUsage struct {
+	InputTokens      int64 `json:"inputTokens"`
+	OutputTokens     int64 `json:"outputTokens"`
+	CacheReadTokens  int64 `json:"cacheReadTokens"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens"`
+	Turns            int64 `json:"turns"`
+	ContextTokens    int64 `json:"contextTokens"`
+	ContextWindow    int64 `json:"contextWindow"`
+}
+
+// TurnUsage is the usage field of turn.completed.
+type TurnUsage struct {
+	InputTokens      int64 `json:"inputTokens"`
+	OutputTokens     int64 `json:"outputTokens"`
+	CacheReadTokens  int64 `json:"cacheReadTokens"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens"`
+}
+
+// noteContext takes the token count of the request behind an assistant
+// message: what the model's context held then. The caller holds s.mu.
+func (s *session) noteContext(u *claude.APIUsage) {
+	if u == nil {
+		return
+	}
+	if s.info.Usage == nil {
+		s.info.Usage = &SessionUsage{}
+	}
+	if n := u.InputTokens + u.CacheReadTokens + u.CacheCreationTokens + u.OutputTokens; n > 0 {
+		s.info.Usage.ContextTokens = n
+	}
+}
+
+// recordUsage adds a finished turn's tokens and cost to the session and
+// the store, and returns the usage field of its turn.completed. The
+// caller holds s.mu.
+func (s *session) recordUsage(t *turn, r *claude.Result, cost float64) TurnUsage {
+	u, window := r.TurnUsage()
+	tu := TurnUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CacheReadTokens: u.CacheReadTokens, CacheWriteTokens: u.CacheCreationTokens}
+	if s.info.Usage == nil {
+		s.info.Usage = &SessionUsage{}
+	}
+	su := s.info.Usage
+	su.InputTokens += tu.InputTokens
+	su.OutputTokens += tu.OutputTokens
+	su.CacheReadTokens += tu.CacheReadTokens
+	su.CacheWriteTokens += tu.CacheWriteTokens
+	su.Turns++
+	if window > 0 {
+		su.ContextWindow = window
+	}
+	err := s.m.st.RecordUsage(store.TurnUsage{TurnID: t.id, SessionID: s.info.ID, At: time.Now(), CostUSD: cost,
+		InputTokens: tu.InputTokens, OutputTokens: tu.OutputTokens, CacheReadTokens: tu.CacheReadTokens, CacheWriteTokens: tu.CacheWriteTokens,
+		DurationMs: time.Since(t.started).Milliseconds()})
+	if err != nil {
+		s.m.lg.Error("failed to record a turn's usage", "session", s.info.ID, "err", err)
+	}
+	return tu
+}
