@@ -1,6 +1,7 @@
-// Package auth holds the token rules shared by Konsole and the bridge:
-// how a request presents its token, how tokens are compared, and how new
-// ones are made.
+// Package auth holds the token rules shared by Konsole, the bridge and the
+// desktop app: how a request presents its token, how tokens are compared,
+// how new ones are made, and where a process reads one from (a file or a
+// variable, never argv: tokenfile.go).
 package auth
 
 import (

@@ -28,7 +28,7 @@ func (b *Bridge) AnswerPermission(ctx context.Context, sessionID, requestID, beh
 // (Konsole's, such as "not_found", or the bridge's, docs/protocol.md), or ""
 // for another error.
 func ErrorCode(err error) string {
-	var e *apiError
+	var e *APIError
 	if errors.As(err, &e) {
 		return e.Code
 	}

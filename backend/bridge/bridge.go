@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
@@ -20,10 +19,16 @@ import (
 // Config configures a bridge. Zero durations and sizes take the defaults
 // noted beside them.
 type Config struct {
-	// KonsoleURL and KonsoleToken reach Konsole; HTTPClient carries TLS
-	// settings for it (a private CA).
+	// Konsoles are the Konsoles to follow. When empty, the bridge follows
+	// one, {ID: "local", Name: "Local"}, at KonsoleURL with KonsoleToken
+	// and HTTPClient (TLS settings for it: a private CA).
+	Konsoles                 []KonsoleSpec
 	KonsoleURL, KonsoleToken string
 	HTTPClient               *http.Client
+	// Fleet, when set, adds, changes and removes Konsoles for
+	// POST/PATCH/DELETE /api/konsoles; without it they answer 405
+	// fleet_read_only.
+	Fleet Fleet
 	// Token is required of the dashboard on every /api route.
 	Token string
 	// UI, when set, is served at / (the built dashboard).
@@ -49,10 +54,18 @@ type Config struct {
 	Backoff           Backoff       // 1 s doubling to 30 s, 20% jitter
 	DownAfter         int           // attempts before "down", 5
 	MaxEventBytes     int           // largest Konsole event, 64 MiB
-	// Observer, when set, sees every Konsole event once, in order, as it
-	// reaches the clients (the desktop app's notifications and tray). It
-	// runs on the bridge's delivery path and must not block.
-	Observer func(typ string, raw json.RawMessage)
+	HealthInterval    time.Duration // GET /healthz of each connected Konsole, 10 s
+	MergeTimeout      time.Duration // a Konsole's share of a merged list, 2 s
+	// Observer, when set, sees every Konsole event once, in order per
+	// Konsole, as it reaches the clients (the desktop app's notifications
+	// and tray), with the id of the Konsole it came from. Calls come one at
+	// a time, on the bridge's delivery path: it must not block.
+	Observer func(konsoleID, typ string, raw json.RawMessage)
+	// Connected, when set, hears each time a Konsole's stream connects (at
+	// start, after a reconnect, when one is added or enabled), so that
+	// state kept beside the events (the desktop's tray) is fetched then.
+	// It runs on that Konsole's connection goroutine and must not block.
+	Connected func(konsoleID string)
 	// Notifier, when set, hears of each new kontask once (see Notifier).
 	Notifier Notifier
 	// StateDir keeps what the bridge must remember across restarts: the
@@ -74,6 +87,8 @@ func (c *Config) defaults() {
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.RequestTimeout, 5*time.Second)
 	def(&c.Watchdog, 45*time.Second)
+	def(&c.HealthInterval, 10*time.Second)
+	def(&c.MergeTimeout, 2*time.Second)
 	if c.ReplayFrames <= 0 {
 		c.ReplayFrames = 20_000
 	}
@@ -102,20 +117,35 @@ func (c *Config) defaults() {
 		c.Logger = slog.Default()
 	}
 	c.KonsoleURL = strings.TrimRight(c.KonsoleURL, "/")
+	if len(c.Konsoles) == 0 {
+		c.Konsoles = []KonsoleSpec{{ID: LocalID, Name: "Local", Kind: "local", URL: c.KonsoleURL, Token: c.KonsoleToken, HTTPClient: c.HTTPClient}}
+	}
+}
+
+func validKonsoleURL(s string) bool {
+	_, err := url.Parse(s)
+	return err == nil && s != ""
 }
 
 // WailsOrigins are the origins of the desktop window's page (Linux and
 // macOS, Windows): only the window's own bridge allows them.
 var WailsOrigins = []string{"wails://wails", "http://wails.localhost"}
 
-// Bridge follows one Konsole and serves its clients. The caller should call
-// Start, then Close.
+// Bridge follows Konsoles and serves their clients. The caller should
+// call Start, then Close.
 type Bridge struct {
 	cfg Config
 	lg  *slog.Logger
 	hub *hub
-	api *konsoleAPI
-	up  *upstream
+	// mu guards the Konsoles' list only; it is never held across a call
+	// to a Konsole.
+	mu     sync.RWMutex
+	ks     map[string]*konsole
+	order  []string
+	ctx    context.Context // set by Start
+	closed bool
+	index  locator
+	obsMu  sync.Mutex
 	// notes is nil without a Notifier.
 	notes *notifications
 	// wsHosts are the configured origins' hosts, the patterns given to the
@@ -123,7 +153,6 @@ type Bridge struct {
 	wsHosts []string
 
 	cancel    context.CancelFunc
-	done      chan struct{}
 	notesDone chan struct{}
 	closeOnce sync.Once
 	handler   http.Handler
@@ -132,43 +161,71 @@ type Bridge struct {
 // New prepares a bridge; it does not connect until Start.
 func New(cfg Config) (*Bridge, error) {
 	cfg.defaults()
-	if _, err := url.Parse(cfg.KonsoleURL); err != nil || cfg.KonsoleURL == "" {
-		return nil, &apiError{Code: "bad_konsole_url", Message: "the Konsole URL is not a valid http(s) URL"}
+	specs := make([]KonsoleSpec, 0, len(cfg.Konsoles))
+	seen := map[string]bool{}
+	for _, s := range cfg.Konsoles {
+		s, err := validSpec(s)
+		if err != nil {
+			return nil, err
+		}
+		if seen[s.ID] {
+			return nil, &APIError{Status: http.StatusConflict, Code: "conflict", Message: "two Konsoles have the id " + s.ID}
+		}
+		seen[s.ID] = true
+		specs = append(specs, s)
 	}
 	// A local Konsole's agents run as this user: keep them out of this
 	// process's memory, where both tokens are.
 	if err := auth.ProtectProcess(); err != nil {
 		cfg.Logger.Warn("other processes of this user may be able to read the bridge's memory", "err", err)
 	}
-	b := &Bridge{cfg: cfg, lg: cfg.Logger, done: make(chan struct{}), notesDone: make(chan struct{})}
+	b := &Bridge{cfg: cfg, lg: cfg.Logger, notesDone: make(chan struct{}), ks: map[string]*konsole{}}
 	for _, o := range cfg.Origins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
 			b.wsHosts = append(b.wsHosts, u.Host)
 		}
 	}
-	b.hub = newHub(cfg.ReplayFrames, cfg.ReplayBytes, KonsoleState{State: StateConnecting, URL: cfg.KonsoleURL})
-	b.api = &konsoleAPI{base: cfg.KonsoleURL, token: cfg.KonsoleToken, client: cfg.HTTPClient}
+	b.hub = newHub(cfg.ReplayFrames, cfg.ReplayBytes)
 	if cfg.Notifier != nil {
 		var err error
-		if b.notes, err = newNotifications(cfg.Notifier, cfg.StateDir, b.api, cfg.Logger); err != nil {
+		if b.notes, err = newNotifications(cfg.Notifier, cfg.StateDir, b.apiOf, cfg.Logger); err != nil {
 			return nil, err
 		}
 	}
-	b.up = &upstream{url: cfg.KonsoleURL + "/v1/events", token: cfg.KonsoleToken, client: cfg.HTTPClient,
-		backoff: cfg.Backoff, watchdog: cfg.Watchdog, downAfter: cfg.DownAfter, maxEvent: cfg.MaxEventBytes, lg: cfg.Logger,
-		deliver: b.deliver, setState: b.setState}
+	for _, s := range specs {
+		k := newKonsole(b, s)
+		b.ks[s.ID] = k
+		b.order = append(b.order, s.ID)
+		b.hub.addKonsole(k.info())
+	}
 	b.handler = b.routes()
 	return b, nil
 }
 
-// Start follows Konsole's events in the background until Close.
+// apiOf is the REST client of Konsole id, or nil when it is gone.
+func (b *Bridge) apiOf(id string) *konsoleAPI {
+	if k := b.konsole(id); k != nil {
+		return k.api
+	}
+	return nil
+}
+
+// Start follows the Konsoles' events in the background until Close.
 func (b *Bridge) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
-	b.cancel = cancel
-	go func() {
-		defer close(b.done)
-		b.up.run(ctx)
-	}()
+	b.mu.Lock()
+	if b.ctx != nil || b.closed {
+		b.mu.Unlock()
+		cancel()
+		return
+	}
+	b.ctx, b.cancel = ctx, cancel
+	b.mu.Unlock()
+	for _, k := range b.all() {
+		if b.hub.konsoleInfo(k.spec.ID).Enabled {
+			k.start(ctx)
+		}
+	}
 	go func() {
 		defer close(b.notesDone)
 		if b.notes != nil {
@@ -177,12 +234,22 @@ func (b *Bridge) Start() {
 	}()
 }
 
-// Close stops following Konsole and closes every client; idempotent.
+// Close stops following the Konsoles, runs their specs' Close and closes
+// every client; idempotent.
 func (b *Bridge) Close() {
 	b.closeOnce.Do(func() {
-		if b.cancel != nil {
-			b.cancel()
-			<-b.done
+		b.mu.Lock()
+		b.closed = true
+		cancel := b.cancel
+		b.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+		for _, k := range b.all() {
+			k.stop()
+			k.closeSpec()
+		}
+		if cancel != nil {
 			<-b.notesDone
 		}
 		b.hub.closeAll(CloseShutdown, "the bridge is shutting down")
@@ -193,27 +260,51 @@ func (b *Bridge) Close() {
 // and the dashboard at / when Config.UI is set.
 func (b *Bridge) Handler() http.Handler { return b.handler }
 
-// State returns the Konsole connection state.
+// State returns the connection state of the local Konsole, else of the
+// first one (see Konsoles for all of them).
 func (b *Bridge) State() KonsoleState {
-	st := b.hub.konsoleState()
-	st.LastID = b.up.LastID()
+	k := b.primary()
+	if k == nil {
+		return KonsoleState{State: StateDown, Error: "no Konsole is configured"}
+	}
+	st := b.hub.konsoleInfo(k.spec.ID).state()
+	st.LastID = k.up.LastID()
 	return st
 }
 
-func (b *Bridge) deliver(ev upstreamEvent) {
-	b.hub.publishEvent(ev)
+func (b *Bridge) deliver(k *konsole, ev upstreamEvent) {
+	id := k.spec.ID
+	b.hub.publishEvent(id, ev)
+	if ev.SessionID != "" {
+		b.index.claim(kindSession, ev.SessionID, id)
+	}
+	if strings.HasPrefix(ev.Type, "kontask.") {
+		if kid := kontaskIDOf(ev.Raw); kid != "" {
+			b.index.claim(kindKontask, kid, id)
+		}
+	}
 	if b.cfg.Observer != nil {
-		b.cfg.Observer(ev.Type, ev.Raw)
+		// One call at a time, as with one Konsole: each Konsole delivers
+		// from its own goroutine.
+		b.obsMu.Lock()
+		b.cfg.Observer(id, ev.Type, ev.Raw)
+		b.obsMu.Unlock()
 	}
 	if b.notes != nil {
-		b.notes.event(ev)
+		b.notes.event(id, ev)
 	}
 }
 
-func (b *Bridge) setState(st KonsoleState) {
-	b.hub.setState(st)
-	if st.State == StateConnected && b.notes != nil {
-		b.notes.connected()
+func (b *Bridge) setState(k *konsole, st KonsoleState) {
+	b.hub.setState(k.spec.ID, st)
+	if st.State != StateConnected {
+		return
+	}
+	if b.notes != nil {
+		b.notes.connected(k.spec.ID)
+	}
+	if b.cfg.Connected != nil {
+		b.cfg.Connected(k.spec.ID)
 	}
 }
 
@@ -223,11 +314,16 @@ func (b *Bridge) routes() http.Handler {
 	// before the upgrade, as on every route.
 	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
-	proxy := b.proxy()
+	b.fleetRoutes(mux)
+	b.mergedRoutes(mux)
 	// "/api/sessions/" carries every per-session route, the changes
-	// (/changes, /changes/diff) and worktree ones (/worktree/...) included.
-	for _, p := range []string{"/api/sessions", "/api/sessions/", "/api/kontasks", "/api/kontasks/", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent", "/api/history", "/api/history/", "/api/usage", "/api/search", "/api/settings/auto-deny"} {
-		mux.Handle(p, b.guard(proxy))
+	// (/changes, /changes/diff) and worktree ones (/worktree/...) included:
+	// each goes to the Konsole that has the session.
+	mux.Handle("/api/sessions/", b.guard(b.routed(kindSession, "/api/sessions/")))
+	mux.Handle("/api/kontasks/", b.guard(b.routed(kindKontask, "/api/kontasks/")))
+	// The others go to ?konsoleId= (default: the local one, else the first).
+	for _, p := range []string{"/api/sessions", "/api/kontasks", "/api/models", "/api/fs/dirs", "/api/folders/recent", "/api/agent", "/api/history", "/api/history/", "/api/usage", "/api/search", "/api/settings/auto-deny"} {
+		mux.Handle(p, b.guard(b.byQuery()))
 	}
 	// Unknown /api/ paths need the token too: a stranger learns nothing,
 	// not even which routes exist.
@@ -286,30 +382,6 @@ func (b *Bridge) configuredOrigin(origin string) bool {
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
 	seq, clients := b.hub.stats()
 	frames, bytes := b.hub.replayStats()
-	httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(),
+	httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(), "konsoles": b.listed(),
 		"seq": seq, "clients": clients, "replay": map[string]int{"frames": frames, "bytes": bytes}})
-}
-
-// proxy forwards /api/sessions..., /api/kontasks... and /api/agent to Konsole's /v1/,
-// swapping the dashboard's token for Konsole's.
-func (b *Bridge) proxy() http.Handler {
-	target, _ := url.Parse(b.cfg.KonsoleURL)
-	return &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target)
-			pr.Out.URL.Path = "/v1/" + strings.TrimPrefix(pr.In.URL.Path, "/api/")
-			pr.Out.URL.RawPath = ""
-			q := pr.Out.URL.Query()
-			q.Del("token")
-			pr.Out.URL.RawQuery = q.Encode()
-			pr.Out.Header.Set("Authorization", "Bearer "+b.cfg.KonsoleToken)
-			pr.Out.Header.Del("Cookie")
-			pr.Out.Header.Del("Origin")
-		},
-		Transport:     b.cfg.HTTPClient.Transport,
-		FlushInterval: -1,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			httpjson.Error(w, http.StatusBadGateway, "konsole_unreachable", "Konsole is unreachable at "+b.cfg.KonsoleURL)
-		},
-	}
 }

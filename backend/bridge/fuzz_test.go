@@ -73,11 +73,11 @@ func FuzzSSEReader(f *testing.F) {
 			}
 		}
 
-		hb := newHub(64, 1<<30, KonsoleState{State: StateConnecting})
+		hb := newHub(64, 1<<30)
 		// A first connection resumes from where Konsole says its stream
 		// starts; a reset goes back there.
 		last, resetTo := start, start
-		u := &upstream{url: "http://konsole.invalid/v1/events", token: "fuzz-token",
+		u := &upstream{display: "http://konsole.invalid", endpoint: func(context.Context) (string, string, error) { return "http://konsole.invalid", "fuzz-token", nil },
 			client:   &http.Client{Transport: memStream{body: stream, start: strconv.FormatInt(start, 10)}},
 			watchdog: 30 * time.Second, maxEvent: 1 << 16, lg: slog.New(slog.NewTextHandler(io.Discard, nil)),
 			setState: func(KonsoleState) {},
@@ -95,7 +95,7 @@ func FuzzSSEReader(f *testing.F) {
 				}
 				last = ev.ID
 			}
-			hb.publishEvent(ev) // must not panic
+			hb.publishEvent(LocalID, ev) // must not panic
 		}
 		// The first connection of a bridge starts where Konsole says.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

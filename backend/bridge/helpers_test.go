@@ -20,16 +20,17 @@ import (
 
 // frame is a decoded server frame.
 type frame struct {
-	Type    string          `json:"type"`
-	Seq     int64           `json:"seq"`
-	Event   json.RawMessage `json:"event"`
-	State   string          `json:"state"`
-	Ref     string          `json:"ref"`
-	OK      bool            `json:"ok"`
-	Error   string          `json:"error"`
-	Code    string          `json:"code"`
-	Result  json.RawMessage `json:"result"`
-	Konsole struct {
+	Type      string          `json:"type"`
+	Seq       int64           `json:"seq"`
+	KonsoleID string          `json:"konsoleId"`
+	Event     json.RawMessage `json:"event"`
+	State     string          `json:"state"`
+	Ref       string          `json:"ref"`
+	OK        bool            `json:"ok"`
+	Error     string          `json:"error"`
+	Code      string          `json:"code"`
+	Result    json.RawMessage `json:"result"`
+	Konsole   struct {
 		State string `json:"state"`
 	} `json:"konsole"`
 	raw []byte

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/konui/konui/backend/eventlog"
 )
 
 // frame is one sequenced frame; data is shared by every client's queue.
@@ -26,11 +28,14 @@ type hub struct {
 	bytes, maxBytes int
 	clients         map[*client]struct{}
 	byID            map[string]*client
-	state           KonsoleState
+	// konsoles are the Konsoles followed, in order, as clients see them:
+	// kept here, under the lock that sends, so that hello and the
+	// konsole frames after it never disagree.
+	konsoles []KonsoleInfo
 }
 
-func newHub(ringSize, maxBytes int, state KonsoleState) *hub {
-	return &hub{ring: make([]frame, ringSize), maxBytes: maxBytes, clients: map[*client]struct{}{}, byID: map[string]*client{}, state: state}
+func newHub(ringSize, maxBytes int) *hub {
+	return &hub{ring: make([]frame, ringSize), maxBytes: maxBytes, clients: map[*client]struct{}{}, byID: map[string]*client{}}
 }
 
 // dropOldestLocked forgets the oldest frame kept for replay.
@@ -54,21 +59,23 @@ func mustJSON(v any) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-// publishEvent sequences a Konsole event and sends it to every client.
-func (h *hub) publishEvent(ev upstreamEvent) {
+// publishEvent sequences an event of Konsole konsoleID and sends it to
+// every client. One counter for all Konsoles keeps since exact.
+func (h *hub) publishEvent(konsoleID string, ev upstreamEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.seq++
 	var data []byte
-	if ev.Type == "reset" {
-		// Konsole's own log was cut: clients must refetch state.
-		data = mustJSON(map[string]any{"type": "resync", "seq": h.seq, "reason": "konsole-reset"})
+	if ev.Type == eventlog.EvReset {
+		// Konsole's own log was cut: clients must refetch its state.
+		data = mustJSON(map[string]any{"type": "resync", "seq": h.seq, "reason": "konsole-reset", "konsoleId": konsoleID})
 	} else {
 		data = mustJSON(struct {
-			Type  string          `json:"type"`
-			Seq   int64           `json:"seq"`
-			Event json.RawMessage `json:"event"`
-		}{"event", h.seq, ev.Raw})
+			Type      string          `json:"type"`
+			Seq       int64           `json:"seq"`
+			KonsoleID string          `json:"konsoleId"`
+			Event     json.RawMessage `json:"event"`
+		}{"event", h.seq, konsoleID, ev.Raw})
 	}
 	f := frame{seq: h.seq, data: data}
 	if h.size == len(h.ring) {
@@ -90,19 +97,114 @@ func (h *hub) publishEvent(ev upstreamEvent) {
 	}
 }
 
-// setState records Konsole's state and tells every client.
-func (h *hub) setState(st KonsoleState) {
+// setState records a Konsole's state and tells every client.
+func (h *hub) setState(id string, st KonsoleState) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.state = st
-	h.broadcastLocked(mustJSON(map[string]any{"type": "konsole", "state": st.State, "url": st.URL,
+	i := h.findLocked(id)
+	if i < 0 {
+		return // removed meanwhile
+	}
+	k := &h.konsoles[i]
+	k.State, k.Attempt, k.RetryInMs, k.Error = st.State, st.Attempt, st.RetryInMs, st.Error
+	if st.State != StateConnected {
+		k.LatencyMs = nil // a round trip is of a connection: none now
+	}
+	h.broadcastLocked(mustJSON(map[string]any{"type": "konsole", "konsoleId": id, "name": k.Name, "state": st.State, "url": k.URL,
 		"attempt": st.Attempt, "retryInMs": st.RetryInMs, "error": st.Error}))
 }
 
-func (h *hub) konsoleState() KonsoleState {
+func (h *hub) findLocked(id string) int {
+	for i := range h.konsoles {
+		if h.konsoles[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// konsolesFrameLocked tells every client the list changed.
+func (h *hub) konsolesFrameLocked() {
+	h.broadcastLocked(mustJSON(map[string]any{"type": "konsoles", "konsoles": h.listLocked()}))
+}
+
+func (h *hub) addKonsole(info KonsoleInfo) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.state
+	h.konsoles = append(h.konsoles, info)
+	h.konsolesFrameLocked()
+}
+
+func (h *hub) removeKonsole(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i := h.findLocked(id); i >= 0 {
+		h.konsoles = append(h.konsoles[:i:i], h.konsoles[i+1:]...)
+		h.konsolesFrameLocked()
+	}
+}
+
+// updateKonsole changes a Konsole's entry and sends the konsoles frame.
+func (h *hub) updateKonsole(id string, change func(*KonsoleInfo)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i := h.findLocked(id); i >= 0 {
+		change(&h.konsoles[i])
+		h.konsolesFrameLocked()
+	}
+}
+
+// setHealth records a /healthz round trip; a new version is news. A nil
+// latencyMs is a check that got no answer (the version stays the last one
+// known).
+func (h *hub) setHealth(id string, latencyMs *float64, version string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i := h.findLocked(id); i >= 0 {
+		k := &h.konsoles[i]
+		k.LatencyMs = latencyMs
+		if latencyMs == nil {
+			return
+		}
+		if k.Version != version {
+			k.Version = version
+			h.konsolesFrameLocked()
+		}
+	}
+}
+
+// konsoleInfo returns one Konsole's entry (its ID is "" when it is gone).
+func (h *hub) konsoleInfo(id string) KonsoleInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if i := h.findLocked(id); i >= 0 {
+		return h.konsoles[i]
+	}
+	return KonsoleInfo{}
+}
+
+func (h *hub) konsoleInfos() []KonsoleInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.listLocked()
+}
+
+// listLocked copies the entries (never nil: JSON [] rather than null).
+func (h *hub) listLocked() []KonsoleInfo {
+	return append([]KonsoleInfo{}, h.konsoles...)
+}
+
+// primaryLocked is the local Konsole's entry, else the first one's.
+func (h *hub) primaryLocked() KonsoleInfo {
+	for _, k := range h.konsoles {
+		if k.ID == LocalID {
+			return k
+		}
+	}
+	if len(h.konsoles) > 0 {
+		return h.konsoles[0]
+	}
+	return KonsoleInfo{State: StateDown, Error: "no Konsole is configured"}
 }
 
 func (h *hub) broadcastLocked(data []byte) {
@@ -131,9 +233,11 @@ func (h *hub) attach(c *client, since int64, heartbeat time.Duration) {
 		h.dropLocked(old)
 		old.close(CloseReplaced, "replaced by a newer connection with the same clientId")
 	}
-	st := h.state
+	st := h.primaryLocked()
+	konsoles := h.listLocked()
 	c.send(mustJSON(map[string]any{"type": "hello", "seq": h.seq, "heartbeatMs": heartbeat.Milliseconds(),
-		"konsole": map[string]any{"url": st.URL, "state": st.State, "attempt": st.Attempt, "retryInMs": st.RetryInMs, "error": st.Error}}))
+		"konsole":  map[string]any{"konsoleId": st.ID, "name": st.Name, "url": st.URL, "state": st.State, "attempt": st.Attempt, "retryInMs": st.RetryInMs, "error": st.Error},
+		"konsoles": konsoles}))
 	if since >= 0 {
 		oldest := h.seq - int64(h.size) // frames after oldest are kept
 		switch {

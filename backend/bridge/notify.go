@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/atomicfile"
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/textclip"
 )
 
@@ -30,6 +31,8 @@ type Kontask struct {
 	SessionID   string    `json:"sessionId"`
 	RequestID   string    `json:"requestId"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// KonsoleID is the Konsole the kontask is on.
+	KonsoleID string `json:"konsoleId"`
 	// Raw is the kontask's JSON (docs/protocol.md, Kontask).
 	Raw json.RawMessage `json:"-"`
 }
@@ -39,8 +42,8 @@ type Kontask struct {
 // KontaskCreated is called once per kontask created after the bridge's
 // first start (see Config.StateDir), never again for the same kontask: not
 // on a replay, a reconnect or a restart of the bridge. Kontasks created
-// while the bridge was not following Konsole are caught up over REST when
-// it connects. Calls come one at a time from one goroutine, off the event
+// while the bridge was not following a Konsole are caught up over REST when
+// it connects, each Konsole on its own. Calls come one at a time from one goroutine, off the event
 // path, so a slow Notifier delays only later notifications.
 type Notifier interface {
 	KontaskCreated(k Kontask)
@@ -67,26 +70,41 @@ type notifyState struct {
 type notifications struct {
 	n    Notifier
 	path string // "" keeps the state in memory only
-	api  *konsoleAPI
-	lg   *slog.Logger
-	now  func() time.Time
+	// apiOf gives the REST client of a Konsole (nil once it is removed).
+	apiOf func(konsoleID string) *konsoleAPI
+	lg    *slog.Logger
+	now   func() time.Time
+	// write stores the state file's bytes (atomicfile.Write by default).
+	write func(path string, b []byte) error
 
-	mu    sync.Mutex
+	// smu guards state and its file: a kontask is judged and recorded
+	// under it, on the notifier's goroutines only, so a slow disk never
+	// holds mu, which the delivery path takes.
+	smu   sync.Mutex
 	state notifyState
+
+	mu sync.Mutex
 	// incoming holds kontasks seen on the delivery path, not yet judged:
 	// judging one writes the state file, which run does, off that path.
-	incoming []json.RawMessage
+	incoming []incomingKontask
 	queue    []Kontask
-	catchUp  bool
-	wake     chan struct{}
+	// catchUp holds the Konsoles to catch up with.
+	catchUp map[string]bool
+	wake    chan struct{}
+}
+
+// incomingKontask is a kontask seen on a Konsole's event stream.
+type incomingKontask struct {
+	konsoleID string
+	raw       json.RawMessage
 }
 
 // maxIncoming bounds the kontasks waiting to be judged; beyond it the
 // bridge asks for a catch-up instead, which finds them over REST.
 const maxIncoming = 1024
 
-func newNotifications(n Notifier, stateDir string, api *konsoleAPI, lg *slog.Logger) (*notifications, error) {
-	ns := &notifications{n: n, api: api, lg: lg, now: time.Now, wake: make(chan struct{}, 1)}
+func newNotifications(n Notifier, stateDir string, apiOf func(string) *konsoleAPI, lg *slog.Logger) (*notifications, error) {
+	ns := &notifications{n: n, apiOf: apiOf, lg: lg, now: time.Now, write: writeState, wake: make(chan struct{}, 1), catchUp: map[string]bool{}}
 	if stateDir != "" {
 		ns.path = filepath.Join(stateDir, notifyStateFile)
 	}
@@ -122,7 +140,18 @@ func (ns *notifications) load() error {
 	return nil
 }
 
-// saveLocked writes the state atomically; the caller holds mu (or is load).
+// writeState writes the state file atomically, making its folder.
+func writeState(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("failed to create the bridge state folder: %w", err)
+	}
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
+		return fmt.Errorf("failed to save the bridge state: %w", err)
+	}
+	return nil
+}
+
+// saveLocked writes the state; the caller holds smu (or is load).
 func (ns *notifications) saveLocked() error {
 	if ns.path == "" {
 		return nil
@@ -134,19 +163,13 @@ func (ns *notifications) saveLocked() error {
 		}
 	}
 	b, _ := json.Marshal(ns.state)
-	if err := os.MkdirAll(filepath.Dir(ns.path), 0o700); err != nil {
-		return fmt.Errorf("failed to create the bridge state folder: %w", err)
-	}
-	if err := atomicfile.Write(ns.path, b, 0o600); err != nil {
-		return fmt.Errorf("failed to save the bridge state: %w", err)
-	}
-	return nil
+	return ns.write(ns.path, b)
 }
 
 // event looks at one Konsole event on the delivery path; it never blocks
 // and does no I/O: run judges the kontask.
-func (ns *notifications) event(ev upstreamEvent) {
-	if ev.Type != "kontask.created" {
+func (ns *notifications) event(konsoleID string, ev upstreamEvent) {
+	if ev.Type != eventlog.EvKontaskCreated {
 		return
 	}
 	var e struct {
@@ -160,45 +183,66 @@ func (ns *notifications) event(ev upstreamEvent) {
 	}
 	ns.mu.Lock()
 	if len(ns.incoming) < maxIncoming {
-		ns.incoming = append(ns.incoming, e.Data.Kontask)
-	} else if !ns.catchUp {
-		ns.lg.Warn("too many new kontasks at once; catching up on them over REST", "waiting", len(ns.incoming))
-		ns.catchUp = true
+		ns.incoming = append(ns.incoming, incomingKontask{konsoleID, e.Data.Kontask})
+	} else if !ns.catchUp[konsoleID] {
+		ns.lg.Warn("too many new kontasks at once; catching up on them over REST", "waiting", len(ns.incoming), "konsole", konsoleID)
+		ns.catchUp[konsoleID] = true
 	}
 	ns.mu.Unlock()
 	ns.poke()
 }
 
-// offer queues a kontask for notification unless it is backlog or was
-// notified before. It records the id before notifying: a crash in between
-// loses a notification rather than repeating one.
-func (ns *notifications) offer(raw json.RawMessage) {
-	var k Kontask
-	if err := json.Unmarshal(raw, &k); err != nil || k.ID == "" {
-		ns.lg.Warn("skipping an unreadable kontask", "err", err)
+// offer queues kontasks for notification, leaving out backlog and those
+// notified before. It records their ids (one write of the state file for
+// all of them) before queueing them: a crash in between loses
+// notifications rather than repeating them. It runs on the notifier's
+// goroutines; the delivery path only waits for mu, never for the disk.
+func (ns *notifications) offer(in []incomingKontask) {
+	var fresh []Kontask
+	ns.smu.Lock()
+	cutoff := ns.now().Add(-notifyWindow)
+	for _, it := range in {
+		var k Kontask
+		if err := json.Unmarshal(it.raw, &k); err != nil || k.ID == "" {
+			ns.lg.Warn("skipping an unreadable kontask", "err", err)
+			continue
+		}
+		k.Raw, k.KonsoleID = it.raw, it.konsoleID
+		// The local Konsole's kontasks keep the key they had before the
+		// bridge followed several; another Konsole's are its id and theirs.
+		key := k.ID
+		if it.konsoleID != LocalID {
+			key = it.konsoleID + "/" + k.ID
+		}
+		if k.CreatedAt.Before(ns.state.Since) || k.CreatedAt.Before(cutoff) {
+			continue
+		}
+		if _, done := ns.state.Notified[key]; done {
+			continue
+		}
+		ns.state.Notified[key] = k.CreatedAt
+		fresh = append(fresh, k)
+	}
+	if len(fresh) > 0 {
+		if err := ns.saveLocked(); err != nil {
+			ns.lg.Error("failed to record notified kontasks", "kontasks", len(fresh), "err", err)
+		}
+	}
+	ns.smu.Unlock()
+	if len(fresh) == 0 {
 		return
 	}
-	k.Raw = raw
 	ns.mu.Lock()
-	defer ns.mu.Unlock()
-	if k.CreatedAt.Before(ns.state.Since) || k.CreatedAt.Before(ns.now().Add(-notifyWindow)) {
-		return
-	}
-	if _, done := ns.state.Notified[k.ID]; done {
-		return
-	}
-	ns.state.Notified[k.ID] = k.CreatedAt
-	if err := ns.saveLocked(); err != nil {
-		ns.lg.Error("failed to record a notified kontask", "kontask", k.ID, "err", err)
-	}
-	ns.queue = append(ns.queue, k)
+	ns.queue = append(ns.queue, fresh...)
+	ns.mu.Unlock()
 	ns.poke()
 }
 
-// connected asks for a catch-up: kontasks created while the bridge was away.
-func (ns *notifications) connected() {
+// connected asks for a catch-up of one Konsole: kontasks created there
+// while the bridge was away.
+func (ns *notifications) connected(konsoleID string) {
 	ns.mu.Lock()
-	ns.catchUp = true
+	ns.catchUp[konsoleID] = true
 	ns.mu.Unlock()
 	ns.poke()
 }
@@ -220,14 +264,17 @@ func (ns *notifications) run(ctx context.Context) {
 		}
 		ns.mu.Lock()
 		catchUp, incoming := ns.catchUp, ns.incoming
-		ns.catchUp, ns.incoming = false, nil
+		ns.catchUp, ns.incoming = map[string]bool{}, nil
 		ns.mu.Unlock()
-		for _, raw := range incoming {
-			ns.offer(raw)
+		ns.offer(incoming)
+		// All Konsoles at once: one that does not answer delays the others'
+		// notifications by its request timeout at most.
+		var wg sync.WaitGroup
+		for id := range catchUp {
+			wg.Add(1)
+			go func() { defer wg.Done(); ns.fetchMissed(ctx, id) }()
 		}
-		if catchUp {
-			ns.fetchMissed(ctx)
-		}
+		wg.Wait()
 		for {
 			ns.mu.Lock()
 			if len(ns.queue) == 0 {
@@ -250,14 +297,18 @@ const catchUpPages = 10
 
 // fetchMissed lists Konsole's kontasks newest first back to Since (or the
 // window) and offers them oldest first; offer drops those already notified.
-func (ns *notifications) fetchMissed(ctx context.Context) {
-	ns.mu.Lock()
+func (ns *notifications) fetchMissed(ctx context.Context, konsoleID string) {
+	api := ns.apiOf(konsoleID)
+	if api == nil {
+		return
+	}
+	ns.smu.Lock()
 	floor := ns.state.Since
-	ns.mu.Unlock()
+	ns.smu.Unlock()
 	if w := ns.now().Add(-notifyWindow); floor.Before(w) {
 		floor = w
 	}
-	var found []json.RawMessage
+	var found []incomingKontask
 	cursor := ""
 	for page := 0; page < catchUpPages; page++ {
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -265,10 +316,10 @@ func (ns *notifications) fetchMissed(ctx context.Context) {
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
-		raw, err := ns.api.do(rctx, "GET", path, nil)
+		raw, err := api.do(rctx, "GET", path, nil)
 		cancel()
 		if err != nil {
-			ns.lg.Warn("failed to catch up on kontasks created while the bridge was away", "err", err)
+			ns.lg.Warn("failed to catch up on kontasks created while the bridge was away", "konsole", konsoleID, "err", err)
 			return
 		}
 		var list struct {
@@ -294,7 +345,7 @@ func (ns *notifications) fetchMissed(ctx context.Context) {
 				older = true
 				break
 			}
-			found = append(found, r)
+			found = append(found, incomingKontask{konsoleID, r})
 		}
 		if older || list.NextCursor == "" {
 			break
@@ -302,7 +353,5 @@ func (ns *notifications) fetchMissed(ctx context.Context) {
 		cursor = list.NextCursor
 	}
 	slices.Reverse(found)
-	for _, r := range found {
-		ns.offer(r)
-	}
+	ns.offer(found)
 }

@@ -34,14 +34,14 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 	}
 	ns.now = func() time.Time { return now }
 	ns.state.Since = now.Add(-30 * 24 * time.Hour)
-	ns.offer(kontaskJSON("old", now.Add(-8*24*time.Hour))) // outside the window: never notified
-	ns.offer(kontaskJSON("recent", now.Add(-1*time.Hour))) // notified and remembered
-	ns.offer(kontaskJSON("recent", now.Add(-1*time.Hour))) // once
+	ns.offer([]incomingKontask{{LocalID, kontaskJSON("old", now.Add(-8*24*time.Hour))}}) // outside the window: never notified
+	ns.offer([]incomingKontask{{LocalID, kontaskJSON("recent", now.Add(-1*time.Hour))}}) // notified and remembered
+	ns.offer([]incomingKontask{{LocalID, kontaskJSON("recent", now.Add(-1*time.Hour))}}) // once
 	if len(ns.queue) != 1 || ns.queue[0].ID != "recent" {
 		t.Fatalf("queue = %+v", ns.queue)
 	}
 	now = now.Add(8 * 24 * time.Hour)
-	ns.offer(kontaskJSON("later", now))
+	ns.offer([]incomingKontask{{LocalID, kontaskJSON("later", now)}})
 	var st notifyState
 	b, _ := os.ReadFile(filepath.Join(dir, notifyStateFile))
 	if err := json.Unmarshal(b, &st); err != nil || len(st.Notified) != 1 || st.Notified["later"].IsZero() {
@@ -57,7 +57,7 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 	if time.Since(ns2.state.Since) > time.Minute {
 		t.Fatalf("since = %v, want now", ns2.state.Since)
 	}
-	ns2.offer(kontaskJSON("new", time.Now()))
+	ns2.offer([]incomingKontask{{LocalID, kontaskJSON("new", time.Now())}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { ns2.run(ctx); close(done) }()
@@ -105,7 +105,7 @@ func TestTheDeliveryPathOnlyQueuesAKontaskAndTheNotifierGoroutineWritesTheState(
 	stateFile := filepath.Join(dir, notifyStateFile)
 	before, _ := os.ReadFile(stateFile)
 	raw, _ := json.Marshal(map[string]any{"type": "kontask.created", "data": map[string]any{"kontask": kontaskJSON("k1", time.Now())}})
-	ns.event(upstreamEvent{ID: 1, Type: "kontask.created", Raw: raw})
+	ns.event(LocalID, upstreamEvent{ID: 1, Type: "kontask.created", Raw: raw})
 	// Nothing runs ns yet: whatever event did, it did on the delivery path.
 	if after, _ := os.ReadFile(stateFile); string(after) != string(before) {
 		t.Fatalf("the delivery path wrote the state file: %s", after)
@@ -119,6 +119,47 @@ func TestTheDeliveryPathOnlyQueuesAKontaskAndTheNotifierGoroutineWritesTheState(
 	}
 }
 
+// A state file write that hangs (a stalled disk) holds the notifier's
+// goroutine, never the delivery path: the next kontask.created event is
+// taken at once, and notified once the write is through.
+func TestAStalledStateWriteDoesNotHoldTheDeliveryPath(t *testing.T) {
+	n := &countNotifier{got: make(chan string, 10)}
+	ns, err := newNotifications(n, t.TempDir(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writing, release := make(chan struct{}, 4), make(chan struct{})
+	ns.write = func(path string, b []byte) error {
+		writing <- struct{}{}
+		<-release
+		return writeState(path, b)
+	}
+	created := func(id string) upstreamEvent {
+		raw, _ := json.Marshal(map[string]any{"type": "kontask.created", "data": map[string]any{"kontask": kontaskJSON(id, time.Now())}})
+		return upstreamEvent{ID: 1, Type: "kontask.created", Raw: raw}
+	}
+	runNotifications(t, ns)
+	ns.event(LocalID, created("k1"))
+	select {
+	case <-writing:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the notifier never wrote the state for k1")
+	}
+	took := make(chan struct{})
+	go func() {
+		ns.event(LocalID, created("k2"))
+		close(took)
+	}()
+	select {
+	case <-took:
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("a kontask.created event waited for the state file write of the one before")
+	}
+	close(release)
+	waitNotified(t, n, "k1", "k2")
+}
+
 func TestOneUnreadableKontaskDoesNotEndTheCatchUp(t *testing.T) {
 	now := time.Now().UTC()
 	list := []json.RawMessage{kontaskJSON("newest", now.Add(-time.Minute)), json.RawMessage(`{"id":"bad","createdAt":"not a time"}`),
@@ -129,12 +170,14 @@ func TestOneUnreadableKontaskDoesNotEndTheCatchUp(t *testing.T) {
 	defer srv.Close()
 	var logged bytes.Buffer
 	n := &countNotifier{got: make(chan string, 10)}
-	ns, err := newNotifications(n, "", &konsoleAPI{base: srv.URL, token: "t", client: srv.Client()}, slog.New(slog.NewTextHandler(&logged, nil)))
+	ns, err := newNotifications(n, "", func(string) *konsoleAPI {
+		return &konsoleAPI{endpoint: func() (string, string) { return srv.URL, "t" }, client: srv.Client()}
+	}, slog.New(slog.NewTextHandler(&logged, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ns.state.Since = now.Add(-time.Hour)
-	ns.fetchMissed(context.Background())
+	ns.fetchMissed(context.Background(), LocalID)
 	if len(ns.queue) != 2 || ns.queue[0].ID != "older" || ns.queue[1].ID != "newest" {
 		t.Fatalf("queued %+v; want older, then newest", ns.queue)
 	}

@@ -16,20 +16,23 @@ import (
 
 // konsoleAPI calls Konsole's REST API with Konsole's token.
 type konsoleAPI struct {
-	base, token string
-	client      *http.Client
+	// endpoint is the base URL and token in use; refresh, when a request
+	// failed to connect, asks the Konsole's Resolve for them again.
+	endpoint func() (base, token string)
+	refresh  func(ctx context.Context) error
+	client   *http.Client
 }
 
-// apiError is Konsole's JSON error, or a sentence about reaching it, or
+// APIError is Konsole's JSON error, or a sentence about reaching it, or
 // the bridge's own refusal of a frame. Its Code reaches the client in the
 // ack: Konsole's codes pass through unchanged, beside the bridge's own.
-type apiError struct {
+type APIError struct {
 	Status  int    `json:"status,omitempty"`
 	Code    string `json:"code"`
 	Message string `json:"error"`
 }
 
-func (e *apiError) Error() string { return e.Message }
+func (e *APIError) Error() string { return e.Message }
 
 // Codes an ack carries besides Konsole's own (docs/protocol.md).
 const (
@@ -48,41 +51,54 @@ const (
 	CodeInternal = "internal"
 )
 
-func badRequest(format string, args ...any) *apiError {
-	return &apiError{Code: CodeBadRequest, Message: fmt.Sprintf(format, args...)}
+func badRequest(format string, args ...any) *APIError {
+	return &APIError{Code: CodeBadRequest, Message: fmt.Sprintf(format, args...)}
 }
 
 func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (json.RawMessage, error) {
-	var rd io.Reader
+	var payload []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, k.base+path, rd)
-	if err != nil {
-		return nil, err
+	send := func() (*http.Response, string, error) {
+		base, token := k.endpoint()
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+		if err != nil {
+			return nil, base, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := k.client.Do(req)
+		return resp, base, err
 	}
-	req.Header.Set("Authorization", "Bearer "+k.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	resp, base, err := send()
+	if err != nil && ctx.Err() == nil && k.refresh != nil && k.refresh(ctx) == nil {
+		// A new endpoint (a tunnel started again): one more try.
+		resp, base, err = send()
 	}
-	resp, err := k.client.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, &apiError{Code: CodeKonsoleTimeout, Message: "Konsole did not answer in time"}
+			return nil, &APIError{Code: CodeKonsoleTimeout, Message: "Konsole did not answer in time"}
 		}
-		return nil, &apiError{Code: CodeKonsoleUnreachable, Message: fmt.Sprintf("Konsole is unreachable at %s", k.base)}
+		return nil, &APIError{Code: CodeKonsoleUnreachable, Message: fmt.Sprintf("Konsole is unreachable at %s", base)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return nil, &apiError{Code: CodeKonsoleUnreachable, Message: "the connection to Konsole broke: " + err.Error()}
+		return nil, &APIError{Code: CodeKonsoleUnreachable, Message: "the connection to Konsole broke: " + err.Error()}
 	}
 	if resp.StatusCode >= 300 {
-		e := &apiError{Status: resp.StatusCode}
+		e := &APIError{Status: resp.StatusCode}
 		if json.Unmarshal(raw, e) != nil || e.Message == "" {
 			e.Message, e.Code = fmt.Sprintf("Konsole answered HTTP %d", resp.StatusCode), CodeKonsoleError
 		}
@@ -95,8 +111,8 @@ func (k *konsoleAPI) do(ctx context.Context, method, path string, body any) (jso
 	// proxy's page, a body cut at the limit) would make the ack fail to
 	// encode, and invalid UTF-8 would break the client's text frame.
 	if !json.Valid(raw) {
-		return nil, &apiError{Status: resp.StatusCode, Code: CodeKonsoleError,
-			Message: fmt.Sprintf("Konsole answered HTTP %d with something that is not JSON; is %s a Konsole?", resp.StatusCode, k.base)}
+		return nil, &APIError{Status: resp.StatusCode, Code: CodeKonsoleError,
+			Message: fmt.Sprintf("Konsole answered HTTP %d with something that is not JSON; is %s a Konsole?", resp.StatusCode, base)}
 	}
 	return bytes.ToValidUTF8(raw, []byte("\uFFFD")), nil
 }
@@ -176,12 +192,12 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		if req.WhenBusy != "" {
 			body["whenBusy"] = req.WhenBusy
 		}
-		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/prompt", body)
+		return b.sessionDo(ctx, req.SessionID, "POST", "/v1/sessions/"+sid+"/prompt", body)
 	case "stop":
 		if err := need("sessionId", req.SessionID); err != nil {
 			return nil, err
 		}
-		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/stop", nil)
+		return b.sessionDo(ctx, req.SessionID, "POST", "/v1/sessions/"+sid+"/stop", nil)
 	case "permission":
 		if err := need("sessionId", req.SessionID, "requestId", req.RequestID, "behavior", req.Behavior); err != nil {
 			return nil, err
@@ -196,7 +212,7 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		if req.Always {
 			body["always"] = true
 		}
-		return b.api.do(ctx, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID), body)
+		return b.sessionDo(ctx, req.SessionID, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID), body)
 	case "kontask.choose":
 		if err := need("kontaskId", req.KontaskID, "value", req.Value); err != nil {
 			return nil, err
@@ -212,7 +228,11 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 // chooseKontask sends a kontask choice as the next prompt of the kontask's
 // session and marks the kontask completed and read.
 func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessage, error) {
-	raw, err := b.api.do(ctx, "GET", "/v1/kontasks/"+url.PathEscape(req.KontaskID), nil)
+	kon, err := b.locate(ctx, kindKontask, req.KontaskID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := kon.api.do(ctx, "GET", "/v1/kontasks/"+url.PathEscape(req.KontaskID), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -238,13 +258,22 @@ func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessag
 	// The same choice of the same kontask is one prompt, however often it is
 	// clicked or retried.
 	sum := sha256.Sum256([]byte(req.Value))
-	res, err := b.api.do(ctx, "POST", "/v1/sessions/"+url.PathEscape(k.SessionID)+"/prompt",
+	res, err := kon.api.do(ctx, "POST", "/v1/sessions/"+url.PathEscape(k.SessionID)+"/prompt",
 		map[string]any{"text": req.Value, "clientMessageId": "kontask:" + req.KontaskID + ":" + hex.EncodeToString(sum[:8])})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := b.api.do(ctx, "PATCH", "/v1/kontasks/"+url.PathEscape(req.KontaskID), map[string]any{"status": "completed", "read": true}); err != nil {
+	if _, err := kon.api.do(ctx, "PATCH", "/v1/kontasks/"+url.PathEscape(req.KontaskID), map[string]any{"status": "completed", "read": true}); err != nil {
 		b.lg.Warn("sent a kontask choice but failed to mark the kontask", "kontask", req.KontaskID, "err", err)
 	}
 	return res, nil
+}
+
+// sessionDo sends a request to the Konsole that has the session.
+func (b *Bridge) sessionDo(ctx context.Context, sessionID, method, path string, body any) (json.RawMessage, error) {
+	k, err := b.locate(ctx, kindSession, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return k.api.do(ctx, method, path, body)
 }

@@ -15,9 +15,10 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
 	"github.com/konui/konui/backend/kontask"
+	"github.com/konui/konui/backend/kontaskmcp"
 )
 
 // The budgets of the large-output attack (issue 13, 2), stated here and in
@@ -57,7 +58,7 @@ func agentMCPToken(t *testing.T, k *kt.Harness, sid string) string {
 		}
 		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", int(pid)))
 		for _, kv := range bytes.Split(env, []byte{0}) {
-			if v, ok := strings.CutPrefix(string(kv), konsole.MCPTokenEnv+"="); ok {
+			if v, ok := strings.CutPrefix(string(kv), kontaskmcp.MCPTokenEnv+"="); ok {
 				return v
 			}
 		}
@@ -94,9 +95,9 @@ func TestTheLargeOutputAttackStaysWithinItsBudget(t *testing.T) {
 	// The update rate's burst, with a refill too slow to matter during the
 	// test: the limit is then reached however slowly a loaded machine makes
 	// the calls (at 2.7 s a call, a one-second refill never ran dry).
-	saved := konsole.ToolRates[kontask.ToolUpdate]
-	konsole.ToolRates[kontask.ToolUpdate] = konsole.ToolRate{Burst: saved.Burst, Every: time.Hour}
-	t.Cleanup(func() { konsole.ToolRates[kontask.ToolUpdate] = saved })
+	saved := kontaskmcp.ToolRates[kontask.ToolUpdate]
+	kontaskmcp.ToolRates[kontask.ToolUpdate] = kontaskmcp.ToolRate{Burst: saved.Burst, Every: time.Hour}
+	t.Cleanup(func() { kontaskmcp.ToolRates[kontask.ToolUpdate] = saved })
 	k := kt.Start(t, kt.Options{})
 	h := startBridge(t, k.URL, k.Token, nil)
 	h.waitConnected()
@@ -169,7 +170,7 @@ func TestTheLargeOutputAttackStaysWithinItsBudget(t *testing.T) {
 	}
 	// At most the burst and one per interval since the first call (a slow
 	// machine, -race, lets more through, never more than that).
-	rate := konsole.ToolRates[kontask.ToolUpdate]
+	rate := kontaskmcp.ToolRates[kontask.ToolUpdate]
 	if allowed := rate.Burst + int(time.Since(began)/rate.Every) + 1; done > allowed {
 		t.Errorf("%d of 100 updates in %v were done, more than the rate limit's %d", done, time.Since(began), allowed)
 	}
@@ -253,7 +254,7 @@ func konsoleCatchUp(t *testing.T, k *kt.Harness, last int64) int {
 	for {
 		select {
 		case e := <-c:
-			if e.ID >= last || e.Type == konsole.EvReset {
+			if e.ID >= last || e.Type == eventlog.EvReset {
 				return raw.Len()
 			}
 		case <-deadline:

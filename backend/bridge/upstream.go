@@ -9,12 +9,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/r3labs/sse/v2"
+
+	"github.com/konui/konui/backend/eventlog"
 )
 
 // Konsole connection states, as sent in "konsole" frames.
@@ -38,9 +41,10 @@ type KonsoleState struct {
 // upstreamEvent is one Konsole event as received: its id (0 for reset and
 // heartbeat), type, and the JSON of the whole event.
 type upstreamEvent struct {
-	ID   int64
-	Type string
-	Raw  json.RawMessage
+	ID        int64
+	Type      string
+	SessionID string
+	Raw       json.RawMessage
 }
 
 // Backoff is the reconnect schedule: Min doubling to Max, with jitter.
@@ -107,18 +111,36 @@ func (p *retryPlan) next(connected bool, lasted time.Duration) (delay time.Durat
 // upstream follows GET /v1/events for as long as its context lives,
 // reconnecting with backoff and resuming with Last-Event-ID.
 type upstream struct {
-	url, token string
-	client     *http.Client
-	backoff    Backoff
-	watchdog   time.Duration
-	downAfter  int
-	maxEvent   int
-	lg         *slog.Logger
-	deliver    func(upstreamEvent)
-	setState   func(KonsoleState)
+	// display is the URL shown in the state; endpoint gives the base URL
+	// and token of each connection attempt.
+	display   string
+	endpoint  func(ctx context.Context) (base, token string, err error)
+	client    *http.Client
+	backoff   Backoff
+	watchdog  time.Duration
+	downAfter int
+	maxEvent  int
+	lg        *slog.Logger
+	deliver   func(upstreamEvent)
+	setState  func(KonsoleState)
 
 	mu     sync.Mutex
 	lastID int64
+
+	// retry cuts the wait before the next connection short (retryNow).
+	retry chan struct{}
+}
+
+// retryNow makes a waiting upstream connect at once instead of at the end
+// of its backoff; an upstream that is connected or connecting is left as
+// it is. It reports whether one was waiting.
+func (u *upstream) retryNow() bool {
+	select {
+	case u.retry <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 type statusError struct{ status int }
@@ -158,12 +180,23 @@ func (u *upstream) run(ctx context.Context) {
 		if attempt > u.downAfter || (errors.As(err, &se) && (se.status == 401 || se.status == 403)) {
 			state = StateDown
 		}
-		u.setState(KonsoleState{State: state, URL: u.url, Attempt: try, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
-		u.lg.Info("konsole stream interrupted; reconnecting", "attempt", try, "in", delay.Round(time.Millisecond), "err", msg)
+		u.setState(KonsoleState{State: state, URL: u.display, Attempt: try, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
+		// Said once per outage (and when it is judged down), not on
+		// every retry of a Konsole that stays away for days.
+		level := slog.LevelDebug
+		if try == 1 || (state == StateDown && attempt == u.downAfter+1) {
+			level = slog.LevelInfo
+		}
+		u.lg.Log(ctx, level, "konsole stream interrupted; reconnecting", "attempt", try, "in", delay.Round(time.Millisecond), "state", state, "err", msg)
+		wait := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
+			wait.Stop()
 			return
-		case <-time.After(delay):
+		case <-wait.C:
+		case <-u.retry:
+			wait.Stop()
+			u.lg.Info("retrying the Konsole now, as asked", "attempt", try)
 		}
 	}
 }
@@ -173,10 +206,15 @@ func (u *upstream) run(ctx context.Context) {
 func (u *upstream) once(ctx context.Context) (connected bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	c := sse.NewClient(u.url, sse.ClientMaxBufferSize(u.maxEvent))
+	base, token, err := u.endpoint(ctx)
+	if err != nil {
+		return false, err
+	}
+	streamURL := base + "/v1/events"
+	c := sse.NewClient(streamURL, sse.ClientMaxBufferSize(u.maxEvent))
 	c.Connection = u.client
 	c.ReconnectStrategy = &backoff.StopBackOff{}
-	c.Headers = map[string]string{"Authorization": "Bearer " + u.token}
+	c.Headers = map[string]string{"Authorization": "Bearer " + token}
 	// The first connection of a bridge takes only new events (the dashboard
 	// loads state over REST); later ones resume after the last event seen.
 	if id := u.LastID(); id > 0 {
@@ -201,7 +239,7 @@ func (u *upstream) once(ctx context.Context) (connected bool, err error) {
 			}
 			u.mu.Unlock()
 		}
-		u.setState(KonsoleState{State: StateConnected, URL: u.url, LastID: u.LastID()})
+		u.setState(KonsoleState{State: StateConnected, URL: u.display, LastID: u.LastID()})
 		return nil
 	}
 	go func() {
@@ -235,7 +273,12 @@ func (u *upstream) once(ctx context.Context) (connected bool, err error) {
 		return connected, fmt.Errorf("no event or heartbeat from Konsole for %s", u.watchdog)
 	}
 	if err != nil {
-		return connected, fmt.Errorf("failed to follow Konsole's events at %s: %w", u.url, err)
+		// Without the `Get "URL":` of a *url.Error, which repeats the address.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return connected, fmt.Errorf("failed to follow Konsole's events at %s: %w", streamURL, err)
 	}
 	return connected, nil
 }
@@ -244,12 +287,13 @@ func (u *upstream) once(ctx context.Context) (connected bool, err error) {
 // stream: after a reset (its log no longer matches ours) ids restart there.
 func (u *upstream) handle(m *sse.Event, connStart int64) {
 	typ := string(m.Event)
-	if typ == "heartbeat" {
+	if typ == eventlog.EvHeartbeat {
 		return
 	}
 	var head struct {
-		ID   int64  `json:"id"`
-		Type string `json:"type"`
+		ID        int64  `json:"id"`
+		Type      string `json:"type"`
+		SessionID string `json:"sessionId"`
 	}
 	if err := json.Unmarshal(m.Data, &head); err != nil {
 		u.lg.Warn("skipping an unreadable event from Konsole", "err", err)
@@ -259,7 +303,7 @@ func (u *upstream) handle(m *sse.Event, connStart int64) {
 		head.Type = typ
 	}
 	u.mu.Lock()
-	if head.Type == "reset" {
+	if head.Type == eventlog.EvReset {
 		u.lastID = connStart
 	}
 	if head.ID != 0 && head.ID <= u.lastID {
@@ -274,5 +318,5 @@ func (u *upstream) handle(m *sse.Event, connStart int64) {
 	// which is only possible inside JSON strings) replaced: the event goes
 	// to the clients in a WebSocket text frame, which a browser drops, with
 	// the connection, when it is not UTF-8.
-	u.deliver(upstreamEvent{ID: head.ID, Type: head.Type, Raw: bytes.ToValidUTF8(m.Data, []byte("\uFFFD"))})
+	u.deliver(upstreamEvent{ID: head.ID, Type: head.Type, SessionID: head.SessionID, Raw: bytes.ToValidUTF8(m.Data, []byte("\uFFFD"))})
 }

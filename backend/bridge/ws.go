@@ -197,7 +197,7 @@ func (b *Bridge) readLoop(ctx context.Context, c *client) {
 }
 
 // ackJSON is the answer to request ref: ok with result, or the sentence and
-// machine-readable code of err (an *apiError; anything else is "internal").
+// machine-readable code of err (an *APIError; anything else is "internal").
 func ackJSON(ref string, result json.RawMessage, err error) []byte {
 	a := map[string]any{"type": "ack", "ref": ref, "ok": err == nil}
 	if len(result) > 0 && err == nil {
@@ -205,7 +205,7 @@ func ackJSON(ref string, result json.RawMessage, err error) []byte {
 	}
 	if err != nil {
 		code := CodeInternal
-		var e *apiError
+		var e *APIError
 		if errors.As(err, &e) && e.Code != "" {
 			code = e.Code
 		}

@@ -1,0 +1,135 @@
+package runfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/konui/konui/backend/atomicfile"
+	"github.com/konui/konui/backend/paths"
+)
+
+// Name is the run file's name inside a Konsole's data dir.
+const Name = "run.json"
+
+// Info is what a running Konsole says about itself. It never holds the
+// token: TokenFile is where the token is kept (readable by the same user).
+type Info struct {
+	PID       int       `json:"pid"`
+	URL       string    `json:"url"`
+	Listen    string    `json:"listen"`
+	Version   string    `json:"version"`
+	StartedAt time.Time `json:"startedAt"`
+	TokenFile string    `json:"tokenFile"`
+	// Fingerprint is the SHA-256 of the certificate a Konsole serving TLS
+	// presents (pin it to reach URL, whose host the certificate may not name).
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// PairingURL is set when the Konsole serves its self-signed
+	// certificate: the URL its pairing string names (`konui konsole
+	// --pairing` prints the string again).
+	PairingURL string `json:"pairingUrl,omitempty"`
+}
+
+// Path is the run file of the Konsole whose data dir is dataDir.
+func Path(dataDir string) string { return filepath.Join(dataDir, Name) }
+
+// Write records i as the running Konsole of dataDir (mode 0600, replaced
+// atomically; the folder is made 0700 when missing).
+func Write(dataDir string, i Info) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("failed to create %s: %w", dataDir, err)
+	}
+	b, err := json.MarshalIndent(i, "", "  ")
+	if err != nil {
+		return fmt.Errorf("failed to encode the run file: %w", err)
+	}
+	return atomicfile.Write(Path(dataDir), append(b, '\n'), 0o600)
+}
+
+// Remove deletes the run file of dataDir; a missing one is no error.
+func Remove(dataDir string) error {
+	if err := os.Remove(Path(dataDir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("failed to remove the run file: %w", err)
+	}
+	return nil
+}
+
+// RemoveIfOwn deletes the run file of dataDir only when it names pid, so
+// that a Konsole that lost a race for the folder does not remove the
+// record of the one that runs.
+func RemoveIfOwn(dataDir string, pid int) error {
+	i, ok, err := readFile(dataDir)
+	if err != nil || !ok || i.PID != pid {
+		return err
+	}
+	return Remove(dataDir)
+}
+
+// Read returns the Konsole running on dataDir. ok is false when there is
+// none: no run file, or one left by a process that is gone (a crash or
+// kill -9 cannot remove it).
+func Read(dataDir string) (i Info, ok bool, err error) {
+	i, ok, err = readFile(dataDir)
+	if err != nil || !ok {
+		return Info{}, false, err
+	}
+	if !Alive(i.PID) {
+		return Info{}, false, nil
+	}
+	return i, true, nil
+}
+
+func readFile(dataDir string) (Info, bool, error) {
+	b, err := os.ReadFile(Path(dataDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Info{}, false, nil
+	}
+	if err != nil {
+		return Info{}, false, fmt.Errorf("failed to read the run file: %w", err)
+	}
+	var i Info
+	if err := json.Unmarshal(b, &i); err != nil {
+		return Info{}, false, fmt.Errorf("failed to read the run file %s: %w", Path(dataDir), err)
+	}
+	return i, true, nil
+}
+
+// Alive tells whether a process with this pid exists (EPERM: it exists
+// but belongs to another user, which still counts). A zombie, one that
+// has ended but whose parent has not reaped it yet, is gone: it answers
+// kill(2) but serves nothing (a Konsole killed while the `--over-ssh`
+// that started it is itself going away stays one for a while).
+func Alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return (err == nil || errors.Is(err, syscall.EPERM)) && !zombie(pid)
+}
+
+// zombie tells whether /proc says pid has ended (state Z or X). Where
+// there is no /proc to read, kill(2)'s answer stands.
+func zombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return false
+	}
+	return b[i+2] == 'Z' || b[i+2] == 'X'
+}
+
+// DefaultDataDir is the data dir `konui konsole` uses without --data:
+// $XDG_DATA_HOME/konui/konsole, else ~/.local/share/konui/konsole
+// (paths.KonsoleDataDir, the one place that says so).
+func DefaultDataDir() (string, error) { return paths.KonsoleDataDir() }
