@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/fakeapi"
 	"github.com/konui/konui/backend/konsole"
 	kt "github.com/konui/konui/backend/konsoletest"
@@ -179,7 +180,7 @@ func (w *eventSocket) caughtUp(tb testing.TB, h *kt.Harness, sid, title string) 
 				} `json:"data"`
 			} `json:"event"`
 		}
-		if json.Unmarshal(data, &f) == nil && f.Event.Type == konsole.EvSessionUpdated && f.Event.Data.Session.Title == title {
+		if json.Unmarshal(data, &f) == nil && f.Event.Type == eventlog.EvSessionUpdated && f.Event.Data.Session.Title == title {
 			return
 		}
 	}
@@ -236,11 +237,11 @@ func (w *eventSocket) firstTextSince(tb testing.TB, h *kt.Harness, sid, text str
 			continue
 		}
 		switch f.Event.Type {
-		case konsole.EvTextDelta:
+		case eventlog.EvTextDelta:
 			if first == 0 {
 				first = at
 			}
-		case konsole.EvTurnCompleted:
+		case eventlog.EvTurnCompleted:
 			if first == 0 {
 				tb.Fatalf("the turn ended without text: %s", f.Event.Data)
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/store"
 )
@@ -39,10 +40,10 @@ const (
 )
 
 // appendN appends n text.delta events shaped like the session's own.
-func appendN(l *konsole.Log, n int) (time.Duration, error) {
+func appendN(l *eventlog.Log, n int) (time.Duration, error) {
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
-		if _, err := l.Append(konsole.EvTextDelta, benchSession, benchTurn, map[string]any{"turnId": benchTurn, "text": "word" + strconv.Itoa(i) + " "}); err != nil {
+		if _, err := l.Append(eventlog.EvTextDelta, benchSession, benchTurn, map[string]any{"turnId": benchTurn, "text": "word" + strconv.Itoa(i) + " "}); err != nil {
 			return time.Since(t0), err
 		}
 	}
@@ -52,9 +53,9 @@ func appendN(l *konsole.Log, n int) (time.Duration, error) {
 // measureLog appends n events to a Log over st and reads them with one
 // Subscription, as the SSE handler does: live events, and what the live
 // feed dropped while the reader was behind read back from the store.
-func measureLog(st konsole.EventStore, n int) logRun {
+func measureLog(st eventlog.EventStore, n int) logRun {
 	r := logRun{N: n}
-	l, err := konsole.NewLog(st, 0, quiet())
+	l, err := eventlog.NewLog(st, 0, quiet())
 	if err != nil {
 		r.Err = err
 		return r
@@ -300,7 +301,7 @@ func eventSize() int { return len(eventLine()) }
 // eventLine is one benchmark event as the Log stores it.
 func eventLine() []byte {
 	m := &memoryEvents{}
-	l, err := konsole.NewLog(m, 0, quiet())
+	l, err := eventlog.NewLog(m, 0, quiet())
 	if err != nil {
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // The load and soak tests run only with KONUI_LOAD=1 (scripts/load.sh):
@@ -190,11 +191,11 @@ func (c *wsClient) tally(log []int64) (lost, dup int) {
 
 // traffic keeps sessions busy with prompt until stop is closed, sending the
 // next prompt as soon as a turn ends; it returns the number of turns sent.
-func (r *loadRig) traffic(t *testing.T, sessions int, prompt string, stop <-chan struct{}) func() int {
+func (r *loadRig) traffic(t *testing.T, n int, prompt string, stop <-chan struct{}) func() int {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	turns := 0
-	for i := 0; i < sessions; i++ {
+	for i := 0; i < n; i++ {
 		sid := r.h.CreateSession()
 		wg.Add(1)
 		go func() {
@@ -206,7 +207,7 @@ func (r *loadRig) traffic(t *testing.T, sessions int, prompt string, stop <-chan
 				default:
 				}
 				status, s := r.h.Do("GET", "/v1/sessions/"+sid, nil)
-				if status == 200 && s["status"] != konsole.StatusRunning && s["status"] != konsole.StatusStarting && s["status"] != konsole.StatusStopping {
+				if status == 200 && s["status"] != sessions.StatusRunning && s["status"] != sessions.StatusStarting && s["status"] != sessions.StatusStopping {
 					if st, _ := r.h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": prompt}); st == 202 {
 						mu.Lock()
 						turns++
@@ -225,14 +226,14 @@ func (r *loadRig) traffic(t *testing.T, sessions int, prompt string, stop <-chan
 		wg.Wait()
 		// Stop what still runs, and wait for every session to be idle.
 		for _, s := range r.h.Server.Manager().List() {
-			if s.Status == konsole.StatusRunning {
+			if s.Status == sessions.StatusRunning {
 				r.h.Do("POST", "/v1/sessions/"+s.ID+"/stop", nil)
 			}
 		}
 		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 			busy := 0
 			for _, s := range r.h.Server.Manager().List() {
-				if s.Status == konsole.StatusRunning || s.Status == konsole.StatusStopping || s.Status == konsole.StatusStarting {
+				if s.Status == sessions.StatusRunning || s.Status == sessions.StatusStopping || s.Status == sessions.StatusStarting {
 					busy++
 				}
 			}

@@ -12,11 +12,15 @@ import (
 )
 
 // TestMain lets the test binary play the agent of the bridge benchmarks
-// (Konsole runs it with KONUI_BENCH_AGENT=1), and writes the Markdown
+// (Konsole runs it with KONUI_BENCH_AGENT=1) and a Konsole of the fleet
+// benchmark (with KONUI_BENCH_KONSOLE=1), and writes the Markdown
 // report to $KONUI_BENCH_REPORT after the benchmarks ran.
 func TestMain(m *testing.M) {
 	if os.Getenv("KONUI_BENCH_AGENT") != "" {
 		os.Exit(benchAgent())
+	}
+	if os.Getenv(benchKonsoleEnv) != "" {
+		os.Exit(benchKonsole())
 	}
 	report.started, report.loadAt = time.Now(), loadavg()
 	code := m.Run()
@@ -77,6 +81,12 @@ func appendDeltaText(b []byte, n int, t int64) []byte {
 // agentPrompt asks the bench agent for n text deltas at rate per second.
 func agentPrompt(rate, n int) string { return fmt.Sprintf("bench rate=%d n=%d", rate, n) }
 
+// agentPromptAt is agentPrompt with the schedule starting at at (the
+// fleet benchmark spreads its sessions' schedules evenly over a period).
+func agentPromptAt(rate, n int, at time.Time) string {
+	return fmt.Sprintf("bench rate=%d n=%d at=%d", rate, n, at.UnixNano())
+}
+
 // agentResult is what the bench agent reports in its result line (and so
 // in turn.completed's "result").
 type agentResult struct {
@@ -128,18 +138,24 @@ func benchAgent() int {
 			}
 		}
 		rate, n := 1000, 100
+		var at int64
 		for _, f := range strings.Fields(text) {
 			k, v, _ := strings.Cut(f, "=")
-			x, err := strconv.Atoi(v)
+			x, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || x <= 0 {
 				continue
 			}
 			switch k {
 			case "rate":
-				rate = x
+				rate = int(x)
 			case "n":
-				n = x
+				n = int(x)
+			case "at":
+				at = x
 			}
+		}
+		if wait := time.Until(time.Unix(0, at)); at > 0 && wait > 0 && wait < time.Minute {
+			time.Sleep(wait)
 		}
 		emit(map[string]any{"type": "system", "subtype": "init", "session_id": sid, "model": "bench-agent"})
 		head := []byte(`{"type":"stream_event","event":{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`)

@@ -3,11 +3,11 @@ package bench
 import (
 	"sync"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/store"
 )
 
-// memoryEvents is a konsole.EventStore that keeps events in memory only.
+// memoryEvents is a eventlog.EventStore that keeps events in memory only.
 // Konsole itself always uses SQLite; this is the baseline the benchmarks
 // compare the durable log against.
 type memoryEvents struct {
@@ -16,9 +16,9 @@ type memoryEvents struct {
 	floor int64
 }
 
-var _ konsole.EventStore = (*memoryEvents)(nil)
+var _ eventlog.EventStore = (*memoryEvents)(nil)
 
-// AppendEvents implements konsole.EventStore.
+// AppendEvents implements eventlog.EventStore.
 func (m *memoryEvents) AppendEvents(rows []store.EventRow) error {
 	m.mu.Lock()
 	m.rows = append(m.rows, rows...)
@@ -26,7 +26,7 @@ func (m *memoryEvents) AppendEvents(rows []store.EventRow) error {
 	return nil
 }
 
-// EventsAfter implements konsole.EventStore.
+// EventsAfter implements eventlog.EventStore.
 func (m *memoryEvents) EventsAfter(since, upto int64, limit int) ([]store.EventRow, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -39,7 +39,7 @@ func (m *memoryEvents) EventsAfter(since, upto int64, limit int) ([]store.EventR
 	return out, nil
 }
 
-// LastEventID implements konsole.EventStore.
+// LastEventID implements eventlog.EventStore.
 func (m *memoryEvents) LastEventID() (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -49,14 +49,14 @@ func (m *memoryEvents) LastEventID() (int64, error) {
 	return m.rows[len(m.rows)-1].ID, nil
 }
 
-// EventFloor implements konsole.EventStore.
+// EventFloor implements eventlog.EventStore.
 func (m *memoryEvents) EventFloor() (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.floor, nil
 }
 
-// TrimEvents implements konsole.EventStore.
+// TrimEvents implements eventlog.EventStore.
 func (m *memoryEvents) TrimEvents(last, keep int64) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

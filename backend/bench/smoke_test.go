@@ -58,3 +58,25 @@ func TestEventLogPathsDeliverEveryEvent(t *testing.T) {
 		t.Errorf("event size %d", eventSize())
 	}
 }
+
+func TestFleetRigDeliversEveryEventAndResumesAKilledKonsoleExactly(t *testing.T) {
+	r := startFleetRig(t, 2, 2)
+	full := r.measure(100, 50, nil)
+	if full.Err != nil || full.lost("") != 0 || full.sent("") != 200 || len(full.all("")) != 200 || len(full.bridge("")) != 200 || full.faults("")+full.SeqGaps != 0 {
+		t.Fatalf("err %v, sent %d, lost %d, samples %d, bridge samples %d, faults %d, gaps %d", full.Err, full.sent(""), full.lost(""),
+			len(full.all("")), len(full.bridge("")), full.faults(""), full.SeqGaps)
+	}
+	killed := r.measure(100, 300, func() {
+		time.Sleep(time.Second)
+		r.ks[1].kill9()
+		time.Sleep(500 * time.Millisecond)
+		if err := r.ks[1].start(); err != nil {
+			t.Error(err)
+		}
+	})
+	logged, lost, dup, err := r.exact(1, killed.IDs["k1"])
+	if killed.Err != nil || err != nil || lost != 0 || dup != 0 || logged != len(killed.IDs["k1"]) || killed.lost("k1") != 0 || killed.Interrupted != 2 {
+		t.Fatalf("err %v / %v; killed Konsole: log %d, received %d, lost %d, dup %d; the other lost %d; interrupted %d",
+			killed.Err, err, logged, len(killed.IDs["k1"]), lost, dup, killed.lost("k1"), killed.Interrupted)
+	}
+}

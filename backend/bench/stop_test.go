@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole"
+	"github.com/konui/konui/backend/eventlog"
 	kt "github.com/konui/konui/backend/konsoletest"
 )
 
@@ -40,7 +40,7 @@ func BenchmarkStopLatency(b *testing.B) {
 		turn := h.Prompt(sid, "[[long 2000]]")
 		seen := 0
 		st.Until(b, 120*time.Second, func(e kt.Event) bool {
-			if e.Type == konsole.EvTextDelta && e.TurnID == turn {
+			if e.Type == eventlog.EvTextDelta && e.TurnID == turn {
 				seen++
 			}
 			return seen >= 3
@@ -73,7 +73,7 @@ func BenchmarkStopLatency(b *testing.B) {
 			b.Fatalf("rename: HTTP %d %v", status, r)
 		}
 		st.Until(b, 60*time.Second, func(e kt.Event) bool {
-			if e.Type != konsole.EvSessionUpdated {
+			if e.Type != eventlog.EvSessionUpdated {
 				return false
 			}
 			s, _ := e.DataMap()["session"].(map[string]any)

@@ -22,6 +22,7 @@ import (
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/sessions"
 )
 
 // run is one measured stream of n text deltas at rate per second, through
@@ -223,7 +224,7 @@ func startBaseline(tb testing.TB) *baseline {
 		elapsed, lag, err := pace(rate, n, func(i int) error {
 			buf = append(buf[:0], `{"type":"event","seq":`...)
 			buf = strconv.AppendInt(buf, int64(i), 10)
-			buf = append(buf, `,"event":{"id":`...)
+			buf = append(buf, `,"konsoleId":"local","event":{"id":`...)
 			buf = strconv.AppendInt(buf, int64(i), 10)
 			buf = append(buf, `,"type":"text.delta","sessionId":"`+id+`","turnId":"`+id+`","at":"`+at+`","data":{"text":"`...)
 			buf = appendDeltaText(buf, i, time.Now().UnixNano())
@@ -368,7 +369,7 @@ func (c *chain) dial() error {
 func (c *chain) ready() error {
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		_, s := c.h.Do("GET", "/v1/sessions/"+c.sid, nil)
-		if s["status"] == konsole.StatusIdle {
+		if s["status"] == sessions.StatusIdle {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -425,7 +426,7 @@ func (c *chain) measure(rate, n int) *run {
 		}
 		r.Done = true
 		var res agentResult
-		if err := json.Unmarshal([]byte(tc.Result), &res); err != nil || tc.Reason != konsole.ReasonCompleted {
+		if err := json.Unmarshal([]byte(tc.Result), &res); err != nil || tc.Reason != sessions.ReasonCompleted {
 			r.Err = fmt.Errorf("the turn ended %s: %s%s", tc.Reason, tc.Error, tc.Result)
 		}
 		r.Sent, r.SendElapsed, r.SendMaxLag = res.Sent, time.Duration(res.ElapsedNs), time.Duration(res.MaxLagNs)
