@@ -59,6 +59,7 @@ export class Stack {
   private konsole?: ChildProcess;
   private serve?: ChildProcess;
   browser?: Browser;
+  private extras: ExtraKonsole[] = [];
 
   get url() {
     return `http://127.0.0.1:${this.servePort}/#token=${this.token}`;
@@ -121,6 +122,18 @@ export class Stack {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${this.konsolePort}/healthz`)).ok, 'konsole');
   }
 
+  /**
+   * Starts another Konsole ("konui konsole", its own process, data folder
+   * and token) on a free loopback port, for a test of several Konsoles
+   * behind one bridge. The caller adds it (POST /api/konsoles) and stops it.
+   */
+  async extraKonsole(name: string): Promise<ExtraKonsole> {
+    const k = new ExtraKonsole(name, join(this.home, 'konsole-' + name), await freePort(), this.agentEnv(), this.claude);
+    await k.start();
+    this.extras.push(k);
+    return k;
+  }
+
   /** kill -9 of Konsole, waiting until it is gone. */
   async killKonsole(): Promise<void> {
     const k = this.konsole!;
@@ -139,7 +152,50 @@ export class Stack {
 
   async stop(): Promise<void> {
     await this.browser?.close().catch(() => {});
+    for (const k of this.extras) k.stop();
     for (const p of [this.serve, this.konsole, this.fake]) p?.kill('SIGTERM');
+  }
+}
+
+/** A Konsole beside the stack's own (Stack.extraKonsole). */
+export class ExtraKonsole {
+  readonly token: string;
+  private proc?: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    readonly data: string,
+    readonly port: number,
+    private env: NodeJS.ProcessEnv,
+    private claude: string | null,
+  ) {
+    this.token = 'e2e-token-' + name;
+  }
+
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.proc = run(
+      bin('konui'),
+      ['konsole', '--listen', `127.0.0.1:${this.port}`, '--data', this.data, ...(this.claude === null ? [] : ['--claude', this.claude]), '--log-level', 'warn'],
+      { ...this.env, KONSOLE_TOKEN: this.token },
+    );
+    await waitFor(async () => (await fetch(`${this.url}/healthz`)).ok, 'konsole ' + this.name);
+  }
+
+  /** kill -9, waiting until it is gone. */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await gone;
+  }
+
+  stop(): void {
+    this.proc?.kill('SIGTERM');
   }
 }
 

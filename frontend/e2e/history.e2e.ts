@@ -131,15 +131,10 @@ describe('images, forks and the CLI history in Chromium', () => {
     await shot(page, 'history-list');
     await page.getByTestId('history-item').filter({ hasText: 'a first prompt for the history' }).first().waitFor();
     const sessions = await page.getByTestId('session-status').count();
-    // Open the copy: the newest listed with this title that no session continues yet.
-    const items = page.getByTestId('history-item').filter({ hasText: 'a first prompt for the history' });
-    for (let i = 0; i < (await items.count()); i++) {
-      await items.nth(i).click();
-      await page.getByTestId('history-messages').getByText('Echo: a first prompt for the history').first().waitFor();
-      await page.getByTestId('history-continue').click();
-      if ((await page.getByTestId('session-status').count()) > sessions) break;
-      await page.getByTestId('history-tab').click();
-    }
+    // Open the copy (no session continues it yet) and continue it.
+    await page.locator(`[data-testid="history-item"][data-id="${newId}"]`).click();
+    await page.getByTestId('history-messages').getByText('what is in these images').first().waitFor();
+    await page.getByTestId('history-continue').click();
     await expect.poll(() => page.getByTestId('session-status').count(), { timeout: 15_000 }).toBe(sessions + 1);
     await page.getByTestId('user-msg').filter({ hasText: 'a first prompt for the history' }).waitFor();
     // Its prompt's images came with it.

@@ -32,9 +32,17 @@ describe('kontasks in Chromium', () => {
 
   it('arrives as a toast and in the list with an unread count', async () => {
     await sendPrompt(page, `[[kontask: ${JSON.stringify(kontask)}]]`);
-    await page.getByTestId('toast').filter({ hasText: kontask.title }).waitFor();
+    const toast = page.getByTestId('toast').filter({ hasText: kontask.title });
+    await toast.waitFor();
     await page.getByTestId('turn-end').last().waitFor();
     expect(await page.getByTestId('kontasks-tab').textContent()).toContain('1');
+    // It covers neither the session's head (Changes) nor the prompt box.
+    const t = (await toast.boundingBox())!;
+    for (const id of ['changes-toggle', 'send', 'prompt']) {
+      const b = (await page.getByTestId(id).boundingBox())!;
+      const overlap = t.x < b.x + b.width && b.x < t.x + t.width && t.y < b.y + b.height && b.y < t.y + t.height;
+      expect(overlap, `the toast covers ${id}`).toBe(false);
+    }
     await shot(page, 'kontask-toast');
     await page.getByTestId('kontasks-tab').click();
     await page.getByTestId('kontask-item').filter({ hasText: kontask.title }).waitFor();

@@ -286,4 +286,35 @@ describe('ConsoleClient', () => {
     const ack = await pending;
     expect(ack).toMatchObject({ ok: false, error: 'no answer from Konui in time', code: AckCode.Timeout });
   });
+
+  it('hands over the Konsole list of hello and of konsoles frames, and says which Konsole an event or state is from', () => {
+    const c = client();
+    const lists: any[] = [];
+    const states: any[] = [];
+    const events: any[] = [];
+    c.on('konsoles', (l) => lists.push(l.map((k) => k.id)));
+    c.on('konsole', (k) => states.push(k));
+    c.on('event', (e) => events.push(e));
+    c.connect();
+    last().readyState = 1;
+    last().frame({ type: 'hello', seq: 3, konsole: { state: 'connected' }, konsoles: [{ id: 'local', name: 'Local', state: 'connected' }, { id: 'dev', name: 'dev', state: 'down' }] });
+    // The list stands for the first Konsole too: no separate state for it.
+    expect(lists).toEqual([['local', 'dev']]);
+    expect(states).toEqual([]);
+    last().frame({ type: 'konsole', konsoleId: 'dev', name: 'dev', state: 'reconnecting', attempt: 2, retryInMs: 2000, latencyMs: 4 });
+    expect(states).toEqual([{ konsoleId: 'dev', name: 'dev', state: 'reconnecting', attempt: 2, retryInMs: 2000, latencyMs: 4, url: undefined, error: undefined }]);
+    last().frame({ type: 'event', seq: 4, konsoleId: 'dev', event: { id: 9, type: 'session.created', data: {} } });
+    expect(events).toEqual([{ seq: 4, konsoleId: 'dev', event: { id: 9, type: 'session.created', data: {} } }]);
+    last().frame({ type: 'konsoles', konsoles: [{ id: 'local', name: 'Local', state: 'connected' }] });
+    expect(lists).toEqual([['local', 'dev'], ['local']]);
+  });
+
+  it('still reads the one konsole of an older bridge', () => {
+    const c = client();
+    const states: any[] = [];
+    c.on('konsole', (k) => states.push(k));
+    c.connect();
+    last().accept();
+    expect(states).toEqual([{ state: 'connected', url: 'http://k', attempt: undefined, retryInMs: undefined, error: undefined }]);
+  });
 });

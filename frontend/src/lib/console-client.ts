@@ -7,6 +7,8 @@
 // detection, resume with `since`, and prompts queued while offline that are
 // sent exactly once after reconnecting (clientMessageId).
 
+import type { KonsoleInfo } from './konsoles';
+
 export type ConnState =
   | { kind: 'idle' }
   | { kind: 'connecting'; attempt: number }
@@ -20,6 +22,11 @@ export interface KonsoleStatus {
   attempt?: number;
   retryInMs?: number;
   error?: string;
+  /** Which Konsole (a bridge that follows several says so; an older one does not). */
+  konsoleId?: string;
+  name?: string;
+  latencyMs?: number;
+  version?: string;
 }
 
 export interface KonsoleEvent {
@@ -138,8 +145,11 @@ export class ConsoleClient {
   private nextId = 0;
   private waiting = new Map<string, { resolve: (a: Ack) => void; timer: any }>();
   private listeners = {
-    event: new Set<Listener<{ event: KonsoleEvent; seq: number }>>(),
+    /** konsoleId: the Konsole the event came from (absent from an older bridge). */
+    event: new Set<Listener<{ event: KonsoleEvent; seq: number; konsoleId?: string }>>(),
     resync: new Set<Listener<string>>(),
+    /** The whole list of Konsoles: in hello, and when one is added, removed, renamed or switched. */
+    konsoles: new Set<Listener<KonsoleInfo[]>>(),
     state: new Set<Listener<ConnState>>(),
     konsole: new Set<Listener<KonsoleStatus>>(),
     queue: new Set<Listener<QueuedPrompt[]>>(),
@@ -283,7 +293,9 @@ export class ConsoleClient {
       case 'hello':
         this.attempt = 0;
         this.setState({ kind: 'connected' });
-        if (f.konsole) this.setKonsole(f.konsole);
+        // A bridge that follows several Konsoles lists them; its "konsole" is the first again.
+        if (Array.isArray(f.konsoles)) this.emit('konsoles', f.konsoles);
+        else if (f.konsole) this.setKonsole(f.konsole);
         if (typeof f.seq === 'number' && f.seq < this.lastSeq) {
           // The bridge restarted: its numbering began again.
           this.lastSeq = f.seq;
@@ -297,7 +309,7 @@ export class ConsoleClient {
           if (f.seq <= this.lastSeq) return; // already seen
           this.lastSeq = f.seq;
         }
-        this.emit('event', { event: f.event, seq: f.seq });
+        this.emit('event', { event: f.event, seq: f.seq, konsoleId: f.konsoleId });
         break;
       case 'resync':
         if (typeof f.seq === 'number') this.lastSeq = f.seq;
@@ -305,6 +317,9 @@ export class ConsoleClient {
         break;
       case 'konsole':
         this.setKonsole(f);
+        break;
+      case 'konsoles':
+        if (Array.isArray(f.konsoles)) this.emit('konsoles', f.konsoles);
         break;
       case 'ack': {
         const w = this.waiting.get(f.ref);
@@ -320,6 +335,7 @@ export class ConsoleClient {
 
   private setKonsole(k: any): void {
     this.konsole = { state: k.state, url: k.url, attempt: k.attempt, retryInMs: k.retryInMs, error: k.error };
+    for (const f of ['konsoleId', 'name', 'latencyMs', 'version'] as const) if (k[f] !== undefined) this.konsole[f] = k[f];
     this.emit('konsole', this.konsole);
   }
 

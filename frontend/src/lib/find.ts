@@ -18,6 +18,8 @@ export interface SearchHit {
   kontaskId?: string;
   snippet: string;
   at: string;
+  /** The Konsole the hit is on (GET /api/search merges them all). */
+  konsoleId?: string;
 }
 
 /** The UTC day (YYYY-MM-DD) of a time. */

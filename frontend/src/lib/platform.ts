@@ -3,7 +3,9 @@
 // page comes from the bridge itself and the token arrives in the URL
 // fragment (never sent to a server), kept for the tab in sessionStorage.
 
-import type { AgentInstall } from './types';
+import * as Page from '../../wailsjs/go/app/Page';
+import type { app } from '../../wailsjs/go/models';
+import { EventsOn } from '../../wailsjs/runtime/runtime';
 
 export interface Connection {
   /** ws:// or wss:// base of the bridge */
@@ -12,80 +14,56 @@ export interface Connection {
   apiBase: string;
   token: string;
   desktop: boolean;
-  /** the desktop app's active Konsole profile ("local" for the embedded one) */
-  profile?: string;
 }
 
 declare global {
   interface Window {
-    go?: { app?: { Desktop?: DesktopBindings } };
-    runtime?: { EventsOn(name: string, cb: (...args: any[]) => void): () => void };
+    go?: { app?: { Page?: unknown } };
+    runtime?: unknown;
   }
 }
 
-/** The Go methods the desktop app binds (app.Desktop). */
-export interface DesktopBindings {
-  Connection(): Promise<{ url: string; token: string; profile: string }>;
-  GetSettings(): Promise<DesktopSettings>;
-  SaveProfile(id: string, name: string, url: string, token: string): Promise<ProfileView>;
-  DeleteProfile(id: string): Promise<void>;
-  UseProfile(id: string): Promise<void>;
-  TestProfile(url: string, token: string): Promise<string>;
-  SetNotifications(kontasks: boolean, turns: boolean, permissions: boolean): Promise<void>;
-  SetHideToTray(hide: boolean): Promise<void>;
-  SetPaused(paused: boolean): Promise<void>;
-  SetFocused(focused: boolean): Promise<void>;
-  /** Absent in older builds of the app. */
-  DashboardReady?(sessions: number): Promise<void>;
-  /** The OS's folder dialog; resolves "" when cancelled. */
-  PickFolder?(start: string): Promise<string>;
-  /** Saves the Claude Code path in the settings and uses it at once (local Konsole). */
-  SetClaudePath(path: string): Promise<AgentInstall>;
-}
+/**
+ * The Go methods the desktop app binds (app.Page), as Wails generates them
+ * into frontend/wailsjs (`make bindings`; a Go test fails when they are
+ * stale). They exist only in the window: see desktop().
+ */
+export type DesktopBindings = typeof Page;
 
-export interface ProfileView {
-  id: string;
-  name: string;
-  url: string;
-  hasToken: boolean;
-}
+export type DesktopSettings = app.SettingsView;
 
-export interface DesktopSettings {
-  profiles: ProfileView[];
-  active: string;
-  override?: string;
-  notifyKontasks: boolean;
-  notifyTurns: boolean;
-  notifyPermissions: boolean;
-  hideToTray: boolean;
-  /** whether a tray host is there (hide-to-tray only works with one) */
-  trayAvailable: boolean;
-  claudePath: string;
-  paused: boolean;
-}
-
+/** The bound methods in the desktop window; undefined in a browser. */
 export function desktop(): DesktopBindings | undefined {
-  return window.go?.app?.Desktop;
+  return window.go?.app?.Page ? Page : undefined;
 }
+
+/**
+ * The events the desktop app sends the page (app/events.go names the same
+ * ones; a Go test checks the two lists against each other).
+ */
+export const desktopEvents = {
+  /** open a kontask (its id): a notification was clicked */
+  openKontask: 'konui:open-kontask',
+  /** open a session (its id): a notification was clicked */
+  openSession: 'konui:open-session',
+} as const;
+
+export type DesktopEvent = (typeof desktopEvents)[keyof typeof desktopEvents];
 
 const TOKEN_KEY = 'konui.token';
 
 export async function connection(): Promise<Connection> {
   const d = desktop();
   if (d) {
-    // The bridge may still be starting right after the window opens.
-    let last: unknown;
+    // The bridge may still be starting right after the window opens: it
+    // says so (starting), and fails only when Konui could not start.
     for (let i = 0; i < 50; i++) {
-      try {
-        const c = await d.Connection();
-        return { wsBase: c.url.replace(/^http/, 'ws'), apiBase: c.url, token: c.token, desktop: true, profile: c.profile };
-      } catch (e) {
-        last = e;
-        if (!/still starting/.test(String(e))) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const c = await d.Connection();
+      if (!c.starting) return { wsBase: c.url.replace(/^http/, 'ws'), apiBase: c.url, token: c.token, desktop: true };
+      await new Promise((r) => setTimeout(r, 200));
     }
-    throw last;
+    // A string, as the bound method's errors arrive.
+    throw 'Konui is still starting';
   }
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (m) {
@@ -98,8 +76,8 @@ export async function connection(): Promise<Connection> {
 }
 
 /** Subscribes to an event the desktop app sends (no-op in a browser). */
-export function onDesktopEvent(name: string, cb: (...args: any[]) => void): () => void {
-  return window.runtime?.EventsOn(name, cb) ?? (() => {});
+export function onDesktopEvent(name: DesktopEvent, cb: (...args: any[]) => void): () => void {
+  return window.runtime ? EventsOn(name, cb) : () => {};
 }
 
 /** A stable id for this tab, so that the bridge's lock replaces its own stale connection. */

@@ -21,6 +21,13 @@ describe('review', () => {
     expect(commitMessage('', '')).toBe('Changes from a Konui session');
   });
 
+  it('cuts a long title and prompt between characters, never inside an emoji', () => {
+    const msg = commitMessage('x' + '😀'.repeat(100), '🎉'.repeat(3000));
+    const [subject, , body] = msg.split('\n');
+    expect(subject).toBe('x' + '😀'.repeat(71));
+    expect(body).toBe('🎉'.repeat(2000));
+  });
+
   it('labels binary files without line counts', () => {
     expect(changeLabel({ path: 'x', status: 'added', additions: 0, deletions: 0, binary: true })).toBe('binary');
     expect(changeLabel({ path: 'x', status: 'modified', additions: 3, deletions: 1, binary: false })).toBe('+3 −1');

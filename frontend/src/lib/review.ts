@@ -1,6 +1,8 @@
 // The Changes panel's contract with Konsole, and the texts it writes: the
 // review prompt sent back to the agent and the suggested commit message.
 
+import { clip } from './text';
+
 /** One changed file (GET /sessions/{id}/changes). */
 export interface ChangedFile {
   path: string;
@@ -46,9 +48,9 @@ export function reviewPrompt(comments: ReviewComment[]): string {
 
 /** The commit message offered for a session: its title, then its last prompt. */
 export function commitMessage(title: string, lastPrompt: string): string {
-  const subject = title.trim().split('\n')[0].slice(0, 72) || 'Changes from a Konui session';
+  const subject = clip(title.trim().split('\n')[0], 72) || 'Changes from a Konui session';
   const body = lastPrompt.trim();
-  return body ? `${subject}\n\n${body.slice(0, 2000)}` : subject;
+  return body ? `${subject}\n\n${clip(body, 2000)}` : subject;
 }
 
 /** A short description of a file's change for the list. */

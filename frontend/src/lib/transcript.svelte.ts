@@ -3,6 +3,7 @@
 // renders it, tests drive it.
 
 import type { KonsoleEvent } from './console-client';
+import { konsoleEvents } from './konsole-events';
 import type { PromptImage } from './images';
 
 export type Item =
@@ -247,7 +248,7 @@ export class Transcript {
     const d = ev.data ?? {};
     const turnId: string | undefined = d.turnId ?? ev.turnId;
     switch (ev.type) {
-      case 'turn.started': {
+      case konsoleEvents.turnStarted: {
         this.activeTurn = turnId ?? null;
         const pending = d.clientMessageId ? this.get('pending:' + d.clientMessageId) : undefined;
         if (pending && pending.kind === 'user') {
@@ -258,7 +259,7 @@ export class Transcript {
         }
         break;
       }
-      case 'text.delta': {
+      case konsoleEvents.textDelta: {
         if (!turnId) return false;
         const sid = this.streaming.get(turnId);
         const cur = sid ? this.get(sid) : undefined;
@@ -271,14 +272,14 @@ export class Transcript {
         }
         break;
       }
-      case 'message':
+      case konsoleEvents.message:
         this.message(d.role, d.content ?? [], turnId, false, d.parentToolUseId);
         break;
-      case 'permission.request':
+      case konsoleEvents.permissionRequest:
         if (this.index.has(d.requestId)) return false;
         this.add(permissionItem(d, turnId));
         break;
-      case 'permission.resolved': {
+      case konsoleEvents.permissionResolved: {
         const p = this.get(d.requestId);
         if (!p || p.kind !== 'permission') return false;
         p.state = d.behavior === 'allow' ? 'allow' : 'deny';
@@ -289,7 +290,7 @@ export class Transcript {
         p.auto = d.auto;
         break;
       }
-      case 'turn.completed':
+      case konsoleEvents.turnCompleted:
         this.endTurn(turnId ?? '', d.reason, d);
         break;
       default:
@@ -306,8 +307,8 @@ export class Transcript {
   applyAfterLoad(ev: KonsoleEvent): void {
     const turnId: string | undefined = ev.data?.turnId ?? ev.turnId;
     if (turnId && this.index.has('end:' + turnId)) return;
-    if (ev.type === 'turn.started' && this.index.has('prompt:' + turnId)) return;
-    if (ev.type === 'message' && ev.data?.role === 'assistant') {
+    if (ev.type === konsoleEvents.turnStarted && this.index.has('prompt:' + turnId)) return;
+    if (ev.type === konsoleEvents.message && ev.data?.role === 'assistant') {
       const texts = (ev.data.content ?? []).filter((b: Block) => b.type === 'text').map((b: Block) => b.text);
       const recent = this.items.slice(-200);
       const dup = recent.some((it) => it.kind === 'assistant' && it.turnId === turnId && !it.streaming && texts.includes(it.text));

@@ -25,6 +25,8 @@ export interface Session {
   archived?: boolean;
   /** Token totals and the context meter, once a turn has ended. */
   usage?: SessionUsage;
+  /** The Konsole the session runs on (GET /api/sessions and event frames carry it). */
+  konsoleId?: string;
 }
 
 export interface SessionUsage {
@@ -101,6 +103,8 @@ export interface NewSessionOptions {
   effort?: string;
   /** Start the session on its own branch in a git worktree. */
   worktree?: boolean;
+  /** The Konsole to start it on (the bridge's default when absent). */
+  konsoleId?: string;
 }
 
 export const PERMISSION_MODES: { value: string; label: string; hint: string }[] = [
@@ -134,6 +138,8 @@ export interface Kontask {
   scope?: string;
   tags?: string[];
   targetUser?: string;
+  /** The Konsole the kontask lives on. */
+  konsoleId?: string;
 }
 
 /** What the sidebar shows for a session's state. */
@@ -172,6 +178,24 @@ export interface AgentInstall {
 /** Whether Konsole has a CLI that can run sessions. */
 export function agentUsable(a: AgentInstall | null): boolean {
   return !a || (!a.error && !!a.path);
+}
+
+/** Where Konsole found its CLI (AgentInstall.source), as a person reads it. */
+export function agentSource(source: string): string {
+  switch (source) {
+    case 'configured':
+      return 'the path set in Settings or with --claude';
+    case 'PATH':
+      return 'found on PATH';
+    case 'npm prefix':
+      return "found in npm's global prefix";
+    case 'nvm':
+      return "found in nvm's current Node";
+    case 'repository':
+      return "the checkout's pinned CLI";
+    default:
+      return 'found in ' + source;
+  }
 }
 
 /** The headline of an agent problem. */
