@@ -27,6 +27,21 @@ pss_tree() { # pid -> total PSS in KiB of the pid and its descendants
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+pss_parts() { # pid -> "main web network": PSS in KiB of the pid itself, of its WebKitWebProcess and of its WebKitNetworkProcess descendants
+  local main=0 web=0 net=0 p comm v
+  for p in $1 $(pgrep -P "$1" || true) $(for c in $(pgrep -P "$1" || true); do pgrep -P "$c" || true; done); do
+    [ -r "/proc/$p/smaps_rollup" ] || continue
+    comm=$(cat "/proc/$p/comm" 2>/dev/null || true)
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")
+    case $p:$comm in
+      "$1":*) main=$((main + v)) ;;
+      *:WebKitWebProces*) web=$((web + v)) ;;
+      *:WebKitNetworkPr*) net=$((net + v)) ;;
+    esac
+  done
+  echo "$main $web $net"
+}
+
 measure() { # label, settle seconds, command...
   local label=$1 settle=$2
   shift 2
@@ -38,6 +53,7 @@ measure() { # label, settle seconds, command...
     samples+=("$(pss_tree "$pid")")
     sleep 1
   done
+  pss_parts "$pid" >>"$work/parts-$label"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   sleep 1
@@ -91,6 +107,12 @@ o=$(printf '%s\n' "${open[@]}" | median)
 size=$(stat -c %s bin/konui-desktop)
 bsize=$(stat -c %s bin/bare-wails)
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
+part() { awk -v f="$2" '{print $f}' "$work/parts-$1" | median; } # label, field -> median KiB over the runs
+parts_row() { # figure, field
+  local k b
+  k=$(part idle "$2") b=$(part bare "$2")
+  echo "| $1 | $(mib "$k") MiB | $(mib "$b") MiB | +$(mib $((k - b))) MiB |"
+}
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi; }
 cat <<MD
 ### Desktop app (Wails window, WebKitGTK 4.1, under Xvfb)
@@ -107,6 +129,16 @@ WebKitNetworkProcess).
 | PSS with a 1,000-message transcript open | $(mib "$o") MiB | $(mib "$b") MiB | +$(mib $((o - b))) MiB | |
 
 Samples (KiB): bare ${bare[*]}; idle ${idle[*]}; open ${open[*]}.
+
+Where the idle PSS is: each process's PSS at the last sample of a run,
+the median over the runs (so the three need not add up to the total's
+median exactly).
+
+| process | konui idle | bare Wails window | difference |
+|---|---|---|---|
+$(parts_row "konui (Go: Konsole, bridge, Wails, GTK)" 1)
+$(parts_row "WebKitWebProcess (the dashboard)" 2)
+$(parts_row "WebKitNetworkProcess" 3)
 
 **The window's first second**: from exec of \`konui\` to the dashboard connected
 to its bridge and showing the session list (the page reports it through the

@@ -7,7 +7,11 @@
 # KONUI_BENCH_LOG_EVENTS, KONUI_BENCH_LOG_RUNS, KONUI_BENCH_LATENCY_RATE,
 # KONUI_BENCH_WRITE_RATE, KONUI_BENCH_WRITE_ROUNDS, KONUI_BENCH_WRITE_EVENTS,
 # KONUI_BENCH_LATENCY_SECONDS, KONUI_BENCH_LATENCY_ROUNDS, KONUI_BENCH_RATES,
-# KONUI_BENCH_STEP_SECONDS, KONUI_BENCH_CHANGES_ROUNDS (see backend/bench).
+# KONUI_BENCH_STEP_SECONDS, KONUI_BENCH_CHANGES_ROUNDS, KONUI_BENCH_FLEET_RATE,
+# KONUI_BENCH_FLEET_KONSOLES, KONUI_BENCH_FLEET_SESSIONS, KONUI_BENCH_FLEET_SECONDS,
+# KONUI_BENCH_FLEET_ROUNDS, KONUI_BENCH_FLEET_KILL_SECONDS (see backend/bench).
+# One section alone: go test -run '^$' -bench BridgeFleet -benchtime 1x ./backend/bench/
+# with KONUI_BENCH_REPORT=FILE for its Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +75,12 @@ target is marked **PASS** or **MISS**.
 - **Bridge sustained rate** (target at least 20,000 events/s with nothing lost): the
   highest step of rate the chain holds for the whole step with every event delivered in
   order (contiguous `seq`), beside the same ladder over the direct WebSocket baseline.
+- **Fleet** (targets: within 1 ms of one Konsole at p99; with one Konsole killed and
+  restarted, the others' p99 unchanged beyond noise and nothing lost): ten Konsoles,
+  each its own process, with five sessions each streaming 1,000 events/s in total through
+  one bridge, beside one Konsole with five sessions at the same total through a bridge
+  of its own, end to end and the bridge's share (a direct SSE client of each Konsole to
+  the WebSocket client); the agent is the test binary, as for the bridge latency.
 - **Cold start** (target: within 300 ms of the baseline at p50): with the real CLI, a new
   session (`POST /v1/sessions`, then a prompt) to its first `text.delta` at a WebSocket
   client of the bridge, and a session after a Konsole restart (prompt to first text,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything konui needs to build, run and test on Debian 12:
 # system packages (only those missing; lintian, appstream, librsvg2-bin and
-# x11-utils build and test the Debian package), the pinned Claude Code CLI for the
+# x11-utils build and test the Debian package; systemd's systemd-analyze checks the unit of
+# konui konsole --install-service; openssh-server is the sshd the SSH tunnel tests start on
+# 127.0.0.1, never as a service), the pinned Claude Code CLI for the
 # tests under .tools/claude, the frontend's npm packages and the Go modules.
 # Safe to run again: each step does nothing when its work is already done.
 set -euo pipefail
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth dbus dbus-x11
   chromium imagemagick at-spi2-core x11-utils
-  dpkg-dev lintian appstream librsvg2-bin man-db)
+  dpkg-dev lintian appstream librsvg2-bin man-db systemd openssh-client openssh-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,6 +22,13 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing openssh-server enables and starts sshd on port 22 (where no
+  # policy-rc.d stops it, as in containers): the tests start their own, so
+  # one installed here for them is switched off again.
+  if [[ " ${missing[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now ssh.service >/dev/null 2>&1 || true
+    echo "setup: openssh-server is installed for the tests only, its service is off (\"sudo systemctl enable --now ssh\" turns it on)"
+  fi
 fi
 
 command -v go >/dev/null || { echo "setup: Go is required (https://go.dev/dl)"; exit 1; }
