@@ -29,7 +29,7 @@ describe('approvals in Chromium', () => {
     const wait = card.getByTestId('permission-waiting');
     await expect.poll(() => wait.textContent(), { timeout: 15_000 }).toMatch(/^\s*Waiting \d+ s; denied automatically in 4 min \d\d s\s*$/);
     const first = await wait.textContent();
-    await expect.poll(() => wait.textContent(), { timeout: 5000 }).not.toBe(first);
+    await expect.poll(() => wait.textContent(), { timeout: 15_000 }).not.toBe(first);
     await shot(page, 'approvals-waiting');
     expect((await api('PUT', '/settings/auto-deny', { minutes: 0 })).status).toBe(200);
   });
