@@ -77,7 +77,24 @@ type DBusNotifier struct {
 	goneIDs []uint32
 	byKey   map[string]uint32
 	byGroup map[string]uint32
+	// notifying counts Notify calls between asking the server and noting
+	// the id it answered. A press can be heard in that gap (godbus hands
+	// a signal and a reply to different goroutines, and a server may even
+	// send the signal first): its id is then not yet noted, or is the one
+	// being replaced. Such presses wait in early until no call is in
+	// flight, and are resolved against what is noted then.
+	notifying int
+	early     []earlyPress
 }
+
+// earlyPress is a button pressed while a Notify call was in flight.
+type earlyPress struct {
+	id     uint32
+	action string
+}
+
+// maxEarly bounds the presses held while notifications are being shown.
+const maxEarly = 16
 
 var _ Notifier = (*DBusNotifier)(nil)
 
@@ -144,17 +161,19 @@ func (n *DBusNotifier) listen() {
 		case "org.freedesktop.Notifications.ActionInvoked":
 			action, _ := sig.Body[1].(string)
 			n.mu.Lock()
-			s, ok := n.shown[id]
-			if !ok {
-				s, ok = n.gone[id]
-			}
-			n.mu.Unlock()
-			if ok {
-				select {
-				case n.clicked <- Click{Target: s.target, Key: s.key, Action: action}:
-				default:
+			if n.notifying > 0 {
+				if len(n.early) < maxEarly {
+					n.early = append(n.early, earlyPress{id: id, action: action})
+				} else {
 					n.lg.Warn("dropping a notification click: too many at once")
 				}
+				n.mu.Unlock()
+				continue
+			}
+			click, ok := n.clickLocked(id, action)
+			n.mu.Unlock()
+			if ok {
+				n.report(click)
 			}
 		case "org.freedesktop.Notifications.NotificationClosed":
 			n.mu.Lock()
@@ -162,6 +181,43 @@ func (n *DBusNotifier) listen() {
 			n.mu.Unlock()
 		}
 	}
+}
+
+// clickLocked resolves a press of notification id against what is noted;
+// the caller holds mu. A press of one no longer on screen is still
+// reported, so that it can be told it came late.
+func (n *DBusNotifier) clickLocked(id uint32, action string) (Click, bool) {
+	s, ok := n.shown[id]
+	if !ok {
+		s, ok = n.gone[id]
+	}
+	return Click{Target: s.target, Key: s.key, Action: action}, ok
+}
+
+// report hands a click on without waiting: a full channel drops it.
+func (n *DBusNotifier) report(c Click) {
+	select {
+	case n.clicked <- c:
+	default:
+		n.lg.Warn("dropping a notification click: too many at once")
+	}
+}
+
+// settleLocked ends one Notify call (the caller holds mu) and, once none
+// is in flight, returns the presses held meanwhile, resolved.
+func (n *DBusNotifier) settleLocked() []Click {
+	n.notifying--
+	if n.notifying > 0 || len(n.early) == 0 {
+		return nil
+	}
+	var clicks []Click
+	for _, p := range n.early {
+		if c, ok := n.clickLocked(p.id, p.action); ok {
+			clicks = append(clicks, c)
+		}
+	}
+	n.early = nil
+	return clicks
 }
 
 // escapeMarkup makes text safe for a body that is read as markup: the
@@ -204,23 +260,34 @@ func (n *DBusNotifier) Notify(note Notification) error {
 	}
 	actions = append(actions, "default", "Open")
 	n.mu.Lock()
+	n.notifying++
 	var replaces uint32
 	if note.Group != "" {
 		replaces = n.byGroup[note.Group]
 	}
 	n.mu.Unlock()
+	var clicks []Click
+	defer func() {
+		for _, c := range clicks {
+			n.report(c)
+		}
+	}()
 	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant("konui"), "urgency": dbus.MakeVariant(byte(1))}
 	call := n.obj().Call("org.freedesktop.Notifications.Notify", 0, "Konui", replaces, n.icon, note.Title, body,
 		actions, hints, int32(-1))
-	if call.Err != nil {
-		return fmt.Errorf("failed to show a notification: %w", call.Err)
-	}
 	var id uint32
-	if err := call.Store(&id); err != nil {
-		return nil
+	if call.Err == nil && call.Store(&id) != nil {
+		id = 0
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if call.Err != nil || id == 0 {
+		clicks = n.settleLocked()
+		if call.Err != nil {
+			return fmt.Errorf("failed to show a notification: %w", call.Err)
+		}
+		return nil
+	}
 	if replaces != 0 {
 		// The replaced notification is gone: its key no longer withdraws this one.
 		n.forgetLocked(replaces)
@@ -233,6 +300,7 @@ func (n *DBusNotifier) Notify(note Notification) error {
 	if note.Group != "" {
 		n.byGroup[note.Group] = id
 	}
+	clicks = n.settleLocked()
 	return nil
 }
 

@@ -82,3 +82,74 @@ func TestTheDBusNotifierForgetsClosedNotificationsAndStillFollowsOpenOnes(t *tes
 		t.Fatalf("remembered %d notifications after two closed, want 1", got)
 	}
 }
+
+// eagerServer presses a button of each notification before it answers the
+// Notify call, so the press is on the wire ahead of the id it is about: a
+// notification replaced in place (same id) and a new one.
+type eagerServer struct {
+	closingServer
+	press string
+}
+
+func (s *eagerServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	s.mu.Lock()
+	id := replaces
+	if id == 0 {
+		s.next++
+		id = s.next
+	}
+	s.mu.Unlock()
+	if err := s.signal("ActionInvoked", id, s.press); err != nil {
+		return 0, dbus.MakeFailedError(err)
+	}
+	return id, nil
+}
+
+func TestAPressHeardBeforeTheNotifyAnswerGoesToTheNotificationShown(t *testing.T) {
+	_, addr := privateBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	srv := &eagerServer{closingServer: closingServer{conn: conn}, press: "allow"}
+	conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("failed to own the notification service: %v %v", err, reply)
+	}
+	n, err := NewDBusNotifier("", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	next := func(want string) {
+		t.Helper()
+		select {
+		case c := <-n.Clicked():
+			if c.Target != want || c.Action != "allow" {
+				t.Fatalf("clicked %+v, want %s", c, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the press on %s was lost", want)
+		}
+	}
+	// Each notification of a session replaces the one before under its id:
+	// the press belongs to the new one, not to the one it replaced.
+	for _, target := range []string{"kontask:a", "permission:b", "permission:c"} {
+		if err := n.Notify(Notification{Title: "t", Body: "b", Target: target, Key: target, Group: "session:1"}); err != nil {
+			t.Fatal(err)
+		}
+		next(target)
+	}
+	// A new id the notifier has not noted yet when the press comes.
+	if err := n.Notify(Notification{Title: "t", Body: "b", Target: "kontask:d", Key: "kontask:d", Group: "session:2"}); err != nil {
+		t.Fatal(err)
+	}
+	next("kontask:d")
+	select {
+	case c := <-n.Clicked():
+		t.Fatalf("one press reported twice: %+v", c)
+	default:
+	}
+}
