@@ -29,6 +29,30 @@ func (s *closingServer) signal(member string, body ...any) error {
 	return s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications."+member, body...)
 }
 
+// notifierAgainst starts a private bus where srv owns the notification
+// service (its connection stored in *conn) and a DBusNotifier talks to it.
+func notifierAgainst(t *testing.T, srv any, conn **dbus.Conn) *DBusNotifier {
+	t.Helper()
+	_, addr := privateBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	c, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	*conn = c
+	c.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if reply, err := c.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("failed to own the notification service: %v %v", err, reply)
+	}
+	n, err := NewDBusNotifier("", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
 func (n *DBusNotifier) remembered() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -36,23 +60,8 @@ func (n *DBusNotifier) remembered() int {
 }
 
 func TestTheDBusNotifierForgetsClosedNotificationsAndStillFollowsOpenOnes(t *testing.T) {
-	_, addr := privateBus(t)
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-	conn, err := dbus.ConnectSessionBus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	srv := &closingServer{conn: conn}
-	conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
-	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("failed to own the notification service: %v %v", err, reply)
-	}
-	n, err := NewDBusNotifier("", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	srv := &closingServer{}
+	n := notifierAgainst(t, srv, &srv.conn)
 	for _, target := range []string{"kontask:a", "kontask:b", "kontask:c"} {
 		if err := n.Notify(Notification{Title: "t", Body: "b", Target: target}); err != nil {
 			t.Fatal(err)
@@ -106,23 +115,8 @@ func (s *eagerServer) Notify(app string, replaces uint32, icon, summary, body st
 }
 
 func TestAPressHeardBeforeTheNotifyAnswerGoesToTheNotificationShown(t *testing.T) {
-	_, addr := privateBus(t)
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-	conn, err := dbus.ConnectSessionBus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	srv := &eagerServer{closingServer: closingServer{conn: conn}, press: "allow"}
-	conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
-	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("failed to own the notification service: %v %v", err, reply)
-	}
-	n, err := NewDBusNotifier("", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	srv := &eagerServer{press: "allow"}
+	n := notifierAgainst(t, srv, &srv.conn)
 	next := func(want string) {
 		t.Helper()
 		select {
