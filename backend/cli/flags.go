@@ -88,9 +88,19 @@ func printFlags(w io.Writer, fs *flag.FlagSet, synopsis string) {
 	fs.SetOutput(out)
 }
 
+// defaultKonsoleListen is where konui konsole listens without --listen:
+// $KONUI_KONSOLE_LISTEN, else konsole.DefaultListen. Over SSH it is the
+// address the Konsole started there takes when it is free.
+func defaultKonsoleListen() string {
+	if l := os.Getenv("KONUI_KONSOLE_LISTEN"); l != "" {
+		return l
+	}
+	return konsole.DefaultListen
+}
+
 func konsoleFlagSet(f *konsoleFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("konui konsole", flag.ContinueOnError)
-	fs.StringVar(&f.listen, "listen", konsole.DefaultListen, "address to listen on")
+	fs.StringVar(&f.listen, "listen", defaultKonsoleListen(), "address to listen on ($KONUI_KONSOLE_LISTEN)")
 	f.refuseToken = RefuseTokenFlag(fs, "token", "--token-file FILE or $KONSOLE_TOKEN")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the API token (else $KONSOLE_TOKEN, else one generated once and stored under the config folder)")
 	fs.StringVar(&f.data, "data", "", "data folder (default: $XDG_DATA_HOME/konui/konsole)")

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/runfile"
 )
 
@@ -157,7 +156,7 @@ func startDetached(fs *flag.FlagSet, dataDir string) (pid int, exited <-chan str
 	})
 	args = append(args, "--data="+dataDir)
 	if !listenSet {
-		listen := konsole.DefaultListen
+		listen := defaultKonsoleListen()
 		if ln, err := net.Listen("tcp", listen); err != nil {
 			listen = "127.0.0.1:0"
 		} else {

@@ -61,9 +61,12 @@ type konsoleProc struct {
 }
 
 // testEnv is a clean environment under home (no inherited tokens).
+// testEnv is a konui's environment under home. Its Konsoles listen on a
+// free port unless told otherwise: the default one (7421) is another
+// test's, or the machine's own Konsole's.
 func testEnv(home string, extra ...string) []string {
 	return append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share")}, extra...)
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"), "KONUI_KONSOLE_LISTEN=127.0.0.1:0"}, extra...)
 }
 
 // startKonsole starts `konui konsole` with args and waits for its

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/konui/konui/backend/fakeapi"
 	kt "github.com/konui/konui/backend/konsoletest"
 	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/sshtunnel"
 )
 
 var (
@@ -70,6 +72,10 @@ type remote struct {
 	home    string
 	dataDir string // the Konsole's data dir there
 	work    string // a folder for sessions
+	// port is the Konsole's default port there ($KONUI_KONSOLE_LISTEN):
+	// a free one, not 7421, which other tests or the machine's own
+	// Konsole may hold.
+	port int
 }
 
 // startRemote starts it; path, when not "", is the sessions' PATH.
@@ -84,10 +90,12 @@ func startRemote(t *testing.T, path string) *remote {
 	r.dataDir = filepath.Join(r.home, "data", "konui", "konsole")
 	r.work = filepath.Join(r.home, "work")
 	os.MkdirAll(r.work, 0o755)
+	r.port = freePort(t)
 	env := map[string]string{
-		"XDG_DATA_HOME":   filepath.Join(r.home, "data"),
-		"XDG_CONFIG_HOME": filepath.Join(r.home, "config"),
-		"KONUI_CLAUDE":    kt.ClaudePath(t),
+		"KONUI_KONSOLE_LISTEN": "127.0.0.1:" + strconv.Itoa(r.port),
+		"XDG_DATA_HOME":        filepath.Join(r.home, "data"),
+		"XDG_CONFIG_HOME":      filepath.Join(r.home, "config"),
+		"KONUI_CLAUDE":         kt.ClaudePath(t),
 	}
 	for _, kv := range kt.AgentEnv(r.home, fake.URL) {
 		k, v, _ := strings.Cut(kv, "=")
@@ -100,6 +108,12 @@ func startRemote(t *testing.T, path string) *remote {
 	t.Cleanup(r.stopKonsole)
 	r.sshd = startSSHD(t, env)
 	return r
+}
+
+// options are o with the first forward going to the remote's default port.
+func (r *remote) options(o sshtunnel.Options) sshtunnel.Options {
+	o.RemotePort = r.port
+	return o
 }
 
 // url is the target for the remote konui.

@@ -169,7 +169,7 @@ func post(t *testing.T, url, token, path, body string) map[string]any {
 // bridge has started the tunnel again (Resolve) on the same local port.
 func TestADroppedSSHConnectionMidStreamResumesTheEventsExactly(t *testing.T) {
 	r := startRemote(t, "")
-	tun := newTunnel(t, r.url(), sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}})
+	tun := newTunnel(t, r.url(), r.options(sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}}))
 	// The bridge asks the tunnel for the endpoint before every attempt.
 	b, err := bridge.New(bridge.Config{Token: "bridge-token", Logger: testLogger(t),
 		Backoff:  bridge.Backoff{Min: 50 * time.Millisecond, Max: 400 * time.Millisecond, Jitter: 0.1},
@@ -285,7 +285,7 @@ func TestADroppedSSHConnectionMidStreamResumesTheEventsExactly(t *testing.T) {
 // konui: the bridge's state for it carries the tunnel's sentence.
 func TestTheDashboardSaysKonuiIsNotInstalledThere(t *testing.T) {
 	r := startRemote(t, t.TempDir()) // a PATH without konui
-	tun := newTunnel(t, "ssh://konui-test", sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}})
+	tun := newTunnel(t, "ssh://konui-test", r.options(sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}}))
 	b, err := bridge.New(bridge.Config{Token: "bridge-token", Logger: testLogger(t),
 		Backoff:  bridge.Backoff{Min: 50 * time.Millisecond, Max: 400 * time.Millisecond, Jitter: 0.1},
 		Konsoles: []bridge.KonsoleSpec{{ID: "devbox", Name: "dev box", Kind: "ssh", URL: "ssh://konui-test", Resolve: tun.Endpoint, Close: tun.Close}}})

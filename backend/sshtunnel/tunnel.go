@@ -16,8 +16,9 @@ import (
 )
 
 // DefaultRemotePort is the port a Konsole started by `konui konsole
-// --over-ssh` listens on when it is free there (konsole.DefaultListen's):
-// the first forward goes to it, and follows the Konsole when it is elsewhere.
+// --over-ssh` listens on when it is free there (konsole.DefaultListen's,
+// unless $KONUI_KONSOLE_LISTEN says otherwise there): the first forward
+// goes to it, and follows the Konsole when it is elsewhere.
 const DefaultRemotePort = 7421
 
 // Options adjust a Tunnel. Zero values take the defaults noted beside them.
@@ -40,7 +41,11 @@ type Options struct {
 	// HealthTimeout bounds the check, on each Endpoint call, that a running
 	// tunnel still reaches the Konsole (3 s).
 	HealthTimeout time.Duration
-	Logger        *slog.Logger
+	// RemotePort is where the first forward goes (DefaultRemotePort): the
+	// port a Konsole started there takes, which $KONUI_KONSOLE_LISTEN may
+	// move. A Konsole found elsewhere is followed either way.
+	RemotePort int
+	Logger     *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -61,6 +66,9 @@ func (o *Options) defaults() {
 	def(&o.HealthTimeout, 3*time.Second)
 	if o.AliveCountMax <= 0 {
 		o.AliveCountMax = 3
+	}
+	if o.RemotePort <= 0 {
+		o.RemotePort = DefaultRemotePort
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -106,7 +114,7 @@ func New(t Target, o Options) *Tunnel {
 		// Loopback only: no proxy from the environment, no keep-alive
 		// connection left to hold the forward.
 		http:       &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}},
-		remoteHost: "127.0.0.1", remotePort: DefaultRemotePort}
+		remoteHost: "127.0.0.1", remotePort: o.RemotePort}
 }
 
 // Endpoint returns the URL (http://127.0.0.1:PORT, the local end of the

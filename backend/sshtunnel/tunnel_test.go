@@ -63,7 +63,7 @@ func TestEndpointStartsARemoteKonsoleThatOutlivesTheConnectionAndKeepsTheLocalPo
 	r := startRemote(t, "")
 	t.Setenv("KONUI_SSH_COMMAND", "ssh -F "+r.sshd.config())
 	logs := &syncBuffer{}
-	tun := newTunnel(t, r.url(), sshtunnel.Options{Logger: slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	tun := newTunnel(t, r.url(), r.options(sshtunnel.Options{Logger: slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))}))
 	ctx := ctxFor(t, 60*time.Second)
 
 	url, token, err := tun.Endpoint(ctx)
@@ -79,6 +79,11 @@ func TestEndpointStartsARemoteKonsoleThatOutlivesTheConnectionAndKeepsTheLocalPo
 	k, ok := r.konsole()
 	if !ok {
 		t.Fatal("no Konsole runs on the remote data dir")
+	}
+	// It took the default address there: $KONUI_KONSOLE_LISTEN's (a free
+	// port, so that other tests' Konsoles on 7421 stay apart).
+	if want := "http://127.0.0.1:" + strconv.Itoa(r.port); k.URL != want {
+		t.Fatalf("the remote Konsole is at %s, want %s", k.URL, want)
 	}
 	if sid := sessionOf(t, k.PID); sid != k.PID {
 		t.Fatalf("the remote Konsole (pid %d) is in session %d, not one of its own", k.PID, sid)
@@ -190,7 +195,7 @@ func TestEndpointSaysWhatIsWrongInSSHsOwnWords(t *testing.T) {
 
 func TestEndpointStartsTheRemoteKonsoleAgainWhenItDied(t *testing.T) {
 	r := startRemote(t, "")
-	tun := newTunnel(t, r.url(), sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}})
+	tun := newTunnel(t, r.url(), r.options(sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}}))
 	ctx := ctxFor(t, 60*time.Second)
 	url, token, err := tun.Endpoint(ctx)
 	if err != nil {
@@ -227,17 +232,19 @@ func TestEndpointStartsTheRemoteKonsoleAgainWhenItDied(t *testing.T) {
 func TestTheForwardFollowsARemoteKonsoleOffTheDefaultPort(t *testing.T) {
 	// Something else holds the default port there (here: this test), so
 	// the remote side starts its Konsole on a free one.
-	if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(sshtunnel.DefaultRemotePort)); err == nil {
-		t.Cleanup(func() { ln.Close() })
-	}
 	r := startRemote(t, "")
-	tun := newTunnel(t, r.url(), sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}})
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(r.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	tun := newTunnel(t, r.url(), r.options(sshtunnel.Options{SSH: []string{"ssh", "-F", r.sshd.config()}}))
 	url, token, err := tun.Endpoint(ctxFor(t, 60*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	k, ok := r.konsole()
-	if !ok || strings.HasSuffix(k.URL, ":"+strconv.Itoa(sshtunnel.DefaultRemotePort)) {
+	if !ok || strings.HasSuffix(k.URL, ":"+strconv.Itoa(r.port)) {
 		t.Fatalf("the remote Konsole is at %q", k.URL)
 	}
 	if status, _ := get(t, url, token, "/v1/sessions"); status != 200 {
@@ -249,8 +256,8 @@ func TestConcurrentCallsShareOneConnectionAndTwoTunnelsStartOneKonsole(t *testin
 	r := startRemote(t, "")
 	conf := r.sshd.config()
 	tunnels := []*sshtunnel.Tunnel{
-		newTunnel(t, r.url(), sshtunnel.Options{SSH: []string{"ssh", "-F", conf}}),
-		newTunnel(t, r.url(), sshtunnel.Options{SSH: []string{"ssh", "-F", conf}}),
+		newTunnel(t, r.url(), r.options(sshtunnel.Options{SSH: []string{"ssh", "-F", conf}})),
+		newTunnel(t, r.url(), r.options(sshtunnel.Options{SSH: []string{"ssh", "-F", conf}})),
 	}
 	ctx := ctxFor(t, 60*time.Second)
 	type result struct {
