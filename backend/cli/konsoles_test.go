@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -108,7 +106,7 @@ func TestServeFollowsEveryKonsoleOfItsFlags(t *testing.T) {
 	a, b := konsoletest.Start(t, konsoletest.Options{}), konsoletest.Start(t, konsoletest.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out konsoletest.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runServe(ctx, []string{"--listen", "127.0.0.1:0", "--log-level", "error", "--konsole", a.URL, "--konsole", b.URL,
@@ -136,21 +134,4 @@ func TestServeFollowsEveryKonsoleOfItsFlags(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

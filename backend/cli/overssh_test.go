@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/konsoletest"
 	"github.com/konui/konui/backend/runfile"
 )
 
@@ -86,32 +87,11 @@ func adoptOrphans(t *testing.T) {
 	}
 }
 
-// stopDetached ends the Konsole of dataDir and reaps it.
-func stopDetached(dataDir string) {
-	i, ok, _ := runfile.Read(dataDir)
-	if !ok {
-		return
-	}
-	syscall.Kill(i.PID, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		var ws syscall.WaitStatus
-		syscall.Wait4(i.PID, &ws, 0, nil)
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		syscall.Kill(i.PID, syscall.SIGKILL)
-		<-done
-	}
-}
-
 func TestOverSSHStartsADetachedKonsoleAnswersAndLeavesItRunning(t *testing.T) {
 	adoptOrphans(t)
 	home := t.TempDir()
 	data := filepath.Join(home, ".local", "share", "konui", "konsole")
-	t.Cleanup(func() { stopDetached(data) })
+	t.Cleanup(func() { konsoletest.StopKonsoleOf(data) })
 
 	r := startOverSSH(t, home)
 	if !strings.HasPrefix(r.line["url"], "http://127.0.0.1:") || r.line["token"] == "" || r.line["version"] == "" {
@@ -199,7 +179,7 @@ func TestOverSSHStartsAKonsoleWhenTheOneRunningEndsAsItWaits(t *testing.T) {
 	konuiBinary(t) // built before the clock below starts
 	home := t.TempDir()
 	data := filepath.Join(home, ".local", "share", "konui", "konsole")
-	t.Cleanup(func() { stopDetached(data) })
+	t.Cleanup(func() { konsoletest.StopKonsoleOf(data) })
 	// The run file names a process that runs but does not answer (a
 	// Konsole still starting, or one killed as this connection came).
 	stuck := exec.Command("sleep", "60")

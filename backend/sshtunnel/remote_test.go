@@ -14,7 +14,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/konui/konui/backend/fakeapi"
 	kt "github.com/konui/konui/backend/konsoletest"
@@ -130,25 +129,7 @@ func (r *remote) konsole() (runfile.Info, bool) {
 
 // stopKonsole ends the remote Konsole the way a person does (SIGTERM: it
 // ends its agents), and reaps it.
-func (r *remote) stopKonsole() {
-	i, ok, _ := runfile.Read(r.dataDir)
-	if !ok {
-		return
-	}
-	syscall.Kill(i.PID, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		var ws syscall.WaitStatus
-		syscall.Wait4(i.PID, &ws, 0, nil)
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		syscall.Kill(i.PID, syscall.SIGKILL)
-		<-done
-	}
-}
+func (r *remote) stopKonsole() { kt.StopKonsoleOf(r.dataDir) }
 
 // zombie tells whether pid has ended but is not reaped yet.
 func zombie(pid int) bool {

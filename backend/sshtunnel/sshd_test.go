@@ -4,7 +4,6 @@ package sshtunnel_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -14,10 +13,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	kt "github.com/konui/konui/backend/konsoletest"
 )
 
 // sshdPath is Debian's openssh-server (make setup installs it).
@@ -33,25 +33,8 @@ type sshd struct {
 	userKey string
 	hostPub string
 	cmd     *exec.Cmd
-	log     *syncBuffer
+	log     *kt.SyncBuffer
 	done    chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func keygen(t *testing.T, path string) {
@@ -119,7 +102,7 @@ func startSSHD(t *testing.T, env map[string]string) *sshd {
 		if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		s.log = &syncBuffer{}
+		s.log = &kt.SyncBuffer{}
 		s.cmd = exec.Command(sshdPath, "-D", "-e", "-f", conf)
 		s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 		if err := s.cmd.Start(); err != nil {

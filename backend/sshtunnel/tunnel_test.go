@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	kt "github.com/konui/konui/backend/konsoletest"
 	"github.com/konui/konui/backend/sshtunnel"
 )
 
@@ -62,7 +63,7 @@ func waitGone(t *testing.T, pid int) {
 func TestEndpointStartsARemoteKonsoleThatOutlivesTheConnectionAndKeepsTheLocalPort(t *testing.T) {
 	r := startRemote(t, "")
 	t.Setenv("KONUI_SSH_COMMAND", "ssh -F "+r.sshd.config())
-	logs := &syncBuffer{}
+	logs := &kt.SyncBuffer{}
 	tun := newTunnel(t, r.url(), r.options(sshtunnel.Options{Logger: slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug}))}))
 	ctx := ctxFor(t, 60*time.Second)
 
