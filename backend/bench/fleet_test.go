@@ -121,10 +121,10 @@ type fleetRun struct {
 	Err         error
 }
 
-// bridge pools the bridge's share of every Konsole but skip.
-func (f *fleetRun) bridge(skip string) dist {
+// pool joins the latencies of every Konsole but skip.
+func pool(by map[string]dist, skip string) dist {
 	var d dist
-	for id, l := range f.Bridge {
+	for id, l := range by {
 		if id != skip {
 			d = append(d, l...)
 		}
@@ -132,16 +132,11 @@ func (f *fleetRun) bridge(skip string) dist {
 	return d
 }
 
+// bridge pools the bridge's share of every Konsole but skip.
+func (f *fleetRun) bridge(skip string) dist { return pool(f.Bridge, skip) }
+
 // all pools the latencies of every Konsole but skip.
-func (f *fleetRun) all(skip string) dist {
-	var d dist
-	for id, l := range f.Lat {
-		if id != skip {
-			d = append(d, l...)
-		}
-	}
-	return d
-}
+func (f *fleetRun) all(skip string) dist { return pool(f.Lat, skip) }
 
 // lost is the deltas sent by completed turns and not received, over
 // every Konsole but skip.

@@ -1,7 +1,6 @@
 package bridge_test
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -115,30 +114,10 @@ func (k *konsoleProcess) api(method, path, body string) map[string]any {
 	return m
 }
 
-// logIDs reads Konsole's whole stored log.
+// logIDs reads Konsole's whole stored log, up to upto.
 func (k *konsoleProcess) logIDs(upto int64) []int64 {
 	k.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+k.addr+"/v1/events?since=0", nil)
-	req.Header.Set("Authorization", "Bearer "+k.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	c := make(chan kt.Event, 100000)
-	go kt.ReadSSE(resp.Body, c)
-	var ids []int64
-	for e := range c {
-		if e.ID != 0 {
-			ids = append(ids, e.ID)
-		}
-		if e.ID >= upto {
-			break
-		}
-	}
-	return ids
+	return kt.EventIDs(k.t, "http://"+k.addr, k.token, 0, upto)
 }
 
 func TestKill9OfKonsoleMidTurnThenRestartLosesAndRepeatsNothing(t *testing.T) {

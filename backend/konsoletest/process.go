@@ -2,8 +2,12 @@ package konsoletest
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"net/http"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/konui/konui/backend/runfile"
@@ -50,4 +54,31 @@ func StopKonsoleOf(dataDir string) {
 		syscall.Kill(i.PID, syscall.SIGKILL)
 		<-done
 	}
+}
+
+// EventIDs reads a Konsole's stored log (GET /v1/events?since=after) and
+// returns the ids of its events up to upto; it gives up after 10 s.
+func EventIDs(t testing.TB, url, token string, after, upto int64) []int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/v1/events?since=%d", url, after), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	c := make(chan Event, 100000)
+	go ReadSSE(resp.Body, c)
+	var ids []int64
+	for e := range c {
+		if e.ID != 0 {
+			ids = append(ids, e.ID)
+		}
+		if e.ID >= upto {
+			break
+		}
+	}
+	return ids
 }

@@ -117,32 +117,6 @@ func (c *wsClient) request(typ string, fields map[string]any) frame {
 	return c.seen[len(c.seen)-1]
 }
 
-// konsoleIDs reads the Konsole's stored log from after id `after` up to `upto`.
-func konsoleIDs(t *testing.T, url, token string, after, upto int64) []int64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/v1/events?since=%d", url, after), nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	c := make(chan kt.Event, 100000)
-	go kt.ReadSSE(resp.Body, c)
-	var ids []int64
-	for e := range c {
-		if e.ID != 0 {
-			ids = append(ids, e.ID)
-		}
-		if e.ID >= upto {
-			break
-		}
-	}
-	return ids
-}
-
 func post(t *testing.T, url, token, path, body string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
@@ -245,7 +219,7 @@ func TestADroppedSSHConnectionMidStreamResumesTheEventsExactly(t *testing.T) {
 	if deltasAfter == 0 {
 		t.Fatal("the turn had ended before the tunnel was up again: nothing was resumed mid-stream")
 	}
-	want := konsoleIDs(t, url, token, got[0]-1, got[len(got)-1])
+	want := kt.EventIDs(t, url, token, got[0]-1, got[len(got)-1])
 	seen := map[int64]int{}
 	for _, id := range got {
 		seen[id]++
