@@ -266,12 +266,6 @@ func (n *DBusNotifier) Notify(note Notification) error {
 		replaces = n.byGroup[note.Group]
 	}
 	n.mu.Unlock()
-	var clicks []Click
-	defer func() {
-		for _, c := range clicks {
-			n.report(c)
-		}
-	}()
 	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant("konui"), "urgency": dbus.MakeVariant(byte(1))}
 	call := n.obj().Call("org.freedesktop.Notifications.Notify", 0, "Konui", replaces, n.icon, note.Title, body,
 		actions, hints, int32(-1))
@@ -280,14 +274,23 @@ func (n *DBusNotifier) Notify(note Notification) error {
 		id = 0
 	}
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if call.Err != nil || id == 0 {
-		clicks = n.settleLocked()
-		if call.Err != nil {
-			return fmt.Errorf("failed to show a notification: %w", call.Err)
-		}
-		return nil
+	if call.Err == nil && id != 0 {
+		n.noteLocked(note, replaces, id)
 	}
+	clicks := n.settleLocked()
+	n.mu.Unlock()
+	for _, c := range clicks {
+		n.report(c)
+	}
+	if call.Err != nil {
+		return fmt.Errorf("failed to show a notification: %w", call.Err)
+	}
+	return nil
+}
+
+// noteLocked remembers notification id, shown for note in place of
+// replaces (0: none); the caller holds mu.
+func (n *DBusNotifier) noteLocked(note Notification, replaces, id uint32) {
 	if replaces != 0 {
 		// The replaced notification is gone: its key no longer withdraws this one.
 		n.forgetLocked(replaces)
@@ -300,8 +303,6 @@ func (n *DBusNotifier) Notify(note Notification) error {
 	if note.Group != "" {
 		n.byGroup[note.Group] = id
 	}
-	clicks = n.settleLocked()
-	return nil
 }
 
 // Withdraw implements Notifier.
