@@ -1,6 +1,7 @@
 package konsole_test
 
 import (
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -145,5 +146,40 @@ func TestEndingASessionStopsItsAgentAndAPromptRestartsIt(t *testing.T) {
 	reqs := h.Fake.Requests()
 	if !strings.Contains(reqs[len(reqs)-1].Transcript(), "before ending") {
 		t.Fatal("the restarted session did not resume")
+	}
+}
+
+// The CLI started again with --resume counts the conversation's cost from
+// where it was (its total_cost_usd goes on from the earlier turns): the
+// first turn after it is charged its own cost, not the whole session's
+// once more.
+func TestATurnAfterTheAgentRestartsCostsOnlyItself(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	sid := h.CreateSession()
+	st := h.Events(-1)
+	cost := func(turn string) float64 {
+		t.Helper()
+		evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
+		c, _ := evs[len(evs)-1].DataMap()["costUsd"].(float64)
+		if c <= 0 {
+			t.Fatalf("turn %s: costUsd %v", turn, evs[len(evs)-1].DataMap()["costUsd"])
+		}
+		return c
+	}
+	first := cost(h.Prompt(sid, "one"))
+	if status, _ := h.DoRaw("DELETE", "/v1/sessions/"+sid, nil, h.Token); status != 204 {
+		t.Fatalf("delete: %d", status)
+	}
+	second := cost(h.Prompt(sid, "two"))
+	third := cost(h.Prompt(sid, "six"))
+	// The fake API answers each of these with the same usage.
+	for _, c := range []float64{second, third} {
+		if math.Abs(c-first) > first/100 {
+			t.Fatalf("turn costs %v, %v, %v: the same usage should cost the same", first, second, third)
+		}
+	}
+	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
+	if total, _ := s["totalCostUsd"].(float64); math.Abs(total-(first+second+third)) > first/100 {
+		t.Fatalf("session total %v, turns %v + %v + %v", total, first, second, third)
 	}
 }
