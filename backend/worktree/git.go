@@ -164,7 +164,10 @@ func checkBranch(ctx context.Context, r Repository, what, name string) error {
 		return nil
 	}
 	full, err := line(ctx, r.WorkTree, quiet(r.commonArgs("rev-parse", "--verify", "-q", "--symbolic-full-name", "--end-of-options", name))...)
-	if err == nil && full != "" && full != "refs/heads/"+name {
+	if err == nil && full != "refs/heads/"+name {
+		if full == "" {
+			full = "an ambiguous name (a tag or another ref has it too)"
+		}
 		return errorf(CodeBadName, "%q is not a %s name: git reads it as %s, not the branch refs/heads/%s", name, what, full, name)
 	}
 	return nil
