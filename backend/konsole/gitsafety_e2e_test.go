@@ -102,6 +102,19 @@ func TestChangesNeverRunAProgramAnAgentWroteIntoAFolder(t *testing.T) {
 		t.Fatalf("a plain folder the agent wrote a bare layout into answers as a repository: %v", r)
 	}
 	nothingRan(t, marker, "changes of a plain folder")
+	// The same layout as .git (a repository git discovers without any
+	// safe.bareRepository question) is not read either: the folder was
+	// no repository when the session was made.
+	os.MkdirAll(filepath.Join(h.Work, ".git"), 0o755)
+	bareLayout(t, filepath.Join(h.Work, ".git"), program)
+	os.WriteFile(filepath.Join(h.Work, ".git", "config"), []byte("[core]\n\tfsmonitor = "+program+"\n"), 0o644)
+	os.WriteFile(filepath.Join(h.Work, "notes.txt"), []byte("notes\n"), 0o644)
+	for _, p := range []string{"/changes", "/changes/diff?path=notes.txt"} {
+		if status, r := h.Do("GET", "/v1/sessions/"+plain+p, nil); status != http.StatusBadRequest || r["code"] != "not_a_repository" {
+			t.Fatalf("%s of a plain folder the agent wrote a .git into: %d %v", p, status, r)
+		}
+	}
+	nothingRan(t, marker, "changes of a plain folder with an agent-written .git")
 
 	repo := t.TempDir()
 	os.MkdirAll(filepath.Join(repo, "pkg"), 0o755)
