@@ -6,6 +6,7 @@ import (
 
 	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/worktree"
 )
 
 // worktreeRoutes are a session's changes and the finishing of its
@@ -18,7 +19,11 @@ func (s *Server) worktreeRoutes(route func(method, path string, h http.HandlerFu
 	route("GET", "/v1/sessions/{id}/changes/diff", func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Query().Get("path")
 		d, err := s.mgr.ChangeDiff(r.Context(), r.PathValue("id"), path)
-		gitReply(w, http.StatusOK, map[string]any{"path": path, "diff": d}, err)
+		if err != nil {
+			gitReply(w, http.StatusOK, nil, err)
+			return
+		}
+		writeDiff(w, path, d, worktree.MaxDiffBytes)
 	})
 	route("POST", "/v1/sessions/{id}/worktree/commit", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {

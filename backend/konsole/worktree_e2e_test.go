@@ -256,6 +256,12 @@ func TestWorktreeRequestsThatGitMustNotSeeAreRefused(t *testing.T) {
 	}
 	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
 	os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("b\n"), 0o644)
+	// The repository is decided when a session is made: a .git that
+	// appears later in its folder (as an agent could make one) is not read.
+	if status, r := h.Do("GET", "/v1/sessions/"+plain+"/changes", nil); status != http.StatusBadRequest || r["code"] != "not_a_repository" {
+		t.Fatalf("changes of a folder that became a repository after the session was made: %d %v", status, r)
+	}
+	plain = h.CreateSession()
 	if got := changes(t, h, plain); !reflect.DeepEqual(got, []any{file("a.txt", "modified", 1, 1)}) {
 		t.Fatalf("changes of a session in its folder: %v", got)
 	}

@@ -61,6 +61,11 @@ func (m *Manager) Fork(id string, req ForkRequest) (Session, error) {
 	return m.create(CreateRequest{Cwd: info.Cwd, Model: info.Model, PermissionMode: info.PermissionMode, Effort: info.Effort, Title: title},
 		func(s *session) error {
 			s.info.ForkOf, s.info.Fork = id, &ForkPoint{From: info.AgentSessionID, At: at}
+			// The fork reads the repository its parent was given, not one
+			// found again in a folder the parent's agent has written in.
+			if r, err := m.repository(id); err == nil {
+				s.info.Git = &r
+			}
 			copied := make([]store.MessageRow, len(keep))
 			for i, r := range keep {
 				copied[i] = store.MessageRow{SessionID: s.info.ID, TurnID: r.TurnID, Role: r.Role, Content: r.Content, At: r.At}

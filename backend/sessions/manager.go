@@ -160,7 +160,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	}
 	now := time.Now().UTC()
 	s := &session{m: m, perms: map[string]*Permission{}, seen: map[string]string{}, info: Session{
-		ID: id, Cwd: dir, Worktree: wt, Status: StatusStarting, Model: req.Model,
+		ID: id, Cwd: dir, Worktree: wt, Git: repositoryOf(dir, wt), Status: StatusStarting, Model: req.Model,
 		PermissionMode: req.PermissionMode, Effort: req.Effort, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
 	}}
 	if prep != nil {

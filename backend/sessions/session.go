@@ -3,6 +3,8 @@ package sessions
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/konui/konui/backend/worktree"
 )
 
 // Session is the API's view of a session.
@@ -34,6 +36,10 @@ type Session struct {
 	Fork   *ForkPoint `json:"fork,omitempty"`
 	// Worktree is the session's own git worktree, when it asked for one.
 	Worktree *SessionWorktree `json:"worktree,omitempty"`
+	// Git is the repository of the session's folder, decided when the
+	// session was made ({} outside a repository); a worktree keeps its own
+	// in Worktree.Git. Nil for a session an older Konsole made.
+	Git *worktree.Repository `json:"git,omitempty"`
 	// Usage sums the session's tokens; nil until a turn has ended.
 	Usage *SessionUsage `json:"usage,omitempty"`
 	// Archived sessions are listed behind the dashboard's Archived filter.

@@ -109,41 +109,93 @@ func (m *Manager) addWorktree(id, cwd string, req CreateRequest) (string, *Sessi
 	return w.Path, &SessionWorktree{Worktree: w}, nil
 }
 
-// checkout returns where a session's changes are and what they are
-// measured against: its worktree and base, or its folder and HEAD.
-func (m *Manager) checkout(id string) (dir, base string, wt *SessionWorktree, err error) {
+// repositoryOf decides, when a session is made and before its agent
+// runs, which repository its changes are read from: its worktree's, or
+// the one holding the folder the person chose ({} when there is none).
+// It is never looked for again in a folder the agent has written in.
+func repositoryOf(dir string, wt *SessionWorktree) *worktree.Repository {
+	if wt != nil {
+		r := wt.Git
+		return &r
+	}
+	r, _ := worktree.Locate(context.Background(), dir)
+	return &r
+}
+
+// repository is the repository a session reads its changes from. A
+// session an older Konsole made has none kept: it is found once (a
+// worktree's from the person's repository, never from the worktree's own
+// .git) and kept from then on.
+func (m *Manager) repository(id string) (worktree.Repository, error) {
 	s, err := m.get(id)
 	if err != nil {
-		return "", "", nil, err
+		return worktree.Repository{}, err
 	}
 	info := s.snapshot()
-	if info.Worktree == nil {
-		return info.Cwd, "", nil, nil
+	if info.Worktree != nil && info.Worktree.Git.Found() {
+		return info.Worktree.Git, nil
 	}
-	if info.Worktree.Discarded {
-		return "", "", nil, apierror.New(http.StatusConflict, "worktree_discarded", "the worktree of this session was discarded")
+	if info.Git != nil && (info.Worktree == nil || info.Git.Found()) {
+		return *info.Git, nil
+	}
+	var r worktree.Repository
+	if info.Worktree != nil {
+		if r, err = worktree.LocateWorktree(context.Background(), info.Worktree.Repo, info.Worktree.Path); err != nil {
+			return worktree.Repository{}, gitError(err)
+		}
+	} else {
+		r, _ = worktree.Locate(context.Background(), info.Cwd)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.info.Git = &r
+	s.changed()
+	return r, nil
+}
+
+// checkout returns where a session's changes are and what they are
+// measured against: its worktree and base, or its folder and HEAD.
+func (m *Manager) checkout(id string) (repo worktree.Repository, base string, wt *SessionWorktree, err error) {
+	s, err := m.get(id)
+	if err != nil {
+		return worktree.Repository{}, "", nil, err
+	}
+	info := s.snapshot()
+	if info.Worktree != nil && info.Worktree.Discarded {
+		return worktree.Repository{}, "", nil, apierror.New(http.StatusConflict, "worktree_discarded", "the worktree of this session was discarded")
+	}
+	if repo, err = m.repository(id); err != nil {
+		return worktree.Repository{}, "", nil, err
+	}
+	if info.Worktree == nil {
+		if !repo.Found() {
+			return repo, "", nil, apierror.New(http.StatusBadRequest, worktree.CodeNotRepo, "%s was not inside a git repository when the session was made", info.Cwd)
+		}
+		return repo, "", nil, nil
 	}
 	w := *info.Worktree
-	return w.Path, w.Base, &w, nil
+	w.Git = repo
+	return repo, w.Base, &w, nil
 }
 
 // Changes lists what a session changed (see worktree.List).
 func (m *Manager) Changes(ctx context.Context, id string) (worktree.Changes, error) {
-	dir, base, _, err := m.checkout(id)
+	repo, base, _, err := m.checkout(id)
 	if err != nil {
 		return worktree.Changes{}, err
 	}
-	c, err := worktree.List(ctx, dir, base)
+	c, err := worktree.List(ctx, repo, base)
 	return c, gitError(err)
 }
 
-// ChangeDiff is the unified diff of one file a session changed.
-func (m *Manager) ChangeDiff(ctx context.Context, id, path string) (string, error) {
-	dir, base, _, err := m.checkout(id)
+// ChangeDiff starts the unified diff of one file a session changed (see
+// worktree.OpenDiff); the caller reads it and must close it.
+func (m *Manager) ChangeDiff(ctx context.Context, id, path string) (*worktree.DiffReader, error) {
+	repo, base, _, err := m.checkout(id)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	d, err := worktree.Diff(ctx, dir, base, path)
+	d, err := worktree.OpenDiff(ctx, repo, base, path)
 	return d, gitError(err)
 }
 

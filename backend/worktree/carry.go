@@ -3,55 +3,49 @@ package worktree
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 )
 
 // carry copies the repository's uncommitted work into a new worktree:
-// changes to tracked files (staged or not, applied as a binary patch) and
-// new files that are not ignored. The repository keeps its own copy. When
-// the changes do not apply to the worktree's base it fails with CodeDirty.
-func carry(ctx context.Context, repo, dir, base string) error {
-	patch, err := run(ctx, repo, "diff", "--binary", "HEAD", "--")
+// changes to tracked files (staged or not) and new files that are not
+// ignored, as one binary patch streamed from git to git (never held
+// whole in memory). The repository keeps its own copy. Both sides run in
+// scratch folders: no filter, hook or fsmonitor of the repository runs,
+// nothing is written into the repository, and git apply refuses a file
+// whose folder is a symlink in the worktree ("beyond a symbolic link"),
+// so nothing lands outside it. When the changes do not apply to the
+// worktree's base it fails with CodeDirty.
+func carry(ctx context.Context, main Repository, into *scratch, base string) error {
+	from, err := openScratch(ctx, main)
 	if err != nil {
-		return fmt.Errorf("failed to read the uncommitted changes of %s: %w", repo, err)
+		return err
 	}
-	if len(patch) > 0 {
-		if _, err := runInput(ctx, dir, nil, patch, "apply", "--binary", "--whitespace=nowarn", "-"); err != nil {
-			return &Error{Code: CodeDirty, Message: fmt.Sprintf(
-				"the uncommitted changes in %s do not apply to %s (%v); commit or stash them, or start from the current branch",
-				repo, base, err)}
-		}
+	defer from.close()
+	if err := from.stage(ctx); err != nil {
+		return fmt.Errorf("failed to read the uncommitted changes of %s: %w", main.WorkTree, err)
 	}
-	others, err := run(ctx, repo, "ls-files", "--others", "--exclude-standard", "-z", "--")
+	patch, err := from.stream(ctx, append(diffArgs, "--binary", "--full-index", from.head, "--")...)
 	if err != nil {
-		return fmt.Errorf("failed to list the new files of %s: %w", repo, err)
+		return fmt.Errorf("failed to read the uncommitted changes of %s: %w", main.WorkTree, err)
 	}
-	for _, p := range split0(others) {
-		if err := copyFile(filepath.Join(repo, p), filepath.Join(dir, p)); err != nil {
-			return fmt.Errorf("failed to carry %s over: %w", p, err)
-		}
+	apply := into.command(ctx, "apply", "--binary", "--allow-empty", "--whitespace=nowarn", "-")
+	apply.Stdin = patch
+	errb := &capped{limit: 16 << 10}
+	apply.Stdout, apply.Stderr = errb, errb
+	aerr := apply.Run()
+	if perr := patch.close(aerr != nil); perr != nil && aerr == nil {
+		return fmt.Errorf("failed to read the uncommitted changes of %s: %w", main.WorkTree, perr)
+	}
+	if aerr != nil {
+		return &Error{Code: CodeDirty, Message: fmt.Sprintf(
+			"the uncommitted changes in %s do not apply to %s (%s); commit or stash them, or start from the current branch",
+			main.WorkTree, base, strings.TrimSpace(errb.String()))}
 	}
 	return nil
 }
 
-func copyFile(from, to string) error {
-	fi, err := os.Lstat(from)
-	if err != nil || !fi.Mode().IsRegular() {
-		return err // a symlink or special file stays behind
-	}
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, fi.Mode().Perm())
-}
-
 // remove undoes Add: the worktree and its new branch go.
-func remove(ctx context.Context, w Worktree) {
-	run(ctx, w.Repo, "worktree", "remove", "--force", "--", w.Path)
-	run(ctx, w.Repo, "branch", "-D", "--", w.Branch)
+func remove(ctx context.Context, w Worktree, main Repository) {
+	run(ctx, main.WorkTree, quiet(main.commonArgs("worktree", "remove", "--force", "--", w.Path))...)
+	run(ctx, main.WorkTree, quiet(main.commonArgs("branch", "-D", "--", w.Branch))...)
 }

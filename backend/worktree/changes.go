@@ -3,7 +3,7 @@ package worktree
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,100 +22,70 @@ type File struct {
 }
 
 // Changes are the files changed in a checkout against a base commit:
-// committed, uncommitted and untracked changes together.
+// committed, uncommitted and untracked changes together. Truncated says
+// the listing was cut at MaxFiles files (or git's answer at MaxListBytes).
 type Changes struct {
-	Base  string `json:"base"`
-	Head  string `json:"head"`
-	Files []File `json:"files"`
+	Base      string `json:"base"`
+	Head      string `json:"head"`
+	Files     []File `json:"files"`
+	Truncated bool   `json:"truncated"`
 }
 
-// Base returns the commit that dir's changes are measured against: the
-// merge base of base and HEAD (so commits added to the base branch since
-// do not show as reverted), or HEAD when base is empty.
-func Base(ctx context.Context, dir, base string) (string, error) {
-	if base == "" {
-		head, err := line(ctx, dir, "rev-parse", "--verify", "-q", "HEAD")
-		if err != nil {
-			return "", errorf(CodeNotRepo, "%s is not a git repository with a commit", dir)
-		}
-		return head, nil
-	}
-	if strings.HasPrefix(base, "-") {
-		return "", errorf(CodeBadName, "the base name %q starts with \"-\"", base)
-	}
-	mb, err := line(ctx, dir, "merge-base", "--end-of-options", base, "HEAD")
-	if err != nil {
-		return "", errorf(CodeNotFound, "the base %q has no common commit with the worktree's branch", base)
-	}
-	return mb, nil
-}
+// Byte budgets of the reads: a listing holds at most MaxFiles files and
+// reads at most MaxListBytes of each of git's answers; a diff is cut at
+// MaxDiffBytes.
+var (
+	MaxFiles           = 5000
+	MaxListBytes int64 = 8 << 20
+	MaxDiffBytes int64 = 8 << 20
+)
 
-// List returns the changes in dir against base (see Base).
-func List(ctx context.Context, dir, base string) (Changes, error) {
-	var c Changes
-	err := withIndex(ctx, dir, base, func(from string, env []string) error {
-		head, _ := line(ctx, dir, "rev-parse", "HEAD")
-		c = Changes{Base: from, Head: head, Files: []File{}}
-		names, err := runEnv(ctx, dir, env, "diff", "--cached", "-M", "--name-status", "-z", from, "--")
-		if err != nil {
-			return fmt.Errorf("failed to list changes: %w", err)
-		}
-		nums, err := runEnv(ctx, dir, env, "diff", "--cached", "-M", "--numstat", "-z", from, "--")
-		if err != nil {
-			return fmt.Errorf("failed to count changes: %w", err)
-		}
-		c.Files = parseNameStatus(names)
-		counts := parseNumstat(nums)
-		for i := range c.Files {
-			if n, ok := counts[c.Files[i].Path]; ok {
-				c.Files[i].Additions, c.Files[i].Deletions, c.Files[i].Binary = n.add, n.del, n.binary
-			}
-		}
-		return nil
-	})
-	return c, err
-}
+// diffArgs are the options of every diff Konsole reads: no external diff
+// program, no textconv, no colour, renames found.
+var diffArgs = []string{"diff", "--cached", "--no-ext-diff", "--no-textconv", "--no-color", "--ignore-submodules=all", "-M"}
 
-// withIndex stages everything in dir (new, changed, moved and removed
-// files alike) into a throwaway copy of its index, so that one
-// `git diff --cached` sees all of it, renames of untracked files
-// included, without touching what the user staged. fn gets the base
-// commit and the environment that selects that index.
-func withIndex(ctx context.Context, dir, base string, fn func(from string, env []string) error) error {
-	from, err := Base(ctx, dir, base)
+// List returns the changes in the checkout of r against base: the merge
+// base of the branch base (or a commit) and HEAD, or HEAD when base is
+// empty. It runs no program the repository names and writes nothing into
+// it (see scratch).
+func List(ctx context.Context, r Repository, base string) (Changes, error) {
+	s, err := openScratch(ctx, r)
 	if err != nil {
-		return err
+		return Changes{}, err
 	}
-	real, err := line(ctx, dir, "rev-parse", "--path-format=absolute", "--git-path", "index")
+	defer s.close()
+	from, err := s.mergeBase(ctx, base)
 	if err != nil {
-		return fmt.Errorf("failed to find the index of %s: %w", dir, err)
+		return Changes{}, err
 	}
-	tmp, err := os.CreateTemp("", "konui-index-*")
+	if err := s.stage(ctx); err != nil {
+		return Changes{}, err
+	}
+	c := Changes{Base: from, Head: s.head, Files: []File{}}
+	names, cut1, err := s.output(ctx, MaxListBytes, append(diffArgs, "--name-status", "-z", from, "--")...)
 	if err != nil {
-		return fmt.Errorf("failed to create a temporary index: %w", err)
+		return Changes{}, fmt.Errorf("failed to list changes: %w", err)
 	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	// The copy keeps the index's time: git trusts the stat data of an entry
-	// older than its index file, so a newer copy would hide a same-size
-	// edit made in the second the index was written. The time is read
-	// first: an index rewritten in between only makes more entries racy.
-	st, statErr := os.Stat(real)
-	if b, err := os.ReadFile(real); err == nil && statErr == nil {
-		if err := os.WriteFile(tmp.Name(), b, 0o600); err != nil {
-			return fmt.Errorf("failed to copy the index: %w", err)
+	nums, cut2, err := s.output(ctx, MaxListBytes, append(diffArgs, "--numstat", "-z", from, "--")...)
+	if err != nil {
+		return Changes{}, fmt.Errorf("failed to count changes: %w", err)
+	}
+	c.Files = parseNameStatus(names)
+	if cut1 && len(c.Files) > 0 {
+		c.Files = c.Files[:len(c.Files)-1] // its path may be cut
+	}
+	if len(c.Files) > MaxFiles {
+		c.Files = c.Files[:MaxFiles]
+		cut1 = true
+	}
+	c.Truncated = cut1 || cut2
+	counts := parseNumstat(nums)
+	for i := range c.Files {
+		if n, ok := counts[c.Files[i].Path]; ok {
+			c.Files[i].Additions, c.Files[i].Deletions, c.Files[i].Binary = n.add, n.del, n.binary
 		}
-		if err := os.Chtimes(tmp.Name(), st.ModTime(), st.ModTime()); err != nil {
-			return fmt.Errorf("failed to copy the index's time: %w", err)
-		}
-	} else {
-		os.Remove(tmp.Name())
 	}
-	env := []string{"GIT_INDEX_FILE=" + tmp.Name()}
-	if _, err := runEnv(ctx, dir, env, "add", "-A", "--", "."); err != nil {
-		return fmt.Errorf("failed to stage the changes into a temporary index: %w", err)
-	}
-	return fn(from, env)
+	return c, nil
 }
 
 func split0(b []byte) []string {
@@ -212,42 +182,91 @@ func CleanPath(dir, p string) (string, error) {
 	return clean, nil
 }
 
-// Diff returns the unified diff of one changed file in dir against base
-// (see Base). A path that is not among the changes is CodeNotFound.
-func Diff(ctx context.Context, dir, base, path string) (string, error) {
-	clean, err := CleanPath(dir, path)
+// DiffReader is the unified diff of one changed file, read from git as
+// it writes it: the caller reads what it can hold and must call Close.
+type DiffReader struct {
+	io.Reader
+	st *stream
+	s  *scratch
+}
+
+// Close stops git if it is still writing, waits for it and removes the
+// scratch folder. early says the caller stopped before the end.
+func (d *DiffReader) Close(early bool) error {
+	err := d.st.close(early)
+	d.s.close()
+	return err
+}
+
+// OpenDiff starts the unified diff of one changed file in the checkout
+// of r against base (see List). A path that is not among the changes is
+// CodeNotFound. Like List it runs no program the repository names and
+// writes nothing into it.
+func OpenDiff(ctx context.Context, r Repository, base, path string) (*DiffReader, error) {
+	clean, err := CleanPath(r.WorkTree, path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var out []byte
-	found := false
-	err = withIndex(ctx, dir, base, func(from string, env []string) error {
-		names, err := runEnv(ctx, dir, env, "diff", "--cached", "-M", "--name-status", "-z", from, "--")
+	s, err := openScratch(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	d, err := openDiff(ctx, s, base, clean)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openDiff(ctx context.Context, s *scratch, base, path string) (*DiffReader, error) {
+	from, err := s.mergeBase(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.stage(ctx); err != nil {
+		return nil, err
+	}
+	names, _, err := s.output(ctx, MaxListBytes, append(diffArgs, "--name-status", "-z", from, "--")...)
+	if err != nil {
+		return nil, fmt.Errorf("failed to list changes: %w", err)
+	}
+	for _, f := range parseNameStatus(names) {
+		if f.Path != path {
+			continue
+		}
+		paths := []string{f.Path}
+		if f.OldPath != "" {
+			paths = []string{f.OldPath, f.Path}
+		}
+		st, err := s.stream(ctx, append(append(diffArgs, from, "--"), paths...)...)
 		if err != nil {
-			return fmt.Errorf("failed to list changes: %w", err)
+			return nil, fmt.Errorf("failed to diff %s: %w", f.Path, err)
 		}
-		for _, f := range parseNameStatus(names) {
-			if f.Path != clean {
-				continue
-			}
-			paths := []string{f.Path}
-			if f.OldPath != "" {
-				paths = []string{f.OldPath, f.Path}
-			}
-			found = true
-			out, err = runEnv(ctx, dir, env, append([]string{"diff", "--cached", "-M", from, "--"}, paths...)...)
-			if err != nil {
-				return fmt.Errorf("failed to diff %s: %w", f.Path, err)
-			}
-			return nil
-		}
-		return nil
-	})
+		return &DiffReader{Reader: st, st: st, s: s}, nil
+	}
+	return nil, errorf(CodeNotFound, "%q has no changes against the base", path)
+}
+
+// Diff returns at most limit bytes of the unified diff of one changed
+// file (see OpenDiff); truncated says there was more.
+func Diff(ctx context.Context, r Repository, base, path string, limit int64) (diff string, truncated bool, err error) {
+	d, err := OpenDiff(ctx, r, base, path)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	if !found {
-		return "", errorf(CodeNotFound, "%q has no changes against the base", path)
+	var b strings.Builder
+	n, rerr := io.Copy(&b, io.LimitReader(d, limit+1))
+	truncated = n > limit
+	if err := d.Close(truncated); err != nil {
+		return "", false, fmt.Errorf("failed to diff %s: %w", path, err)
 	}
-	return string(out), nil
+	if rerr != nil {
+		return "", false, fmt.Errorf("failed to read the diff of %s: %w", path, rerr)
+	}
+	out := b.String()
+	if truncated {
+		out = out[:limit]
+	}
+	return out, truncated, nil
 }

@@ -20,24 +20,51 @@ func CommitAll(ctx context.Context, w Worktree, message string) (Commit, error) 
 	if message == "" {
 		return Commit{}, errorf(CodeBadName, "a commit message is required")
 	}
-	if _, err := run(ctx, w.Path, "add", "-A", "--", "."); err != nil {
+	r, err := w.repo(ctx)
+	if err != nil {
+		return Commit{}, err
+	}
+	// The person's action: git add and git commit run as they would in a
+	// terminal (the repository's hooks and filters included), but only in
+	// the repository kept with the worktree, never one its files name.
+	if _, err := run(ctx, r.WorkTree, r.gitArgs("add", "-A", "--", ".")...); err != nil {
 		return Commit{}, fmt.Errorf("failed to stage the changes: %w", err)
 	}
-	if _, err := run(ctx, w.Path, "diff", "--cached", "--quiet"); err == nil {
+	if _, err := run(ctx, r.WorkTree, r.gitArgs("diff", "--cached", "--quiet", "--no-ext-diff")...); err == nil {
 		return Commit{}, errorf(CodeNothing, "there is nothing to commit in %s", w.Path)
 	}
-	if _, err := run(ctx, w.Path, "commit", "-q", "-m", message); err != nil {
+	if _, err := run(ctx, r.WorkTree, r.gitArgs("commit", "-q", "-m", message)...); err != nil {
 		return Commit{}, errorf(CodeGit, "failed to commit: %v", err)
 	}
-	sha, _ := line(ctx, w.Path, "rev-parse", "HEAD")
+	sha, _ := r.resolve("HEAD")
 	subject, _, _ := strings.Cut(message, "\n")
 	return Commit{SHA: sha, Subject: subject}, nil
 }
 
 // Unmerged lists the commits of the worktree's branch that its base does
-// not have, newest first.
+// not have, newest first. Both are full refs (refs/heads/<name>, or the
+// base's commit), so a name git would read otherwise ("@" is HEAD) never
+// hides a commit. It reads in a scratch folder: nothing the repository
+// names runs.
 func Unmerged(ctx context.Context, w Worktree) ([]Commit, error) {
-	out, err := run(ctx, w.Repo, "log", "--format=%H%x00%s", "--end-of-options", w.Base+".."+w.Branch)
+	r, err := w.repo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openScratch(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	base, err := s.commit(w.Base)
+	if err != nil {
+		return nil, err
+	}
+	tip, err := r.resolve("refs/heads/" + w.Branch)
+	if err != nil {
+		return nil, errorf(CodeNotFound, "the branch %q no longer exists", w.Branch)
+	}
+	out, err := s.run(ctx, "log", "--no-show-signature", "--format=%H%x00%s", base+".."+tip, "--")
 	if err != nil {
 		return nil, fmt.Errorf("failed to list unmerged commits: %w", err)
 	}
@@ -50,23 +77,23 @@ func Unmerged(ctx context.Context, w Worktree) ([]Commit, error) {
 	return commits, nil
 }
 
-// Dirty lists the uncommitted changes of a checkout, as `git status` paths.
-func Dirty(ctx context.Context, dir string) ([]string, error) {
-	out, err := run(ctx, dir, "status", "--porcelain", "-z", "--untracked-files=all")
+// Dirty lists the uncommitted changes of a checkout (changed, new and
+// removed files), read like List: nothing the repository names runs and
+// nothing is written into it.
+func Dirty(ctx context.Context, r Repository) ([]string, error) {
+	s, err := openScratch(ctx, r)
 	if err != nil {
-		return nil, fmt.Errorf("failed to read the status of %s: %w", dir, err)
+		return nil, err
 	}
-	var paths []string
-	f := split0(out)
-	for i := 0; i < len(f); i++ {
-		if len(f[i]) > 3 {
-			paths = append(paths, f[i][3:])
-			if f[i][0] == 'R' || f[i][0] == 'C' {
-				i++
-			}
-		}
+	defer s.close()
+	if err := s.stage(ctx); err != nil {
+		return nil, err
 	}
-	return paths, nil
+	out, err := s.run(ctx, append(diffArgs, "--name-only", "-z", s.head, "--")...)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the status of %s: %w", r.WorkTree, err)
+	}
+	return split0(out), nil
 }
 
 // MergeResult says how a merge went: "fast-forward", "merge-commit" or
@@ -82,27 +109,35 @@ type MergeResult struct {
 // nothing and comes back as CodeConflict with the files. The worktree
 // must be committed; a checkout of the base must be clean.
 func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
-	if dirty, err := Dirty(ctx, w.Path); err != nil {
+	r, err := w.repo(ctx)
+	if err != nil {
+		return MergeResult{}, err
+	}
+	// The person's action: merge-tree, commit-tree and update-ref run with
+	// the repository's config and hooks, in the repository kept with the
+	// worktree.
+	git := func(args ...string) ([]byte, error) { return run(ctx, r.CommonDir, r.commonArgs(args...)...) }
+	if dirty, err := Dirty(ctx, r); err != nil {
 		return MergeResult{}, err
 	} else if len(dirty) > 0 {
 		return MergeResult{}, &Error{Code: CodeDirty, Files: dirty, Message: fmt.Sprintf(
 			"The worktree has uncommitted changes (%s); commit or discard them before merging", strings.Join(clip(dirty), ", "))}
 	}
 	baseRef := "refs/heads/" + w.Base
-	oldBase, err := line(ctx, w.Repo, "rev-parse", "--verify", "-q", baseRef)
+	oldBase, err := r.resolve(baseRef)
 	if err != nil {
 		return MergeResult{}, errorf(CodeNotFound, "the base %q is not a branch of %s; only a branch can be merged into", w.Base, w.Repo)
 	}
-	tip, err := line(ctx, w.Repo, "rev-parse", "--verify", "-q", "refs/heads/"+w.Branch)
+	tip, err := r.resolve("refs/heads/" + w.Branch)
 	if err != nil {
 		return MergeResult{}, errorf(CodeNotFound, "the branch %q no longer exists", w.Branch)
 	}
-	if _, err := run(ctx, w.Repo, "merge-base", "--is-ancestor", tip, oldBase); err == nil {
+	if _, err := git("merge-base", "--is-ancestor", tip, oldBase); err == nil {
 		return MergeResult{Result: "up-to-date", Head: oldBase}, nil
 	}
 	result, newHead := "fast-forward", tip
-	if _, err := run(ctx, w.Repo, "merge-base", "--is-ancestor", oldBase, tip); err != nil {
-		out, err := run(ctx, w.Repo, "merge-tree", "--write-tree", "--name-only", "--no-messages", oldBase, tip)
+	if _, err := git("merge-base", "--is-ancestor", oldBase, tip); err != nil {
+		out, err := git("merge-tree", "--write-tree", "--name-only", "--no-messages", oldBase, tip)
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if exitCode(err) == 1 {
 			return MergeResult{}, &Error{Code: CodeConflict, Files: lines[1:], Message: fmt.Sprintf(
@@ -112,12 +147,12 @@ func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
 			return MergeResult{}, fmt.Errorf("failed to merge: %w", err)
 		}
 		msg := fmt.Sprintf("Merge branch '%s' into %s", w.Branch, w.Base)
-		if newHead, err = line(ctx, w.Repo, "commit-tree", lines[0], "-p", oldBase, "-p", tip, "-m", msg); err != nil {
+		if newHead, err = line(ctx, r.CommonDir, r.commonArgs("commit-tree", lines[0], "-p", oldBase, "-p", tip, "-m", msg)...); err != nil {
 			return MergeResult{}, errorf(CodeGit, "failed to write the merge commit: %v", err)
 		}
 		result = "merge-commit"
 	}
-	if err := moveBase(ctx, w, baseRef, oldBase, newHead); err != nil {
+	if err := moveBase(ctx, w, r, baseRef, oldBase, newHead); err != nil {
 		return MergeResult{}, err
 	}
 	return MergeResult{Result: result, Head: newHead}, nil
@@ -125,33 +160,37 @@ func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
 
 // moveBase points the base branch at newHead. Where the base is checked
 // out, that checkout must be clean and is fast-forwarded with it.
-func moveBase(ctx context.Context, w Worktree, baseRef, oldBase, newHead string) error {
-	checkout, err := checkedOut(ctx, w.Repo, baseRef)
+func moveBase(ctx context.Context, w Worktree, r Repository, baseRef, oldBase, newHead string) error {
+	checkout, err := checkedOut(ctx, r, baseRef)
 	if err != nil {
 		return err
 	}
 	if checkout == "" {
-		if _, err := run(ctx, w.Repo, "update-ref", baseRef, newHead, oldBase); err != nil {
+		if _, err := run(ctx, r.CommonDir, r.commonArgs("update-ref", baseRef, newHead, oldBase)...); err != nil {
 			return errorf(CodeGit, "failed to move %s: %v", w.Base, err)
 		}
 		return nil
 	}
-	if dirty, err := Dirty(ctx, checkout); err != nil {
+	co, err := checkoutOf(r.CommonDir, checkout)
+	if err != nil {
+		return err
+	}
+	if dirty, err := Dirty(ctx, co); err != nil {
 		return err
 	} else if len(dirty) > 0 {
 		return &Error{Code: CodeDirty, Files: dirty, Message: fmt.Sprintf(
 			"%s has %s checked out with uncommitted changes (%s); commit or stash them, then merge again; nothing was changed",
 			checkout, w.Base, strings.Join(clip(dirty), ", "))}
 	}
-	if _, err := run(ctx, checkout, "merge", "-q", "--ff-only", newHead); err != nil {
+	if _, err := run(ctx, co.WorkTree, co.gitArgs("merge", "-q", "--ff-only", newHead)...); err != nil {
 		return errorf(CodeGit, "failed to bring %s up to the merge: %v", checkout, err)
 	}
 	return nil
 }
 
 // checkedOut returns the checkout that has ref checked out, or "".
-func checkedOut(ctx context.Context, repo, ref string) (string, error) {
-	out, err := run(ctx, repo, "worktree", "list", "--porcelain", "-z")
+func checkedOut(ctx context.Context, r Repository, ref string) (string, error) {
+	out, err := run(ctx, r.CommonDir, r.commonArgs("worktree", "list", "--porcelain", "-z")...)
 	if err != nil {
 		return "", fmt.Errorf("failed to list worktrees: %w", err)
 	}
@@ -175,7 +214,10 @@ func Check(ctx context.Context, w Worktree) error {
 	if err != nil {
 		return err
 	}
-	dirty, _ := Dirty(ctx, w.Path)
+	var dirty []string
+	if r, err := w.repo(ctx); err == nil {
+		dirty, _ = Dirty(ctx, r)
+	}
 	if len(commits) == 0 && len(dirty) == 0 {
 		return nil
 	}
@@ -196,10 +238,19 @@ func Discard(ctx context.Context, w Worktree, confirmed bool) error {
 			return err
 		}
 	}
-	if _, err := run(ctx, w.Repo, "worktree", "remove", "--force", "--", w.Path); err != nil {
+	common := w.Git.CommonDir
+	if common == "" {
+		main, err := Locate(ctx, w.Repo)
+		if err != nil {
+			return err
+		}
+		common = main.CommonDir
+	}
+	r := Repository{GitDir: common, CommonDir: common}
+	if _, err := run(ctx, common, r.commonArgs("worktree", "remove", "--force", "--", w.Path)...); err != nil {
 		return errorf(CodeGit, "failed to remove the worktree %s: %v", w.Path, err)
 	}
-	if _, err := run(ctx, w.Repo, "branch", "-D", "--", w.Branch); err != nil {
+	if _, err := run(ctx, common, r.commonArgs("branch", "-D", "--", w.Branch)...); err != nil {
 		return errorf(CodeGit, "failed to delete the branch %s: %v", w.Branch, err)
 	}
 	return nil

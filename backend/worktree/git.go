@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -88,7 +89,7 @@ func runInput(ctx context.Context, dir string, env []string, input []byte, args 
 	if input != nil {
 		cmd.Stdin = bytes.NewReader(input)
 	}
-	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0"), env...)
+	cmd.Env = append(baseEnv(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -100,6 +101,21 @@ func runInput(ctx context.Context, dir string, env []string, input []byte, args 
 		return nil, fmt.Errorf("failed to run git %s: %w", args[0], err)
 	}
 	return out.Bytes(), nil
+}
+
+// baseEnv is Konsole's environment without any GIT_ variable (a
+// GIT_DIR, GIT_EXTERNAL_DIFF or GIT_CONFIG_PARAMETERS there would choose
+// the repository or name a program), with git kept from asking questions
+// or reading the user's terminal; the locale does not change git's
+// messages.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GIT_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_OPTIONAL_LOCKS=0")
 }
 
 // exitCode is git's exit code in err, or -1 when err is not git's own.
@@ -121,17 +137,38 @@ func line(ctx context.Context, dir string, args ...string) (string, error) {
 	return strings.TrimSpace(s), nil
 }
 
-// checkName refuses a branch or ref name that git could take for an
-// option or that is not a valid branch name.
-func checkName(ctx context.Context, what, name string) error {
+// pseudoRef matches the names git reads from the repository's own folder
+// before any branch (HEAD, FETCH_HEAD, ORIG_HEAD, MERGE_HEAD...).
+var pseudoRef = regexp.MustCompile(`^[A-Z_-]*HEAD$`)
+
+// checkBranch refuses a branch or base name that git could take for an
+// option, that is not a valid branch name, or that git resolves to
+// anything but refs/heads/<name>: "@" (HEAD), "@{-1}", "HEAD",
+// "FETCH_HEAD", "refs/...", or a name a tag or a file in the repository's
+// folder shadows. Those would make a later check (git log base..branch)
+// compare something else than the branches, and lose commits.
+func checkBranch(ctx context.Context, r Repository, what, name string) error {
 	if name == "" {
 		return errorf(CodeBadName, "the %s name is empty", what)
 	}
 	if strings.HasPrefix(name, "-") {
 		return errorf(CodeBadName, "the %s name %q starts with \"-\"; git would read it as an option", what, name)
 	}
-	if _, err := run(ctx, "", "check-ref-format", "--branch", name); err != nil {
+	if name == "@" || strings.Contains(name, "@{") || pseudoRef.MatchString(name) || strings.HasPrefix(name, "refs/") {
+		return errorf(CodeBadName, "%q is not a %s name: git reads it as something else than the branch refs/heads/%s", name, what, name)
+	}
+	if _, err := run(ctx, os.TempDir(), "check-ref-format", "refs/heads/"+name); err != nil {
 		return errorf(CodeBadName, "%q is not a valid %s name", name, what)
+	}
+	if !r.Found() {
+		return nil
+	}
+	full, err := line(ctx, r.WorkTree, quiet(r.commonArgs("rev-parse", "--verify", "-q", "--symbolic-full-name", "--end-of-options", name))...)
+	if err == nil && full != "refs/heads/"+name {
+		if full == "" {
+			full = "an ambiguous name (a tag or another ref has it too)"
+		}
+		return errorf(CodeBadName, "%q is not a %s name: git reads it as %s, not the branch refs/heads/%s", name, what, full, name)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -54,13 +53,17 @@ func OpenPR(ctx context.Context, w Worktree, title, body string) (string, error)
 	if title == "" {
 		return "", errorf(CodeBadName, "a pull request title is required")
 	}
-	if err := checkName(ctx, "branch", w.Branch); err != nil {
+	r, err := w.repo(ctx)
+	if err != nil {
 		return "", err
 	}
-	if err := checkName(ctx, "base branch", w.Base); err != nil {
+	if err := checkBranch(ctx, r, "branch", w.Branch); err != nil {
 		return "", err
 	}
-	if _, err := run(ctx, w.Repo, "rev-parse", "--verify", "-q", "refs/heads/"+w.Base); err != nil {
+	if err := checkBranch(ctx, r, "base branch", w.Base); err != nil {
+		return "", err
+	}
+	if _, err := r.resolve("refs/heads/" + w.Base); err != nil {
 		return "", errorf(CodeNotFound, "the base %q is not a branch of %s; a pull request needs a base branch", w.Base, w.Repo)
 	}
 	if err := ghReady(ctx); err != nil {
@@ -70,7 +73,7 @@ func OpenPR(ctx context.Context, w Worktree, title, body string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if dirty, err := Dirty(ctx, w.Path); err != nil {
+	if dirty, err := Dirty(ctx, r); err != nil {
 		return "", err
 	} else if len(dirty) > 0 {
 		return "", &Error{Code: CodeDirty, Files: dirty, Message: fmt.Sprintf(
@@ -81,10 +84,13 @@ func OpenPR(ctx context.Context, w Worktree, title, body string) (string, error)
 	} else if len(commits) == 0 {
 		return "", errorf(CodeNothing, "%s has no commits that %s does not have; commit first", w.Branch, w.Base)
 	}
-	if _, err := run(ctx, w.Path, "push", "-q", "-u", "--", remote, w.Branch); err != nil {
+	// The person's action: the push runs the repository's hooks and
+	// credential helpers as git push would, in the repository kept with
+	// the worktree; gh's own git calls are pointed at it too.
+	if _, err := run(ctx, r.WorkTree, r.gitArgs("push", "-q", "-u", "--", remote, w.Branch)...); err != nil {
 		return "", errorf(CodePushFailed, "failed to push %s to %s: %v", w.Branch, remote, err)
 	}
-	out, err := gh(ctx, Timeout, w.Path, "pr", "create", "--base", w.Base, "--head", w.Branch, "--title="+title, "--body="+body)
+	out, err := gh(ctx, Timeout, r, "pr", "create", "--base", w.Base, "--head", w.Branch, "--title="+title, "--body="+body)
 	if err != nil {
 		return "", errorf(CodePRFailed, "failed to open a pull request: %v", err)
 	}
@@ -102,7 +108,7 @@ func ghReady(ctx context.Context) error {
 	if _, err := exec.LookPath("gh"); err != nil {
 		return errorf(CodeGHUnavailable, "the GitHub CLI (gh) is not installed or not on PATH")
 	}
-	if _, err := gh(ctx, GHAuthTimeout, "", "auth", "status"); err != nil {
+	if _, err := gh(ctx, GHAuthTimeout, Repository{}, "auth", "status"); err != nil {
 		return errorf(CodeGHUnavailable, "the GitHub CLI (gh) is not logged in (gh auth status: %v); run gh auth login", err)
 	}
 	return nil
@@ -111,7 +117,11 @@ func ghReady(ctx context.Context) error {
 // remoteOf is the remote a pull request is pushed to: the base branch's
 // upstream remote, else "origin", else the first remote.
 func remoteOf(ctx context.Context, w Worktree) (string, error) {
-	out, err := run(ctx, w.Repo, "remote")
+	r, err := w.repo(ctx)
+	if err != nil {
+		return "", err
+	}
+	out, err := run(ctx, r.CommonDir, r.commonArgs("remote")...)
 	if err != nil {
 		return "", fmt.Errorf("failed to list the remotes: %w", err)
 	}
@@ -120,7 +130,7 @@ func remoteOf(ctx context.Context, w Worktree) (string, error) {
 		return "", errorf(CodeNoRemote, "%s has no remote to push the branch to; add one with git remote add", w.Repo)
 	}
 	pick := remotes[0]
-	upstream, _ := line(ctx, w.Repo, "config", "--get", "branch."+w.Base+".remote")
+	upstream, _ := line(ctx, r.CommonDir, r.commonArgs("config", "--get", "branch."+w.Base+".remote")...)
 	for _, r := range remotes {
 		if r == "origin" && pick != upstream {
 			pick = r
@@ -135,14 +145,18 @@ func remoteOf(ctx context.Context, w Worktree) (string, error) {
 	return pick, nil
 }
 
-// gh runs the GitHub CLI in dir with args (an argument list, never a
-// shell), with prompts and update checks off, bounded by timeout.
-func gh(ctx context.Context, timeout time.Duration, dir string, args ...string) ([]byte, error) {
+// gh runs the GitHub CLI in r's work tree with args (an argument list,
+// never a shell), with prompts and update checks off, bounded by timeout.
+// GIT_DIR and GIT_WORK_TREE point gh's own git calls at r.
+func gh(ctx context.Context, timeout time.Duration, r Repository, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "gh", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GH_PROMPT_DISABLED=1", "GH_NO_UPDATE_NOTIFIER=1", "NO_COLOR=1", "GIT_TERMINAL_PROMPT=0")
+	cmd.Env = append(baseEnv(), "GH_PROMPT_DISABLED=1", "GH_NO_UPDATE_NOTIFIER=1", "NO_COLOR=1")
+	if r.Found() {
+		cmd.Dir = r.WorkTree
+		cmd.Env = append(cmd.Env, "GIT_DIR="+r.GitDir, "GIT_WORK_TREE="+r.WorkTree)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

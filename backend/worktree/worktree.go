@@ -17,6 +17,9 @@ type Worktree struct {
 	Path   string `json:"path"`
 	Branch string `json:"branch"`
 	Base   string `json:"base"`
+	// Git is the worktree's repository, decided when it was made; empty
+	// for a worktree kept by an older Konsole (see LocateWorktree).
+	Git Repository `json:"git"`
 }
 
 // AddOptions says where and from what to make a worktree. Dir is any
@@ -33,15 +36,6 @@ type AddOptions struct {
 	// Carry copies the repository's uncommitted changes and new files
 	// into the worktree (see carry).
 	Carry bool
-}
-
-// Repo returns the top folder of the repository that holds dir.
-func Repo(ctx context.Context, dir string) (string, error) {
-	top, err := line(ctx, dir, "rev-parse", "--show-toplevel")
-	if err != nil || top == "" {
-		return "", errorf(CodeNotRepo, "%s is not inside a git repository", dir)
-	}
-	return filepath.Clean(top), nil
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -70,33 +64,28 @@ func slug(s string) string {
 
 // Add creates a new branch from the base and checks it out in a new
 // worktree under Root. It refuses a taken branch name and a base or branch
-// that is not a valid name.
+// that is not a branch name git reads as refs/heads/<name>. It runs no
+// hook, filter or fsmonitor of the repository: git makes the worktree
+// without a checkout, and the files are written by git with no config of
+// the repository (see scratch).
 func Add(ctx context.Context, o AddOptions) (Worktree, error) {
-	repo, err := Repo(ctx, o.Dir)
+	main, err := Locate(ctx, o.Dir)
 	if err != nil {
 		return Worktree{}, err
 	}
-	base := o.Base
-	if base == "" {
-		if base, err = line(ctx, repo, "symbolic-ref", "--short", "-q", "HEAD"); err != nil || base == "" {
-			if base, err = line(ctx, repo, "rev-parse", "--verify", "-q", "HEAD"); err != nil || base == "" {
-				return Worktree{}, errorf(CodeNotRepo, "the repository %s has no commit yet to start a branch from", repo)
-			}
-		}
-	} else if err := checkName(ctx, "base branch", base); err != nil {
+	repo := main.WorkTree
+	base, baseRev, err := pickBase(ctx, main, o.Base)
+	if err != nil {
 		return Worktree{}, err
-	}
-	if _, err := run(ctx, repo, "rev-parse", "--verify", "-q", "--end-of-options", base+"^{commit}"); err != nil {
-		return Worktree{}, errorf(CodeNotFound, "the base %q is not a branch or commit of %s", base, repo)
 	}
 	branch := o.Branch
 	if branch == "" {
 		branch = "konui/" + slug(o.Name)
 	}
-	if err := checkName(ctx, "branch", branch); err != nil {
+	if err := checkBranch(ctx, main, "branch", branch); err != nil {
 		return Worktree{}, err
 	}
-	if _, err := run(ctx, repo, "rev-parse", "--verify", "-q", "refs/heads/"+branch); err == nil {
+	if _, err := main.resolve("refs/heads/" + branch); err == nil {
 		return Worktree{}, errorf(CodeBranchTaken, "the branch %q already exists in %s; choose another name", branch, repo)
 	}
 	dir := filepath.Join(o.Root, "worktrees", ShortName(filepath.Base(repo))+"-"+slug(o.Name))
@@ -106,15 +95,70 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return Worktree{}, fmt.Errorf("failed to create the worktrees folder: %w", err)
 	}
-	if _, err := run(ctx, repo, "worktree", "add", "-b", branch, "--", dir, base); err != nil {
+	if _, err := run(ctx, repo, quiet(main.commonArgs("worktree", "add", "-q", "--no-checkout", "-b", branch, "--", dir, baseRev))...); err != nil {
 		return Worktree{}, errorf(CodeGit, "failed to add a worktree for %s: %v", repo, err)
 	}
 	w := Worktree{Repo: repo, Path: dir, Branch: branch, Base: base}
-	if o.Carry {
-		if err := carry(ctx, repo, dir, base); err != nil {
-			remove(ctx, w)
-			return Worktree{}, err
-		}
+	if err := populate(ctx, main, &w, o.Carry); err != nil {
+		remove(ctx, w, main)
+		return Worktree{}, err
 	}
 	return w, nil
+}
+
+// quiet puts in front of args the settings that keep git from running a
+// hook (core.hooksPath) or fsmonitor the repository names.
+func quiet(args []string) []string {
+	return append([]string{"-c", "core.hooksPath=" + os.DevNull, "-c", "core.fsmonitor=false"}, args...)
+}
+
+// pickBase is the base the worktree starts from and merges into: the
+// named branch, else the repository's current branch, else its HEAD
+// commit when detached. rev is what git gets: the full ref or the commit.
+func pickBase(ctx context.Context, main Repository, name string) (base, rev string, err error) {
+	if name == "" {
+		head, err := main.readRef("HEAD")
+		if target, ok := strings.CutPrefix(head, "ref: refs/heads/"); err == nil && ok {
+			if _, err := main.resolve("refs/heads/" + target); err == nil {
+				return target, "refs/heads/" + target, nil
+			}
+		}
+		sha, err := main.resolve("HEAD")
+		if err != nil {
+			return "", "", errorf(CodeNotRepo, "the repository %s has no commit yet to start a branch from", main.WorkTree)
+		}
+		return sha, sha, nil
+	}
+	if err := checkBranch(ctx, main, "base branch", name); err != nil {
+		return "", "", err
+	}
+	if _, err := main.resolve("refs/heads/" + name); err != nil {
+		return "", "", errorf(CodeNotFound, "the base %q is not a branch of %s", name, main.WorkTree)
+	}
+	return name, "refs/heads/" + name, nil
+}
+
+// populate writes the new worktree's files and index from its branch,
+// then carries the repository's uncommitted work over when asked, and
+// records the worktree's repository in w.
+func populate(ctx context.Context, main Repository, w *Worktree, carryWork bool) error {
+	wr, err := Locate(ctx, w.Path)
+	if err != nil || wr.CommonDir != main.CommonDir {
+		return errorf(CodeGit, "failed to find the new worktree %s in %s", w.Path, main.WorkTree)
+	}
+	w.Git = wr
+	s, err := openScratch(ctx, wr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	cmd := s.command(ctx, "read-tree", "-u", "--reset", s.head)
+	cmd.Env = append(cmd.Env, "GIT_INDEX_FILE="+filepath.Join(wr.GitDir, "index"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return errorf(CodeGit, "failed to check out %s in %s: %v: %s", w.Branch, w.Path, err, strings.TrimSpace(string(out)))
+	}
+	if carryWork {
+		return carry(ctx, main, s, w.Base)
+	}
+	return nil
 }

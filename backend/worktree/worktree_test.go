@@ -27,6 +27,16 @@ func newRepo(t *testing.T, files map[string]string) string {
 	return dir
 }
 
+// locate is the repository of dir, as a session keeps it.
+func locate(t *testing.T, dir string) Repository {
+	t.Helper()
+	r, err := Locate(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func git(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("git", args...)
@@ -112,7 +122,7 @@ func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 	write(t, repo, "b.txt", "b moved\n")
 	git(t, repo, "commit", "-qam", "base moves")
 
-	c, err := List(ctx, w.Path, w.Base)
+	c, err := List(ctx, w.Git, w.Base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,26 +139,26 @@ func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 	if c.Base != git(t, repo, "rev-parse", "main~1") || c.Head != git(t, w.Path, "rev-parse", "HEAD") {
 		t.Fatalf("base %s head %s", c.Base, c.Head)
 	}
-	d, err := Diff(ctx, w.Path, w.Base, "a.txt")
+	d, _, err := Diff(ctx, w.Git, w.Base, "a.txt", MaxDiffBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(d, "-2\n+two\n 3\n+4\n") || !strings.HasPrefix(d, "diff --git a/a.txt b/a.txt") {
 		t.Fatalf("diff of a.txt:\n%s", d)
 	}
-	d, _ = Diff(ctx, w.Path, w.Base, "dir/new.go")
+	d, _, _ = Diff(ctx, w.Git, w.Base, "dir/new.go", MaxDiffBytes)
 	if !strings.Contains(d, "--- /dev/null\n+++ b/dir/new.go\n@@ -0,0 +1,3 @@\n+package x\n+\n+func f() {}\n") {
 		t.Fatalf("diff of a new file:\n%s", d)
 	}
-	d, _ = Diff(ctx, w.Path, w.Base, "new.txt")
+	d, _, _ = Diff(ctx, w.Git, w.Base, "new.txt", MaxDiffBytes)
 	if !strings.Contains(d, "rename from old.txt\nrename to new.txt") {
 		t.Fatalf("diff of a rename:\n%s", d)
 	}
 	for _, bad := range []string{"../x", "/etc/passwd", "a/../../x", "-p"} {
-		_, err := Diff(ctx, w.Path, w.Base, bad)
+		_, _, err := Diff(ctx, w.Git, w.Base, bad, MaxDiffBytes)
 		code(t, err, CodeBadPath)
 	}
-	_, err = Diff(ctx, w.Path, w.Base, "b.txt")
+	_, _, err = Diff(ctx, w.Git, w.Base, "b.txt", MaxDiffBytes)
 	code(t, err, CodeNotFound)
 	// What the user staged stays as it was.
 	if got := git(t, w.Path, "status", "--porcelain"); !strings.Contains(got, "?? bin.dat") {
@@ -158,18 +168,20 @@ func TestListCountsCommittedUncommittedRenamedBinaryAndNewFiles(t *testing.T) {
 
 func TestListWithoutABaseIsTheWorkingTreeAgainstHEAD(t *testing.T) {
 	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
-	if c, err := List(context.Background(), repo, ""); err != nil || c.Files == nil {
+	if c, err := List(context.Background(), locate(t, repo), ""); err != nil || c.Files == nil {
 		t.Fatalf("a clean checkout lists %#v, %v; want an empty list, not null", c.Files, err)
 	}
 	write(t, repo, "a.txt", "b\n")
-	c, err := List(context.Background(), repo, "")
+	c, err := List(context.Background(), locate(t, repo), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Files) != 1 || c.Files[0] != (File{Path: "a.txt", Status: "modified", Additions: 1, Deletions: 1}) || c.Base != c.Head {
 		t.Fatalf("changes %+v", c)
 	}
-	_, err = List(context.Background(), t.TempDir(), "")
+	_, err = Locate(context.Background(), t.TempDir())
+	code(t, err, CodeNotRepo)
+	_, err = List(context.Background(), Repository{}, "")
 	code(t, err, CodeNotRepo)
 }
 
@@ -195,7 +207,7 @@ func TestListSeesASameSizeEditMadeInTheSecondTheIndexWasWritten(t *testing.T) {
 		}
 		// The copy is made in a later second than both.
 		time.Sleep(time.Until(file.ModTime().Truncate(time.Second).Add(1100 * time.Millisecond)))
-		c, err := List(context.Background(), repo, "")
+		c, err := List(context.Background(), locate(t, repo), "")
 		if err != nil {
 			t.Fatal(err)
 		}

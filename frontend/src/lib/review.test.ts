@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { commitMessage, reviewPrompt, changeLabel, pullRequest, webUrl } from './review';
+import { commitMessage, reviewPrompt, changeLabel, pullRequest, webUrl, wholeLines } from './review';
 
 describe('review', () => {
+  it('shows a diff Konsole cut at its budget up to its last whole line, and an uncut one whole', () => {
+    expect(wholeLines({ path: 'a', diff: '+one\n+tw', truncated: true })).toBe('+one\n');
+    expect(wholeLines({ path: 'a', diff: '+tw', truncated: true })).toBe('');
+    expect(wholeLines({ path: 'a', diff: '+one\n+two', truncated: false })).toBe('+one\n+two');
+  });
+
   it('writes one prompt that cites path:line and quotes each line, in file and line order', () => {
     const text = reviewPrompt([
       { path: 'src/b.ts', line: 9, side: 'new', code: 'return x;', body: 'Check for null first. ' },

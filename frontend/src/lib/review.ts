@@ -17,6 +17,22 @@ export interface Changes {
   base: string;
   head: string;
   files: ChangedFile[];
+  /** The listing was cut at Konsole's file budget. */
+  truncated?: boolean;
+}
+
+/** One file's diff (GET /sessions/{id}/changes/diff); `truncated`: cut at 8 MiB. */
+export interface FileDiff {
+  path: string;
+  diff: string;
+  truncated?: boolean;
+}
+
+/** The whole lines of a diff Konsole cut at its byte budget (the last one may be cut). */
+export function wholeLines(d: FileDiff): string {
+  if (!d.truncated) return d.diff;
+  const end = d.diff.lastIndexOf('\n');
+  return end < 0 ? '' : d.diff.slice(0, end + 1);
 }
 
 /** A comment on one line of a diff: the new file's line, or the old one's for a removed line. */
