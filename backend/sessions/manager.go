@@ -51,7 +51,7 @@ type ManagerConfig struct {
 type Manager struct {
 	cfg ManagerConfig
 	log *eventlog.Log
-	st  *store.Store
+	st  sessionStore
 	lg  *slog.Logger
 
 	mu       sync.Mutex
@@ -68,6 +68,30 @@ type Manager struct {
 // Konsole stopped come back idle (their next prompt resumes the agent) and a
 // turn that was running is reported as ended with an error.
 func NewManager(cfg ManagerConfig, log *eventlog.Log, st *store.Store) (*Manager, error) {
+	return newManager(cfg, log, st)
+}
+
+// sessionStore is what the Manager reads and writes in Konsole's store;
+// *store.Store is it, and tests put a store that misbehaves in its place.
+type sessionStore interface {
+	Sessions() ([]store.SessionRow, error)
+	SaveSession(id string, data []byte, activeTurn, createdAt string) error
+	AddMessage(store.MessageRow) (int64, error)
+	AddMessages([]store.MessageRow) error
+	Messages(sessionID string) ([]store.MessageRow, error)
+	RecordUsage(store.TurnUsage) error
+	Queue(sessionID string) ([]store.QueuedPrompt, error)
+	QueuedSessions() ([]string, error)
+	SaveQueued(store.QueuedPrompt) error
+	DeleteQueued(sessionID, id string) (bool, error)
+	ClearQueue(sessionID string) error
+	SetBlob(key string, data []byte) error
+	Blob(key string) ([]byte, error)
+}
+
+var _ sessionStore = (*store.Store)(nil)
+
+func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager, error) {
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = 3 * time.Second
 	}

@@ -109,18 +109,10 @@ func (s *session) start() error {
 	if s.m.cfg.Prepare != nil {
 		s.m.cfg.Prepare(s.info.ID, &opts)
 	}
+	base := s.m.costBaseline(opts.Resume)
 	p, err := claude.Start(opts)
 	if err != nil {
 		return err
-	}
-	// A CLI resuming this conversation goes on counting its cost from the
-	// earlier turns (total_cost_usd is the conversation's, not the
-	// process's): each turn is charged what the total grew by. A fork
-	// starts a conversation of its own. A CLI that starts at 0 instead
-	// reads as a drop, which result takes as a fresh count.
-	base := 0.0
-	if opts.Resume != "" && !opts.ForkSession {
-		base = s.info.TotalCostUSD
 	}
 	s.proc, s.procCost = p, base
 	s.info.AgentPID = p.Pid()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/history"
 	"github.com/konui/konui/backend/store"
 )
 
@@ -67,4 +68,22 @@ func (s *session) recordUsage(t *turn, r *claude.Result, cost float64) TurnUsage
 		s.m.lg.Error("failed to record a turn's usage", "session", s.info.ID, "err", err)
 	}
 	return tu
+}
+
+// costBaseline is the total_cost_usd a CLI started with --resume=agentID
+// counts from. The CLI's total_cost_usd is not the process's: a CLI that
+// resumes a conversation, with or without --fork-session, starts it at
+// what the conversation had cost when its last process exited (the
+// cost-state entry that process appended to the conversation's file), and
+// a fresh one at 0. Each turn is charged what the total grew by since the
+// previous result, or since this baseline for a process's first.
+func (m *Manager) costBaseline(agentID string) float64 {
+	if agentID == "" {
+		return 0
+	}
+	cost, _, err := history.Cost(m.AgentHome(), agentID)
+	if err != nil {
+		m.lg.Warn("failed to read what the conversation has cost so far; its next turn may be charged its earlier ones", "conversation", agentID, "err", err)
+	}
+	return cost
 }
