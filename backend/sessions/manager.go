@@ -115,11 +115,13 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 	}
 	for _, r := range rows {
 		s := &session{m: m, perms: map[string]*Permission{}, seen: map[string]string{}}
-		if err := json.Unmarshal(r.Data, &s.info); err != nil {
+		var row storedSession
+		if err := json.Unmarshal(r.Data, &row); err != nil {
 			m.lg.Error("skipping an unreadable stored session", "id", r.ID, "err", err)
 			continue
 		}
-		s.recover(r.ActiveTurn)
+		s.info = row.Session
+		s.recover(r.ActiveTurn, row.WaitingRequests)
 		m.sessions[s.info.ID] = s
 	}
 	return m, nil
