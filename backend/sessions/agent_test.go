@@ -13,9 +13,12 @@ import (
 
 // fakeAgent plays the CLI in one chosen way:
 //
-//	orphan   answers initialize; when its input ends it starts a process in
-//	         a session of its own that inherits stdout and stderr and sleeps
-//	         20 s (an MCP server or a hook outliving the CLI), and exits 0
+//	orphan   answers control requests; when its input ends it starts a
+//	         process in a session of its own that inherits stdout and stderr
+//	         and sleeps 20 s (an MCP server or a hook outliving the CLI), and
+//	         exits 0
+//	idle     answers control requests and exits when its input ends
+//	deaf     answers initialize only, never another control request
 func fakeAgent(mode string) int {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<20)
@@ -23,11 +26,14 @@ func fakeAgent(mode string) int {
 		var msg struct {
 			Type      string `json:"type"`
 			RequestID string `json:"request_id"`
+			Request   struct {
+				Subtype string `json:"subtype"`
+			} `json:"request"`
 		}
 		if json.Unmarshal(in.Bytes(), &msg) != nil {
 			continue
 		}
-		if msg.Type == "control_request" {
+		if msg.Type == "control_request" && (mode != "deaf" || msg.Request.Subtype == "initialize") {
 			b, _ := json.Marshal(map[string]any{"type": "control_response", "response": map[string]any{
 				"subtype": "success", "request_id": msg.RequestID, "response": map[string]any{}}})
 			fmt.Println(string(b))

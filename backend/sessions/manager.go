@@ -41,7 +41,10 @@ type ManagerConfig struct {
 	// AutoDenyUnit is how long one minute of the auto-deny setting lasts (a
 	// minute when zero); tests shorten it.
 	AutoDenyUnit time.Duration
-	Logger       *slog.Logger
+	// ControlTimeout bounds how long a mid-session change (set_model,
+	// set_permission_mode) waits for the agent's answer (10 s when zero).
+	ControlTimeout time.Duration
+	Logger         *slog.Logger
 	// DataDir is Konsole's data folder; sessions' worktrees go under it.
 	DataDir string
 }
@@ -122,6 +125,7 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 		}
 		s.info = row.Session
 		s.recover(r.ActiveTurn, row.WaitingRequests)
+		s.publish()
 		m.sessions[s.info.ID] = s
 	}
 	return m, nil
@@ -199,6 +203,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.publish()
 	if err := s.save(); err != nil {
 		return Session{}, err
 	}

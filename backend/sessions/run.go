@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,8 +20,9 @@ import (
 // session is the live state of one session. Every field is guarded by mu;
 // the pump goroutine of the current process takes mu for each output line.
 type session struct {
-	m  *Manager
-	mu sync.Mutex
+	m   *Manager
+	mu  sync.Mutex
+	pub atomic.Pointer[Session] // see snapshot
 
 	info     Session
 	proc     *claude.Process
@@ -41,10 +43,24 @@ type session struct {
 
 const maxSeenClientIDs = 512
 
+// snapshot returns the session as last published (publish): what its
+// last session.updated said. It takes no lock, so that listing sessions
+// never waits for a session busy with its agent or its storage.
 func (s *session) snapshot() Session {
+	if p := s.pub.Load(); p != nil {
+		return *p
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.info
+}
+
+// publish makes the session as it is now what snapshot returns. The caller
+// holds s.mu. Pointer fields are shared with the copy: they are replaced,
+// never changed in place (see usage).
+func (s *session) publish() {
+	c := s.info
+	s.pub.Store(&c)
 }
 
 func (s *session) emit(typ, turnID string, data any) {
@@ -88,6 +104,7 @@ func (s *session) store(row []byte) {
 func (s *session) changed() {
 	s.info.UpdatedAt = time.Now().UTC()
 	s.info.PendingPermissions = len(s.perms)
+	s.publish()
 	if err := s.save(); err != nil {
 		s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
 	}

@@ -66,6 +66,8 @@ type rigOptions struct {
 	agentEnv []string
 	// store wraps the store the Manager writes sessions to.
 	store func(*store.Store) sessionStore
+	// controlTimeout is ManagerConfig.ControlTimeout.
+	controlTimeout time.Duration
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -105,7 +107,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		env = append(env, "KONUI_SESSIONS_AGENT="+o.agent)
 	}
 	env = append(env, o.agentEnv...)
-	cfg := ManagerConfig{Claude: bin, Env: env, DataDir: r.data, StopGrace: time.Second, EscalateStep: 200 * time.Millisecond,
+	cfg := ManagerConfig{Claude: bin, Env: env, DataDir: r.data, StopGrace: time.Second, EscalateStep: 200 * time.Millisecond, ControlTimeout: o.controlTimeout,
 		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var wrap sessionStore = r.st
 	if o.store != nil {

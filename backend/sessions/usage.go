@@ -35,12 +35,22 @@ func (s *session) noteContext(u *claude.APIUsage) {
 	if u == nil {
 		return
 	}
-	if s.info.Usage == nil {
-		s.info.Usage = &SessionUsage{}
-	}
 	if n := u.InputTokens + u.CacheReadTokens + u.CacheCreationTokens + u.OutputTokens; n > 0 {
-		s.info.Usage.ContextTokens = n
+		su := s.usage()
+		su.ContextTokens = n
 	}
+}
+
+// usage gives the session a Usage of its own to change: a copy, since
+// published snapshots (snapshot) share the one they were taken with. The
+// caller holds s.mu.
+func (s *session) usage() *SessionUsage {
+	su := &SessionUsage{}
+	if s.info.Usage != nil {
+		*su = *s.info.Usage
+	}
+	s.info.Usage = su
+	return su
 }
 
 // recordUsage adds a finished turn's tokens and cost to the session and
@@ -49,10 +59,7 @@ func (s *session) noteContext(u *claude.APIUsage) {
 func (s *session) recordUsage(t *turn, r *claude.Result, cost float64) TurnUsage {
 	u, window := r.TurnUsage()
 	tu := TurnUsage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, CacheReadTokens: u.CacheReadTokens, CacheWriteTokens: u.CacheCreationTokens}
-	if s.info.Usage == nil {
-		s.info.Usage = &SessionUsage{}
-	}
-	su := s.info.Usage
+	su := s.usage()
 	su.InputTokens += tu.InputTokens
 	su.OutputTokens += tu.OutputTokens
 	su.CacheReadTokens += tu.CacheReadTokens
