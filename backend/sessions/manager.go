@@ -228,7 +228,7 @@ func (m *Manager) List() []Session {
 	m.mu.Unlock()
 	out := make([]Session, 0, len(all))
 	for _, s := range all {
-		out = append(out, s.snapshot())
+		out = append(out, s.listed())
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].CreatedAt.Equal(out[j].CreatedAt) {

@@ -43,19 +43,23 @@ type session struct {
 
 const maxSeenClientIDs = 512
 
-// snapshot returns the session as last published (publish): what its
-// last session.updated said. It takes no lock, so that listing sessions
-// never waits for a session busy with its agent or its storage.
 func (s *session) snapshot() Session {
-	if p := s.pub.Load(); p != nil {
-		return *p
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.info
 }
 
-// publish makes the session as it is now what snapshot returns. The caller
+// listed returns the session as last published (publish): as of its last
+// event. It takes no lock, so that listing sessions never waits for a
+// session busy with its agent or its storage.
+func (s *session) listed() Session {
+	if p := s.pub.Load(); p != nil {
+		return *p
+	}
+	return s.snapshot()
+}
+
+// publish makes the session as it is now what listed returns. The caller
 // holds s.mu. Pointer fields are shared with the copy: they are replaced,
 // never changed in place (see usage).
 func (s *session) publish() {
@@ -63,7 +67,10 @@ func (s *session) publish() {
 	s.pub.Store(&c)
 }
 
+// emit appends an event of the session, publishing the session as it is
+// now first, so that a list read after any event reflects it.
 func (s *session) emit(typ, turnID string, data any) {
+	s.publish()
 	if _, err := s.m.log.Append(typ, s.info.ID, turnID, data); err != nil {
 		s.m.lg.Error("failed to record an event", "type", typ, "session", s.info.ID, "err", err)
 	}
