@@ -99,9 +99,9 @@ func overSSH(ctx context.Context, f konsoleFlags, fs *flag.FlagSet) (overSSHAnsw
 		return overSSHAnswer{}, err
 	} else if ok {
 		watch, stop := context.WithCancel(ctx)
-		a, err := answerFor(ctx, i, overSSHHealthWait, gone(watch, i.PID), dataDir)
+		a, err := answerFor(ctx, i, overSSHHealthWait, gone(watch, dataDir), dataDir)
 		stop()
-		if err == nil || runfile.Alive(i.PID) || ctx.Err() != nil {
+		if running, _ := runfile.Held(dataDir); err == nil || running || ctx.Err() != nil {
 			return a, err
 		}
 		// It ended while this waited for it (killed as this connection
@@ -259,22 +259,25 @@ func lastLogLine(dataDir string) string {
 	return strings.TrimSpace(lines[len(lines)-1]) + " (log: " + path + ")"
 }
 
-// gone closes once pid no longer runs (runfile.Alive), checked every
-// 100 ms until ctx ends: a running Konsole found in the run file may
-// be ending as this connection arrives.
-func gone(ctx context.Context, pid int) <-chan struct{} {
+// gone closes once the Konsole of dataDir no longer runs (its lock is
+// free: runfile.Held), checked every 100 ms until ctx ends: a running
+// Konsole found in the run file may be ending as this connection arrives.
+func gone(ctx context.Context, dataDir string) <-chan struct{} {
 	ch := make(chan struct{})
 	go func() {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
-		for runfile.Alive(pid) {
+		for {
+			if running, err := runfile.Held(dataDir); err == nil && !running {
+				close(ch)
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 			}
 		}
-		close(ch)
 	}()
 	return ch
 }

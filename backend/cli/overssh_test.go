@@ -180,13 +180,18 @@ func TestOverSSHStartsAKonsoleWhenTheOneRunningEndsAsItWaits(t *testing.T) {
 	home := t.TempDir()
 	data := filepath.Join(home, ".local", "share", "konui", "konsole")
 	t.Cleanup(func() { konsoletest.StopKonsoleOf(data) })
-	// The run file names a process that runs but does not answer (a
-	// Konsole still starting, or one killed as this connection came).
-	stuck := exec.Command("sleep", "60")
+	// The run file names a process that holds the data folder's lock but
+	// does not answer (a Konsole stopped, or one killed as this connection
+	// came).
+	os.MkdirAll(data, 0o700)
+	stuck := exec.Command("sh", "-c", `exec 9>"$1" && flock -x 9 && exec sleep 60`, "sh", runfile.LockPath(data))
 	if err := stuck.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stuck.Process.Kill(); stuck.Wait() })
+	for held, _ := runfile.Held(data); !held; held, _ = runfile.Held(data) {
+		time.Sleep(10 * time.Millisecond) // until the shell has taken the lock
+	}
 	if err := runfile.Write(data, runfile.Info{PID: stuck.Process.Pid, URL: "http://127.0.0.1:1", TokenFile: filepath.Join(home, "none")}); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +208,45 @@ func TestOverSSHStartsAKonsoleWhenTheOneRunningEndsAsItWaits(t *testing.T) {
 	}
 	k, ok, _ := runfile.Read(data)
 	if !ok || k.PID == stuck.Process.Pid || k.URL != r.line["url"] {
+		t.Fatalf("run file %+v, answer %v", k, r.line)
+	}
+	r.stdin.Close()
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, r.stderr)
+	}
+}
+
+// A crash leaves run.json behind; by the next connection its pid may be
+// another process's. --status and --over-ssh go by the data folder's lock:
+// no Konsole runs, so --over-ssh starts one at once instead of answering
+// konsole_unhealthy for the process that happens to have that pid.
+func TestOverSSHStartsAKonsoleWhenTheRunFileNamesAnUnrelatedLiveProcess(t *testing.T) {
+	adoptOrphans(t)
+	konuiBinary(t) // built before the clock below starts
+	home := t.TempDir()
+	data := filepath.Join(home, ".local", "share", "konui", "konsole")
+	t.Cleanup(func() { konsoletest.StopKonsoleOf(data) })
+	other := exec.Command("sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	if err := runfile.Write(data, runfile.Info{PID: other.Process.Pid, URL: "http://127.0.0.1:1", TokenFile: filepath.Join(home, "none")}); err != nil {
+		t.Fatal(err)
+	}
+	if r, code := statusJSON(t, testEnv(home), data); code != 3 || r.Running {
+		t.Fatalf("--status with a stale run file: exit %d, %+v", code, r)
+	}
+	start := time.Now()
+	r := startOverSSH(t, home)
+	if !strings.HasPrefix(r.line["url"], "http://127.0.0.1:") || r.line["token"] == "" {
+		t.Fatalf("answer %v", r.line)
+	}
+	if took := time.Since(start); took > overSSHHealthWait {
+		t.Fatalf("it answered after %v: it waited for the unrelated process first", took)
+	}
+	k, ok, _ := runfile.Read(data)
+	if !ok || k.PID == other.Process.Pid || k.URL != r.line["url"] {
 		t.Fatalf("run file %+v, answer %v", k, r.line)
 	}
 	r.stdin.Close()

@@ -106,6 +106,12 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 		}
 		return nil
 	})
+	// A replay that reached the stop event ends the stream: what it wrote
+	// is still in the buffer and goes out first.
+	if errors.Is(err, errStreamDone) {
+		out.flush()
+		return
+	}
 	if err != nil || out.flush() != nil {
 		return
 	}
@@ -113,6 +119,8 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 	defer beat.Stop()
 	// catchUp reads from the store what the live feed dropped for this
 	// reader, so that a slow reader falls behind without losing anything.
+	// It returns false when the stream ends: the client went away, or the
+	// stop event was sent (and flushed, with everything before it).
 	catchUp := func(upto int64) bool {
 		next, reset, err := sub.CatchUp(last, upto, func(row store.EventRow) error {
 			if err := send(row); err != nil {
@@ -123,6 +131,10 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 			}
 			return nil
 		})
+		if errors.Is(err, errStreamDone) {
+			out.flush()
+			return false
+		}
 		if err != nil {
 			return false
 		}

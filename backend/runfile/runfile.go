@@ -37,8 +37,25 @@ type Info struct {
 	PairingURL string `json:"pairingUrl,omitempty"`
 }
 
+// LockName is the data folder's lock file. A running Konsole holds an
+// exclusive lock on it for as long as it runs, and the system lets go of
+// it when the process ends, however it ends: whether a Konsole runs on a
+// data folder is decided by this lock, never by the pid in the run file
+// (a crash leaves run.json behind, and its pid may by now be another
+// process's).
+const LockName = "konsole.lock"
+
 // Path is the run file of the Konsole whose data dir is dataDir.
 func Path(dataDir string) string { return filepath.Join(dataDir, Name) }
+
+// LockPath is the lock file of dataDir (see LockName).
+func LockPath(dataDir string) string { return filepath.Join(dataDir, LockName) }
+
+// Held tells whether a Konsole holds the lock of dataDir, that is, runs on
+// it. It only tests the lock: it takes a shared lock for an instant when
+// none is held, which a Konsole starting at that instant waits out (see
+// backend/konsole's lockDataDir).
+func Held(dataDir string) (bool, error) { return held(LockPath(dataDir)) }
 
 // Write records i as the running Konsole of dataDir (mode 0600, replaced
 // atomically; the folder is made 0700 when missing).
@@ -73,15 +90,17 @@ func RemoveIfOwn(dataDir string, pid int) error {
 }
 
 // Read returns the Konsole running on dataDir. ok is false when there is
-// none: no run file, or one left by a process that is gone (a crash or
-// kill -9 cannot remove it).
+// none: no run file, or one left by a Konsole that is gone (a crash or
+// kill -9 cannot remove it), which the data folder's lock tells (Held),
+// whatever process its pid names now.
 func Read(dataDir string) (i Info, ok bool, err error) {
 	i, ok, err = readFile(dataDir)
 	if err != nil || !ok {
 		return Info{}, false, err
 	}
-	if !Alive(i.PID) {
-		return Info{}, false, nil
+	running, err := Held(dataDir)
+	if err != nil || !running {
+		return Info{}, false, err
 	}
 	return i, true, nil
 }

@@ -16,6 +16,7 @@ func TestWriteReadRemoveKeepsTheFilePrivate(t *testing.T) {
 	if err := Write(dir, want); err != nil {
 		t.Fatal(err)
 	}
+	holdHere(t, dir)
 	fi, err := os.Stat(Path(dir))
 	if err != nil {
 		t.Fatal(err)
@@ -57,12 +58,8 @@ func TestAFileLeftByAProcessThatIsGoneReadsAsNone(t *testing.T) {
 
 func TestAFileLeftByAZombieReadsAsNone(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command("sleep", "60")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := holdElsewhere(t, dir)
 	pid := cmd.Process.Pid
-	t.Cleanup(func() { cmd.Wait() })
 	if err := Write(dir, Info{PID: pid, URL: "http://127.0.0.1:1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +85,7 @@ func TestAFileLeftByAZombieReadsAsNone(t *testing.T) {
 
 func TestRemoveIfOwnLeavesAnotherProcesssFile(t *testing.T) {
 	dir := t.TempDir()
+	holdHere(t, dir)
 	if err := Write(dir, Info{PID: os.Getpid()}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +100,71 @@ func TestRemoveIfOwnLeavesAnotherProcesssFile(t *testing.T) {
 	}
 	if _, ok, _ := Read(dir); ok {
 		t.Fatal("RemoveIfOwn kept its own file")
+	}
+}
+
+// A Konsole killed by a crash leaves its run file; by the time it is read
+// its pid may belong to another process. The data folder's lock decides.
+func TestARunFileNamingAnotherLiveProcessReadsAsNoneUntilTheLockIsHeld(t *testing.T) {
+	dir := t.TempDir()
+	other := exec.Command("sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	for _, pid := range []int{other.Process.Pid, os.Getpid()} {
+		if err := Write(dir, Info{PID: pid, URL: "http://127.0.0.1:1"}); err != nil {
+			t.Fatal(err)
+		}
+		if !Alive(pid) {
+			t.Fatalf("pid %d is not alive: the test proves nothing", pid)
+		}
+		if _, ok, err := Read(dir); ok || err != nil {
+			t.Fatalf("run file naming live pid %d, no lock held: ok=%v err=%v, want none", pid, ok, err)
+		}
+		if running, err := Held(dir); running || err != nil {
+			t.Fatalf("Held = %v, %v with no lock held", running, err)
+		}
+	}
+	// Testing the lock did not take it: a Konsole can still lock the folder.
+	holdElsewhere(t, dir)
+	if i, ok, err := Read(dir); !ok || err != nil || i.PID != os.Getpid() {
+		t.Fatalf("with the lock held: %+v ok=%v err=%v", i, ok, err)
+	}
+}
+
+// holdHere takes the data folder's lock in this process, as a Konsole
+// does, until the test ends.
+func holdHere(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.OpenFile(LockPath(dir), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+}
+
+// holdElsewhere starts a process that holds the data folder's lock and
+// returns once it does; the test reaps it at its end.
+func holdElsewhere(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", `exec 9>"$1" && flock -x 9 && exec sleep 60`, "sh", LockPath(dir))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if running, _ := Held(dir); running {
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the helper did not take the lock within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -58,21 +58,22 @@ func checkMode(mode string) error {
 }
 
 // sendControl sends a control request to the running agent and returns
-// the channel its answer arrives on. The caller holds s.mu.
-func (s *session) sendControl(subtype string, fields map[string]any) (<-chan claude.ControlResponse, error) {
+// its id and the channel its answer arrives on (buffered: whoever answers
+// never waits for the reader). The caller holds s.mu.
+func (s *session) sendControl(subtype string, fields map[string]any) (string, <-chan claude.ControlResponse, error) {
 	if s.proc == nil {
-		return nil, errors.New("no agent runs")
+		return "", nil, errors.New("no agent runs")
 	}
 	id, err := s.proc.Control(subtype, fields)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	ch := make(chan claude.ControlResponse, 1)
 	if s.controls == nil {
 		s.controls = map[string]chan claude.ControlResponse{}
 	}
 	s.controls[id] = ch
-	return ch, nil
+	return id, ch, nil
 }
 
 // controlAnswered hands a control_response to whoever waits for it.
@@ -83,17 +84,32 @@ func (s *session) controlAnswered(c *claude.ControlResponse) {
 	}
 }
 
-// awaitControl waits (without the lock) for the CLI's answer.
-func awaitControl(ch <-chan claude.ControlResponse, what string) error {
+// awaitControl waits (without the lock) for the CLI's answer to control
+// request id. One that times out leaves the session's map at once, not
+// when the agent exits: a late answer finds no one waiting and is dropped.
+func (s *session) awaitControl(id string, ch <-chan claude.ControlResponse, what string) error {
+	timeout := time.NewTimer(s.m.controlTimeout())
+	defer timeout.Stop()
 	select {
 	case c := <-ch:
 		if c.Subtype == "error" {
 			return &apierror.Error{Status: http.StatusBadGateway, Code: apierror.CodeAgent, Message: fmt.Sprintf("the agent refused %s: %s", what, firstNonEmpty(c.Error, "no reason given"))}
 		}
 		return nil
-	case <-time.After(controlTimeout):
-		return &apierror.Error{Status: http.StatusGatewayTimeout, Code: apierror.CodeAgent, Message: fmt.Sprintf("the agent did not answer %s within %s", what, controlTimeout)}
+	case <-timeout.C:
+		s.mu.Lock()
+		delete(s.controls, id)
+		s.mu.Unlock()
+		return &apierror.Error{Status: http.StatusGatewayTimeout, Code: apierror.CodeAgent, Message: fmt.Sprintf("the agent did not answer %s within %s", what, s.m.controlTimeout())}
 	}
+}
+
+// controlTimeout is ManagerConfig.ControlTimeout, controlTimeout when zero.
+func (m *Manager) controlTimeout() time.Duration {
+	if m.cfg.ControlTimeout > 0 {
+		return m.cfg.ControlTimeout
+	}
+	return controlTimeout
 }
 
 // update applies a PATCH. A model or mode change goes to a running agent
@@ -135,6 +151,7 @@ func (s *session) update(p SessionPatch) (Session, error) {
 		s.info.Archived = *p.Archived
 	}
 	type change struct {
+		id    string
 		ch    <-chan claude.ControlResponse
 		what  string
 		apply func()
@@ -149,11 +166,11 @@ func (s *session) update(p SessionPatch) (Session, error) {
 			apply()
 			return nil
 		}
-		ch, err := s.sendControl(subtype, map[string]any{field: value})
+		id, ch, err := s.sendControl(subtype, map[string]any{field: value})
 		if err != nil {
 			return errAgent(err)
 		}
-		waits = append(waits, change{ch, fmt.Sprintf("%s %q", what, value), apply})
+		waits = append(waits, change{id, ch, fmt.Sprintf("%s %q", what, value), apply})
 		return nil
 	}
 	var err error
@@ -174,7 +191,7 @@ func (s *session) update(p SessionPatch) (Session, error) {
 
 	var failed error
 	for _, w := range waits {
-		if err := awaitControl(w.ch, w.what); err != nil {
+		if err := s.awaitControl(w.id, w.ch, w.what); err != nil {
 			failed = errors.Join(failed, err)
 			continue
 		}

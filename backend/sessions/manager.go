@@ -41,7 +41,10 @@ type ManagerConfig struct {
 	// AutoDenyUnit is how long one minute of the auto-deny setting lasts (a
 	// minute when zero); tests shorten it.
 	AutoDenyUnit time.Duration
-	Logger       *slog.Logger
+	// ControlTimeout bounds how long a mid-session change (set_model,
+	// set_permission_mode) waits for the agent's answer (10 s when zero).
+	ControlTimeout time.Duration
+	Logger         *slog.Logger
 	// DataDir is Konsole's data folder; sessions' worktrees go under it.
 	DataDir string
 }
@@ -51,7 +54,7 @@ type ManagerConfig struct {
 type Manager struct {
 	cfg ManagerConfig
 	log *eventlog.Log
-	st  *store.Store
+	st  sessionStore
 	lg  *slog.Logger
 
 	mu       sync.Mutex
@@ -68,6 +71,30 @@ type Manager struct {
 // Konsole stopped come back idle (their next prompt resumes the agent) and a
 // turn that was running is reported as ended with an error.
 func NewManager(cfg ManagerConfig, log *eventlog.Log, st *store.Store) (*Manager, error) {
+	return newManager(cfg, log, st)
+}
+
+// sessionStore is what the Manager reads and writes in Konsole's store;
+// *store.Store is it, and tests put a store that misbehaves in its place.
+type sessionStore interface {
+	Sessions() ([]store.SessionRow, error)
+	SaveSession(id string, data []byte, activeTurn, createdAt string) error
+	AddMessage(store.MessageRow) (int64, error)
+	AddMessages([]store.MessageRow) error
+	Messages(sessionID string) ([]store.MessageRow, error)
+	RecordUsage(store.TurnUsage) error
+	Queue(sessionID string) ([]store.QueuedPrompt, error)
+	QueuedSessions() ([]string, error)
+	SaveQueued(store.QueuedPrompt) error
+	DeleteQueued(sessionID, id string) (bool, error)
+	ClearQueue(sessionID string) error
+	SetBlob(key string, data []byte) error
+	Blob(key string) ([]byte, error)
+}
+
+var _ sessionStore = (*store.Store)(nil)
+
+func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager, error) {
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = 3 * time.Second
 	}
@@ -91,11 +118,14 @@ func NewManager(cfg ManagerConfig, log *eventlog.Log, st *store.Store) (*Manager
 	}
 	for _, r := range rows {
 		s := &session{m: m, perms: map[string]*Permission{}, seen: map[string]string{}}
-		if err := json.Unmarshal(r.Data, &s.info); err != nil {
+		var row storedSession
+		if err := json.Unmarshal(r.Data, &row); err != nil {
 			m.lg.Error("skipping an unreadable stored session", "id", r.ID, "err", err)
 			continue
 		}
-		s.recover(r.ActiveTurn)
+		s.info = row.Session
+		s.recover(r.ActiveTurn, row.WaitingRequests)
+		s.publish()
 		m.sessions[s.info.ID] = s
 	}
 	return m, nil
@@ -173,6 +203,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.publish()
 	if err := s.save(); err != nil {
 		return Session{}, err
 	}
@@ -197,7 +228,7 @@ func (m *Manager) List() []Session {
 	m.mu.Unlock()
 	out := make([]Session, 0, len(all))
 	for _, s := range all {
-		out = append(out, s.snapshot())
+		out = append(out, s.listed())
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].CreatedAt.Equal(out[j].CreatedAt) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,8 +20,9 @@ import (
 // session is the live state of one session. Every field is guarded by mu;
 // the pump goroutine of the current process takes mu for each output line.
 type session struct {
-	m  *Manager
-	mu sync.Mutex
+	m   *Manager
+	mu  sync.Mutex
+	pub atomic.Pointer[Session] // see snapshot
 
 	info     Session
 	proc     *claude.Process
@@ -47,29 +49,87 @@ func (s *session) snapshot() Session {
 	return s.info
 }
 
+// listed returns the session as last published (publish): as of its last
+// event. It takes no lock, so that listing sessions never waits for a
+// session busy with its agent or its storage.
+func (s *session) listed() Session {
+	if p := s.pub.Load(); p != nil {
+		return *p
+	}
+	return s.snapshot()
+}
+
+// publish makes the session as it is now what listed returns. The caller
+// holds s.mu. Pointer fields are shared with the copy: they are replaced,
+// never changed in place (see usage).
+func (s *session) publish() {
+	c := s.info
+	s.pub.Store(&c)
+}
+
+// emit appends an event of the session, publishing the session as it is
+// now first, so that a list read after any event reflects it.
 func (s *session) emit(typ, turnID string, data any) {
+	s.publish()
 	if _, err := s.m.log.Append(typ, s.info.ID, turnID, data); err != nil {
 		s.m.lg.Error("failed to record an event", "type", typ, "session", s.info.ID, "err", err)
 	}
 }
 
+// storedSession is a session's row in the store: the API's Session and
+// the permission requests waiting for an answer, so that a Konsole that
+// stopped without answering them (kill -9, a crash) answers them when it
+// starts again (recover).
+type storedSession struct {
+	Session
+	WaitingRequests []*Permission `json:"waitingRequests,omitempty"`
+}
+
 func (s *session) save() error {
-	b, _ := json.Marshal(s.info)
-	return s.m.st.SaveSession(s.info.ID, b, s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano))
+	return s.m.st.SaveSession(s.info.ID, s.row(), s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano))
+}
+
+// row is the session's stored form; the caller holds s.mu.
+func (s *session) row() []byte {
+	row := storedSession{Session: s.info}
+	for _, p := range s.perms {
+		row.WaitingRequests = append(row.WaitingRequests, p)
+	}
+	b, _ := json.Marshal(row)
+	return b
+}
+
+// store writes row, taken with s.row under s.mu, without holding s.mu.
+func (s *session) store(row []byte) {
+	info := s.snapshot()
+	if err := s.m.st.SaveSession(info.ID, row, info.ActiveTurnID, info.CreatedAt.Format(time.RFC3339Nano)); err != nil {
+		s.m.lg.Error("failed to save a session", "session", info.ID, "err", err)
+	}
 }
 
 // changed records the session and tells subscribers.
 func (s *session) changed() {
 	s.info.UpdatedAt = time.Now().UTC()
 	s.info.PendingPermissions = len(s.perms)
+	s.publish()
 	if err := s.save(); err != nil {
 		s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
 	}
 	s.emit(eventlog.EvSessionUpdated, "", map[string]any{"session": s.info})
 }
 
-func (s *session) recover(activeTurn string) {
+// recover readies a session loaded from the store: whatever Konsole left
+// running when it stopped has ended. waiting are the permission requests
+// it left unanswered: no agent waits for them any more, so each is
+// answered (denied, reason konsole_restarted) for every client to drop it.
+func (s *session) recover(activeTurn string, waiting []*Permission) {
 	dirty := false
+	for _, p := range waiting {
+		s.emit(eventlog.EvPermissionResolved, p.TurnID, map[string]any{"requestId": p.RequestID, "toolName": p.ToolName,
+			"input": p.Input, "behavior": "deny", "reason": DenyKonsoleRestarted,
+			"message": "Konsole restarted before this request was answered."})
+		dirty = true
+	}
 	switch s.info.Status {
 	case StatusStarting, StatusRunning, StatusStopping:
 		s.info.Status, dirty = StatusIdle, true
@@ -109,18 +169,10 @@ func (s *session) start() error {
 	if s.m.cfg.Prepare != nil {
 		s.m.cfg.Prepare(s.info.ID, &opts)
 	}
+	base := s.m.costBaseline(opts.Resume)
 	p, err := claude.Start(opts)
 	if err != nil {
 		return err
-	}
-	// A CLI resuming this conversation goes on counting its cost from the
-	// earlier turns (total_cost_usd is the conversation's, not the
-	// process's): each turn is charged what the total grew by. A fork
-	// starts a conversation of its own. A CLI that starts at 0 instead
-	// reads as a drop, which result takes as a fresh count.
-	base := 0.0
-	if opts.Resume != "" && !opts.ForkSession {
-		base = s.info.TotalCostUSD
 	}
 	s.proc, s.procCost = p, base
 	s.info.AgentPID = p.Pid()
@@ -289,7 +341,7 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 	if t.stopTimer != nil {
 		t.stopTimer.Stop()
 	}
-	s.denyPending("The turn ended before this request was answered.")
+	s.denyPending("The turn ended before this request was answered.", "")
 	data["turnId"], data["reason"] = t.id, reason
 	if _, ok := data["durationMs"]; !ok {
 		data["durationMs"] = time.Since(t.started).Milliseconds()
@@ -310,13 +362,22 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 	s.info.ActiveTurnID = ""
 }
 
-func (s *session) denyPending(message string) {
+// denyPending denies every request waiting for an answer, telling the
+// agent (when one runs) and every client; reason, when set, says why
+// Konsole answered them itself (DenyAgentExited, DenyKonsoleRestarted).
+func (s *session) denyPending(message, reason string) {
 	for id, p := range s.perms {
 		if s.proc != nil {
 			s.proc.AnswerPermission(id, false, nil, message)
 		}
-		s.emit(eventlog.EvPermissionResolved, p.TurnID, map[string]any{"requestId": id, "toolName": p.ToolName,
-			"input": p.Input, "behavior": "deny", "message": message})
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		resolved := map[string]any{"requestId": id, "toolName": p.ToolName, "input": p.Input, "behavior": "deny", "message": message}
+		if reason != "" {
+			resolved["reason"] = reason
+		}
+		s.emit(eventlog.EvPermissionResolved, p.TurnID, resolved)
 		delete(s.perms, id)
 	}
 }
@@ -333,6 +394,19 @@ func (s *session) exited(p *claude.Process) {
 	for id, ch := range s.controls {
 		ch <- claude.ControlResponse{RequestID: id, Subtype: "error", Error: "the agent exited"}
 		delete(s.controls, id)
+	}
+	// No agent waits for an answer any more: every client drops its
+	// requests now, whether the agent crashed, was ended or Konsole stops.
+	if len(s.perms) > 0 {
+		s.denyPending("The agent exited before this request was answered.", DenyAgentExited)
+		s.info.PendingPermissions = 0
+		if s.m.isClosing() {
+			// Konsole stops: the rest of the session stays as it was, for
+			// the next start to resume, but not the requests answered here.
+			if err := s.save(); err != nil {
+				s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
+			}
+		}
 	}
 	if s.m.isClosing() {
 		return
@@ -354,7 +428,6 @@ func (s *session) exited(p *claude.Process) {
 		data["error"] = lastError
 	}
 	s.finishTurn(reason, data)
-	s.denyPending("The agent exited.")
 	switch {
 	case s.ending:
 		s.info.Status = StatusExited

@@ -71,6 +71,16 @@ const (
 	ReasonError       = "error"
 )
 
+// Reasons of a permission.resolved deny that Konsole gave itself because
+// no agent waits for the answer any more.
+const (
+	// DenyAgentExited: the agent exited (a crash, DELETE, Konsole stopping).
+	DenyAgentExited = "agent_exited"
+	// DenyKonsoleRestarted: Konsole stopped without answering (kill -9, a
+	// crash) and answers at its next start.
+	DenyKonsoleRestarted = "konsole_restarted"
+)
+
 // turn is the running user turn of a session.
 type turn struct {
 	id          string

@@ -25,7 +25,7 @@ func (s *session) stop() (string, error) {
 		return t.id, nil
 	}
 	t.stopping, t.stopAt = true, time.Now()
-	s.denyPending("The user stopped this turn.")
+	s.denyPending("The user stopped this turn.", "")
 	s.info.Status = StatusStopping
 	s.changed()
 	if s.proc == nil {
@@ -144,10 +144,22 @@ func (s *session) end() {
 	s.mu.Unlock()
 }
 
+// shutdown ends the agent as Konsole stops. The requests waiting for an
+// answer are denied first (reason agent_exited), so that every client drops
+// them and the next start has none to answer.
 func (s *session) shutdown(grace time.Duration) {
 	s.mu.Lock()
 	p, pumped := s.proc, s.pumped
+	var row []byte
+	if len(s.perms) > 0 {
+		s.denyPending("Konsole stopped before this request was answered.", DenyAgentExited)
+		s.info.PendingPermissions = 0
+		row = s.row()
+	}
 	s.mu.Unlock()
+	if row != nil {
+		s.store(row)
+	}
 	if p == nil {
 		return
 	}

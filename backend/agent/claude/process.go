@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"sync"
 	"sync/atomic"
@@ -111,20 +112,40 @@ func Start(opts Options) (*Process, error) {
 	cmd.SysProcAttr = sysProcAttr()
 	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{}), tag: tag}
 	p.stderr.max = 8 << 10
-	cmd.Stderr = &p.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the CLI's stdin: %w", err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Konsole's own pipes for stdout and stderr, not os/exec's: the end of
+	// the CLI is its exit (Wait), and what still holds a pipe open after it
+	// (a child that inherited it) is cut off by drain, not waited for.
+	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the CLI's stdout: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, fmt.Errorf("failed to open the CLI's stderr: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	outW.Close() // the CLI has its own copies now
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
 		return nil, fmt.Errorf("failed to start %s: %w", path, err)
 	}
 	p.stdin = newInbox(stdin, p.done)
+	stdout, stderr := newPipeReader(outR), newPipeReader(errR)
 	go p.read(stdout)
+	go func() {
+		defer close(stderr.done)
+		io.Copy(&p.stderr, stderr)
+	}()
+	go p.wait(stdout, stderr)
 	return p, nil
 }
 
@@ -146,14 +167,22 @@ func (p *Process) Err() error {
 // StderrTail returns the last few KiB the CLI wrote to stderr.
 func (p *Process) StderrTail() string { return p.stderr.String() }
 
-func (p *Process) read(stdout io.Reader) {
+// wait owns the end of the process: its exit, then the end of its output
+// (drain), then the processes it left behind, then Done.
+func (p *Process) wait(stdout, stderr *pipeReader) {
+	err := p.cmd.Wait()
+	drain(ExitDrain, stdout, stderr)
+	if pids := reapTagged(p.tag); len(pids) > 0 {
+		p.log.Warn("killed processes the agent left running", "pid", p.Pid(), "killed", pids)
+	}
+	p.err = err
+	close(p.done)
+}
+
+func (p *Process) read(stdout *pipeReader) {
 	defer func() {
 		close(p.out)
-		p.err = p.cmd.Wait()
-		if pids := reapTagged(p.tag); len(pids) > 0 {
-			p.log.Warn("killed processes the agent left running", "pid", p.Pid(), "killed", pids)
-		}
-		close(p.done)
+		close(stdout.done)
 	}()
 	r := bufio.NewReaderSize(stdout, 64<<10)
 	var long []byte

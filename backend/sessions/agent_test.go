@@ -1,0 +1,76 @@
+package sessions
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fakeAgent plays the CLI in one chosen way:
+//
+//	orphan   answers control requests; when its input ends it starts a
+//	         process in a session of its own that inherits stdout and stderr
+//	         and sleeps 20 s (an MCP server or a hook outliving the CLI), and
+//	         exits 0
+//	idle     answers control requests and exits when its input ends
+//	deaf     answers initialize only, never another control request
+func fakeAgent(mode string) int {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<20)
+	for in.Scan() {
+		var msg struct {
+			Type      string `json:"type"`
+			RequestID string `json:"request_id"`
+			Request   struct {
+				Subtype string `json:"subtype"`
+			} `json:"request"`
+		}
+		if json.Unmarshal(in.Bytes(), &msg) != nil {
+			continue
+		}
+		if msg.Type == "control_request" && (mode != "deaf" || msg.Request.Subtype == "initialize") {
+			b, _ := json.Marshal(map[string]any{"type": "control_response", "response": map[string]any{
+				"subtype": "success", "request_id": msg.RequestID, "response": map[string]any{}}})
+			fmt.Println(string(b))
+		}
+	}
+	switch mode {
+	case "orphan":
+		child := exec.Command("sleep", "20")
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := child.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		return 0
+	}
+	return 2
+}
+
+// DELETE of a session whose CLI leaves a child holding its output ends
+// with the CLI, not 20 s later when the child lets go.
+func TestEndingASessionDoesNotWaitForAChildHoldingTheAgentsOutput(t *testing.T) {
+	r := newRig(t, rigOptions{agent: "orphan"})
+	s := r.create(CreateRequest{})
+	sub, err := r.log.Subscribe(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	start := time.Now()
+	if err := r.m.End(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("End took %v", took)
+	}
+	if got, _ := r.m.Get(s.ID); got.Status != StatusExited {
+		t.Fatalf("status %q after End, want exited", got.Status)
+	}
+}
