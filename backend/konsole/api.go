@@ -169,12 +169,14 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 // the same caller as one sent in the header.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every request, /healthz too, looks whether the token file was
+		// replaced (konui konsole --rotate-token asks /healthz once).
+		current, gen := s.tokenGen()
 		if r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		tok := auth.FromRequest(r)
-		current, gen := s.tokenGen()
 		main := auth.Equal(tok, current)
 		if !main && !(r.URL.Path == "/mcp" && s.kontasks.ValidToken(tok)) {
 			writeError(w, errorf(http.StatusUnauthorized, apierror.CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))

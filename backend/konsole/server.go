@@ -230,7 +230,6 @@ func (s *Server) Start() error {
 	s.url = scheme + "://" + ln.Addr().String()
 	s.urlMu.Unlock()
 	s.http = httpguard.NewServer(s.Handler(), slog.NewLogLogger(s.lg.Handler(), slog.LevelDebug))
-	s.http.ConnContext = agentpeer.ConnContext
 	if s.cfg.IdleTimeout > 0 {
 		s.http.IdleTimeout = s.cfg.IdleTimeout
 	}
