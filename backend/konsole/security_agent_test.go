@@ -219,4 +219,23 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 	if status != http.StatusForbidden || r["code"] != konsole.CodeTokenExposed {
 		t.Fatalf("an answer with the exposed token: %d %v", status, r)
 	}
+	// Issue 25: the same token switched the session to acceptEdits, started
+	// one in bypassPermissions (where a prompt ran a command with no
+	// request) and turned auto-deny off. Every change is refused now.
+	for _, c := range []struct {
+		method, path string
+		body         map[string]any
+	}{
+		{"PATCH", "/v1/sessions/" + sid, map[string]any{"permissionMode": "acceptEdits"}},
+		{"POST", "/v1/sessions", map[string]any{"cwd": k.work, "permissionMode": "bypassPermissions"}},
+		{"PUT", "/v1/settings/auto-deny", map[string]any{"enabled": false}},
+		{"POST", "/v1/sessions/" + sid + "/prompt", map[string]any{"text": "[[bash: id]]"}},
+	} {
+		if status, r := k.do(c.method, c.path, c.body); status != http.StatusForbidden || r["code"] != konsole.CodeTokenExposed {
+			t.Errorf("%s %s with the exposed token: %d %v", c.method, c.path, status, r)
+		}
+	}
+	if status, r := k.do("GET", "/v1/sessions/"+sid, nil); status != http.StatusOK || r["permissionMode"] == "acceptEdits" {
+		t.Fatalf("the session after the refusals: %d %v", status, r)
+	}
 }
