@@ -80,7 +80,7 @@ func Run(o Options, stdout, stderr io.Writer) int {
 		Height:           height,
 		MinWidth:         minWidth,
 		MinHeight:        minHeight,
-		AssetServer:      &assetserver.Options{Assets: frontend.Dist()},
+		AssetServer:      &assetserver.Options{Assets: frontend.Dist(), Middleware: withSecurityHeaders},
 		BackgroundColour: &options.RGBA{R: 21, G: 22, B: 26, A: 255},
 		OnStartup:        w.startup,
 		OnDomReady:       w.domReady,

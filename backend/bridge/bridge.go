@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/agentpeer"
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/httpguard"
 	"github.com/konui/konui/backend/httpjson"
@@ -68,6 +69,14 @@ type Config struct {
 	Connected func(konsoleID string)
 	// Notifier, when set, hears of each new kontask once (see Notifier).
 	Notifier Notifier
+	// AgentPIDs, when set, gives the pids of the agents of the Konsole in
+	// this process (the embedded local one): a request whose peer process
+	// is one of them or under one is refused with 403 agent_caller.
+	AgentPIDs func() []int
+	// RotateLocal, when set, gives the local Konsole a new token and
+	// returns it (POST /api/konsoles/local/token); the bridge uses it from
+	// then on.
+	RotateLocal func() (string, error)
 	// StateDir keeps what the bridge must remember across restarts: the
 	// kontasks already notified and when the bridge first started. When
 	// empty, that is kept in memory and every start is a first start.
@@ -198,7 +207,9 @@ func New(cfg Config) (*Bridge, error) {
 		b.order = append(b.order, s.ID)
 		b.hub.addKonsole(k.info())
 	}
-	b.handler = b.routes()
+	// Agents on this machine reach the bridge's loopback port as easily as
+	// Konsole's: their processes are refused here too.
+	b.handler = (&agentpeer.Guard{Agents: b.cfg.AgentPIDs}).Wrap(b.routes())
 	return b, nil
 }
 
@@ -315,6 +326,7 @@ func (b *Bridge) routes() http.Handler {
 	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	b.fleetRoutes(mux)
+	b.tokenRoutes(mux)
 	b.mergedRoutes(mux)
 	// "/api/sessions/" carries every per-session route, the changes
 	// (/changes, /changes/diff) and worktree ones (/worktree/...) included:

@@ -56,6 +56,7 @@ var bridgeRoutes = []struct{ method, path string }{
 	{"PATCH", "/api/konsoles/sec-id"},
 	{"DELETE", "/api/konsoles/sec-id"},
 	{"POST", "/api/konsoles/sec-id/retry"},
+	{"POST", "/api/konsoles/sec-id/token"},
 	// Not routes: a stranger learns nothing from them either.
 	{"GET", "/api/events"},
 	{"GET", "/api/no-such-route"},

@@ -148,7 +148,10 @@ type statusError struct{ status int }
 func (e *statusError) Error() string {
 	switch e.status {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return "Konsole refused the token (HTTP " + strconv.Itoa(e.status) + ")"
+		// A Konsole whose token was replaced (konui konsole --rotate-token,
+		// after an agent saw the old one) answers so: the bridge cannot
+		// follow it by itself and must be paired again.
+		return "Konsole refused the token (HTTP " + strconv.Itoa(e.status) + "): if it was given a new one (konui konsole --rotate-token), pair this Konsole again with its new pairing string or token file"
 	}
 	return "Konsole answered HTTP " + strconv.Itoa(e.status)
 }

@@ -110,6 +110,7 @@ func konsoleFlagSet(f *konsoleFlags) *flag.FlagSet {
 	fs.BoolVar(&f.insecureRemote, "insecure-remote", false, "allow plain http on a non-loopback address")
 	fs.StringVar(&f.advertise, "advertise", "", "host name or address other machines reach this one at, for the pairing string (default: the listen host, or for a wildcard this machine's first network address)")
 	fs.BoolVar(&f.pairing, "pairing", false, "print the pairing string (and QR code) of the Konsole running with this data folder, then exit")
+	fs.BoolVar(&f.rotateToken, "rotate-token", false, "give the Konsole of this data folder a new token, then exit: a new one is written (mode 0600, atomically) to its token file, which a running Konsole takes at once, refusing the old one; bridges paired with the old token must pair again. The token is never printed")
 	fs.BoolVar(&f.status, "status", false, "tell whether a Konsole runs with this data folder, where and which version, then exit (exit code 3 when none runs)")
 	fs.BoolVar(&f.json, "json", false, "with --status: print it as JSON")
 	fs.BoolVar(&f.installService, "install-service", false, "write and enable a systemd user unit that runs this Konsole with these flags, then exit")

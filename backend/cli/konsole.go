@@ -29,6 +29,7 @@ type konsoleFlags struct {
 	refuseToken                     func() error // says why --token was refused, if it was given
 	// The other things `konui konsole` does instead of running one.
 	pairing, status, json            bool
+	rotateToken                      bool
 	installService, uninstallService bool
 }
 
@@ -44,6 +45,10 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	if f.json && !f.status {
 		fmt.Fprintln(stderr, "konui konsole: --json goes with --status")
+		return 2
+	}
+	if f.rotateToken && (f.overSSH || count(f.status, f.pairing, f.installService, f.uninstallService) > 0) {
+		fmt.Fprintln(stderr, "konui konsole: --rotate-token goes alone (with --data or --token-file to say which Konsole)")
 		return 2
 	}
 	if f.overSSH && (f.status || f.pairing || f.installService || f.uninstallService) {
@@ -76,6 +81,8 @@ func runKonsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		dataDir = d
 	}
 	switch {
+	case f.rotateToken:
+		return rotateKonsoleToken(f, dataDir, stdout, stderr)
 	case f.status:
 		return konsoleStatus(ctx, f, dataDir, stdout, stderr)
 	case f.pairing:
@@ -105,7 +112,13 @@ func serveKonsole(ctx context.Context, f konsoleFlags, dataDir string, lg *slog.
 		// first, so that two starts cannot make two certificates.
 		f.tlsCert, f.tlsKey = filepath.Join(dataDir, pairing.CertName), filepath.Join(dataDir, pairing.KeyName)
 	}
-	srv, err := konsole.New(konsole.Config{Listen: f.listen, Token: tok.token, DataDir: dataDir, Claude: f.claude,
+	// A token kept in a file (not one of $KONSOLE_TOKEN) is followed:
+	// `konui konsole --rotate-token` replaces it while this one runs.
+	followed := ""
+	if !tok.keep {
+		followed = tok.file
+	}
+	srv, err := konsole.New(konsole.Config{Listen: f.listen, Token: tok.token, TokenFile: followed, DataDir: dataDir, Claude: f.claude,
 		Repository: paths.Repository(), TLSCert: f.tlsCert, TLSKey: f.tlsKey, InsecureRemote: f.insecureRemote, KeepEvents: f.keepEvents,
 		Version: Version, Logger: lg})
 	if err != nil {

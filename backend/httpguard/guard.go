@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/net/netutil"
 
+	"github.com/konui/konui/backend/agentpeer"
 	"github.com/konui/konui/backend/httpjson"
 	"github.com/konui/konui/backend/textclip"
 )
@@ -33,9 +34,12 @@ const (
 
 // NewServer returns an http.Server for h with the header and idle timeouts.
 // It sets no ReadTimeout, which would end event streams and WebSockets:
-// wrap h in BodyDeadline instead.
+// wrap h in BodyDeadline instead. Each connection gets a place for its
+// agentpeer verdict, so that an agentpeer.Guard in h reads /proc once per
+// connection.
 func NewServer(h http.Handler, errorLog *log.Logger) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: HeaderTimeout, IdleTimeout: IdleTimeout, ErrorLog: errorLog}
+	return &http.Server{Handler: h, ReadHeaderTimeout: HeaderTimeout, IdleTimeout: IdleTimeout, ErrorLog: errorLog,
+		ConnContext: agentpeer.ConnContext}
 }
 
 // Limit caps the connections ln hands out at once at n (MaxConns when n <= 0).

@@ -1,6 +1,7 @@
 package konsole
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -69,14 +70,14 @@ func (s *Server) routes() http.Handler {
 		tid, err := s.mgr.Stop(r.PathValue("id"))
 		reply(w, http.StatusOK, map[string]any{"turnId": tid, "stopped": true}, err)
 	})
-	route("POST", "/v1/sessions/{id}/permissions/{requestId}", s.refuseExposed(func(w http.ResponseWriter, r *http.Request) {
+	route("POST", "/v1/sessions/{id}/permissions/{requestId}", func(w http.ResponseWriter, r *http.Request) {
 		var a sessions.PermissionAnswer
 		if !decode(w, r, &a) {
 			return
 		}
 		err := s.mgr.Answer(r.PathValue("id"), r.PathValue("requestId"), a)
 		reply(w, http.StatusOK, map[string]any{"requestId": r.PathValue("requestId"), "behavior": a.Behavior}, err)
-	}))
+	})
 	route("GET", "/v1/events", s.events)
 	s.agentRoutes(route)
 	s.kontaskRoutes(route)
@@ -90,7 +91,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, apierror.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
-	guarded := s.authenticate(refuseBrowsers(methodNotAllowedJSON(mux)))
+	guarded := s.agents.Wrap(s.authenticate(s.refuseExposed(refuseBrowsers(methodNotAllowedJSON(mux)))))
 	return s.logRequests(httpguard.Hosts(s.allowedHosts(), httpguard.BodyDeadline(guarded, 0, httpguard.IsStream)))
 }
 
@@ -168,14 +169,24 @@ func methodNotAllowedJSON(mux *http.ServeMux) http.Handler {
 // the same caller as one sent in the header.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every request, /healthz too, looks whether the token file was
+		// replaced (konui konsole --rotate-token asks /healthz once).
+		current, gen := s.tokenGen()
 		if r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		tok := auth.FromRequest(r)
-		if !auth.Equal(tok, s.cfg.Token) && !(r.URL.Path == "/mcp" && s.kontasks.ValidToken(tok)) {
+		main := auth.Equal(tok, current)
+		if !main && !(r.URL.Path == "/mcp" && s.kontasks.ValidToken(tok)) {
 			writeError(w, errorf(http.StatusUnauthorized, apierror.CodeUnauthorized, "a valid token is required (Authorization: Bearer TOKEN or ?token=TOKEN)"))
 			return
+		}
+		if main {
+			// A stream opened with this token ends when it is replaced.
+			var done context.CancelFunc
+			r, done = endWithToken(r, gen)
+			defer done()
 		}
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", "Bearer "+tok)

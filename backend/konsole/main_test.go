@@ -15,6 +15,9 @@ import (
 // TestMain lets the test binary play a misbehaving agent (the helper-process
 // pattern): Konsole runs it instead of the CLI when KONUI_FAKE_AGENT is set.
 func TestMain(m *testing.M) {
+	if os.Getenv("KONUI_FAKE_CALLER") != "" {
+		os.Exit(fakeCaller()) // see security_caller_test.go
+	}
 	if mode := os.Getenv("KONUI_FAKE_AGENT"); mode != "" {
 		os.Exit(fakeAgent(mode))
 	}
@@ -34,6 +37,8 @@ func emit(v any) {
 //	garbage            garbage and unknown lines around a correct turn
 //	ignore-interrupt   streams forever, ignores interrupts and SIGINT/SIGTERM
 //	crash              writes to stderr and exits 3 on the first prompt
+//	caller             runs a child process that makes the HTTP calls the
+//	                   prompt lists, and streams their answers as text
 //	deaf-flood         asks permission for a 1 MiB tool input, then never
 //	                   reads stdin again while it floods stdout
 func fakeAgent(mode string) int {
@@ -44,7 +49,10 @@ func fakeAgent(mode string) int {
 	in.Buffer(make([]byte, 1<<20), 1<<20)
 	for in.Scan() {
 		var msg struct {
-			Type string `json:"type"`
+			Type    string `json:"type"`
+			Message struct {
+				Content json.RawMessage `json:"content"`
+			} `json:"message"`
 		}
 		if json.Unmarshal(in.Bytes(), &msg) != nil || msg.Type != "user" {
 			continue
@@ -77,6 +85,12 @@ func fakeAgent(mode string) int {
 		case "deaf-flood":
 			deafFlood()
 			return 0
+		case "caller":
+			out := runCaller(promptText(msg.Message.Content))
+			emit(map[string]any{"type": "stream_event", "event": map[string]any{"type": "content_block_delta", "index": 0,
+				"delta": map[string]any{"type": "text_delta", "text": out}}})
+			emit(map[string]any{"type": "result", "subtype": "success", "is_error": false, "result": "called",
+				"total_cost_usd": 0.01, "duration_ms": 5, "session_id": "fake-agent-session"})
 		}
 	}
 	return 0

@@ -162,17 +162,14 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 		t.Fatalf("create: %d %v", status, s)
 	}
 	sid := s["id"].(string)
-	prompt := func(text string) string {
+	promptIn := func(sid, text string) string {
 		status, r := k.do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": text})
 		if status != http.StatusAccepted {
 			t.Fatalf("prompt: %d %v", status, r)
 		}
 		return r["turnId"].(string)
 	}
-	permission := func() string {
-		e := until(t, evs, "a permission request", func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest })
-		return e.DataMap()["requestId"].(string)
-	}
+	prompt := func(text string) string { return promptIn(sid, text) }
 	// run waits for the turn's end, allowing what it asks on the way (the
 	// CLI asks for some commands only), and returns its streamed text.
 	run := func(turn string) string {
@@ -181,7 +178,7 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 			switch {
 			case e.Type == eventlog.EvTextDelta && e.TurnID == turn:
 				text.WriteString(e.DataMap()["text"].(string))
-			case e.Type == eventlog.EvPermissionRequest:
+			case e.Type == eventlog.EvPermissionRequest && e.SessionID == sid:
 				if status, r := k.do("POST", "/v1/sessions/"+sid+"/permissions/"+e.DataMap()["requestId"].(string), map[string]any{"behavior": "allow"}); status != http.StatusOK {
 					t.Fatalf("allow: %d %v", status, r)
 				}
@@ -200,9 +197,22 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 	}
 	t.Logf("what the agent saw: %s", out)
 
+	// A second session asks for a permission before the token leaks: the
+	// agent would answer it itself with the token it is about to read.
+	status, s2 := k.do("POST", "/v1/sessions", map[string]any{"cwd": k.work})
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, s2)
+	}
+	sid2 := s2["id"].(string)
+	promptIn(sid2, "[[bash: touch approved-by-nobody]]")
+	pending := until(t, evs, "a permission request", func(e kt.Event) bool {
+		return e.Type == eventlog.EvPermissionRequest && e.SessionID == sid2
+	})
+	req := pending.DataMap()["requestId"].(string)
+
 	// The agent reads a file that holds the token (as the stored token file
 	// would), which Konsole cannot prevent: it sees it and refuses the token
-	// for permission answers from then on.
+	// for every change from then on.
 	file := filepath.Join(k.work, "token-copy")
 	if err := os.WriteFile(file, []byte(k.token), 0o644); err != nil {
 		t.Fatal(err)
@@ -213,10 +223,27 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 	if out := run(prompt("[[bash: cat " + file + "]]")); !strings.Contains(out, k.token) {
 		t.Fatalf("the agent did not read the file: %q", out)
 	}
-	prompt("[[bash: touch approved-by-nobody]]")
-	req := permission()
-	status, r := k.do("POST", "/v1/sessions/"+sid+"/permissions/"+req, map[string]any{"behavior": "allow"})
+	status, r := k.do("POST", "/v1/sessions/"+sid2+"/permissions/"+req, map[string]any{"behavior": "allow"})
 	if status != http.StatusForbidden || r["code"] != konsole.CodeTokenExposed {
 		t.Fatalf("an answer with the exposed token: %d %v", status, r)
+	}
+	// Issue 25: the same token switched the session to acceptEdits, started
+	// one in bypassPermissions (where a prompt ran a command with no
+	// request) and turned auto-deny off. Every change is refused now.
+	for _, c := range []struct {
+		method, path string
+		body         map[string]any
+	}{
+		{"PATCH", "/v1/sessions/" + sid, map[string]any{"permissionMode": "acceptEdits"}},
+		{"POST", "/v1/sessions", map[string]any{"cwd": k.work, "permissionMode": "bypassPermissions"}},
+		{"PUT", "/v1/settings/auto-deny", map[string]any{"enabled": false}},
+		{"POST", "/v1/sessions/" + sid + "/prompt", map[string]any{"text": "[[bash: id]]"}},
+	} {
+		if status, r := k.do(c.method, c.path, c.body); status != http.StatusForbidden || r["code"] != konsole.CodeTokenExposed {
+			t.Errorf("%s %s with the exposed token: %d %v", c.method, c.path, status, r)
+		}
+	}
+	if status, r := k.do("GET", "/v1/sessions/"+sid, nil); status != http.StatusOK || r["permissionMode"] == "acceptEdits" {
+		t.Fatalf("the session after the refusals: %d %v", status, r)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/agentpeer"
 	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/httpguard"
@@ -26,6 +27,10 @@ type Config struct {
 	Listen string
 	// Token is required on every /v1 and /mcp request.
 	Token string
+	// TokenFile, when set, is the file Token was read from: when it is
+	// replaced (konui konsole --rotate-token), the running Konsole takes
+	// the new token at its next request and refuses the old one.
+	TokenFile string
 	// DataDir holds konsole.db.
 	DataDir string
 	// Claude is the CLI the user chose (--claude, $KONUI_CLAUDE, the
@@ -76,6 +81,11 @@ type Server struct {
 
 	kontasks *kontaskmcp.Service
 	exposure *exposure
+	// tokMu guards tok, the token in use (token.go).
+	tokMu sync.Mutex
+	tok   tokenState
+	// agents refuses requests from the agents' own processes.
+	agents *agentpeer.Guard
 
 	handlerOnce sync.Once
 	handler     http.Handler
@@ -135,6 +145,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, lg: cfg.Logger, st: st, log: lg, lock: lock, exposure: loadExposure(cfg.DataDir, cfg.Token)}
+	s.tok.token = cfg.Token
+	s.tok.gen, s.tok.cancel = context.WithCancel(context.Background())
+	if cfg.TokenFile != "" {
+		if fi, err := os.Stat(cfg.TokenFile); err == nil {
+			s.tok.seen = stampOf(fi)
+		}
+	}
+	s.agents = &agentpeer.Guard{Agents: s.AgentPIDs, Exempt: s.agentsOwnCall}
 	s.mgr, err = sessions.NewManager(sessions.ManagerConfig{Claude: cfg.Claude, Env: cfg.Env, StopGrace: cfg.StopGrace,
 		EscalateStep: cfg.EscalateStep, AutoDenyUnit: cfg.AutoDenyUnit, Logger: cfg.Logger, Prepare: s.prepareAgent, Watch: s.watchAgentOutput, DataDir: cfg.DataDir}, lg, st)
 	if err != nil {
@@ -260,5 +278,19 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// Token returns the API token.
-func (s *Server) Token() string { return s.cfg.Token }
+// AgentPIDs returns the pids of the agent processes running now.
+func (s *Server) AgentPIDs() []int {
+	var pids []int
+	for _, sess := range s.mgr.List() {
+		if sess.AgentPID > 0 {
+			pids = append(pids, sess.AgentPID)
+		}
+	}
+	return pids
+}
+
+// agentsOwnCall is the one call an agent makes to Konsole: /mcp with its
+// session's own token (kontask_create).
+func (s *Server) agentsOwnCall(r *http.Request) bool {
+	return r.URL.Path == "/mcp" && s.kontasks.ValidToken(auth.FromRequest(r))
+}

@@ -138,6 +138,11 @@ func Start(c Config) (_ *Stack, err error) {
 		specs = append(specs, s)
 	}
 	cfg := bridge.Config{Konsoles: specs, Fleet: c.Fleet, Token: c.Token, Version: c.Version, Logger: c.Logger}
+	if k := st.Konsole; k != nil {
+		// The local Konsole runs in this process: the bridge refuses its
+		// agents' processes as Konsole does, and can give it a new token.
+		cfg.AgentPIDs, cfg.RotateLocal = k.AgentPIDs, k.RotateToken
+	}
 	if c.UI {
 		cfg.UI = frontend.Dist()
 	}

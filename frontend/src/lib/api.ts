@@ -1,5 +1,7 @@
 // REST calls to the bridge (which proxies them to Konsole).
 
+import { reportErrorCode } from './error-codes';
+
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -40,6 +42,7 @@ export class Api {
       /* not JSON */
     }
     if (!resp.ok) {
+      reportErrorCode(data?.code);
       throw new ApiError(data?.error ?? `HTTP ${resp.status}`, resp.status, data?.code ?? 'http', data);
     }
     return data as T;

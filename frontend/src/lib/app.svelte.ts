@@ -6,6 +6,7 @@
 // (session-actions.ts).
 
 import { Api } from './api';
+import { CODE_TOKEN_EXPOSED, onErrorCode } from './error-codes';
 import { ConsoleClient, type ConnState, type KonsoleEvent, type KonsoleStatus, type QueuedPrompt } from './console-client';
 import { errorText } from './errors';
 import { FleetState } from './fleet.svelte';
@@ -47,6 +48,8 @@ export class AppState {
   /** Tool results seen per session; the Changes panel refreshes when it grows. */
   toolResults: Record<string, number> = $state({});
   announcement = $state('');
+  /** Konsole refused a change because an agent saw its token (403 token_exposed). */
+  tokenExposed = $state(false);
   ready = $state(false);
   fatal: string | null = $state(null);
   desktop = $state(false);
@@ -92,6 +95,9 @@ export class AppState {
       return;
     }
     this.api = new Api(this.info.apiBase, this.info.token);
+    onErrorCode((code) => {
+      if (code === CODE_TOKEN_EXPOSED) this.tokenExposed = true;
+    });
     this.client = new ConsoleClient({ baseUrl: this.info.wsBase, token: this.info.token, clientId: clientId() });
     this.client.on('state', (s) => {
       const wasConnected = this.conn.kind === 'connected';
@@ -395,6 +401,17 @@ export class AppState {
     }
     if (k.sessionId) this.select(k.sessionId);
     return true;
+  }
+
+  /** Gives the local Konsole a new token (its bridge follows it); the old one, which an agent saw, is refused from then on. */
+  async rotateLocalToken(): Promise<void> {
+    try {
+      await this.api.post('/konsoles/local/token');
+      this.tokenExposed = false;
+      this.toast('The local Konsole has a new token; the one the agent saw is refused from now on.', 'info');
+    } catch (e) {
+      this.toast('Could not give the Konsole a new token: ' + errorText(e), 'error');
+    }
   }
 
   announce(text: string): void {

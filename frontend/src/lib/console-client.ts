@@ -8,6 +8,7 @@
 // sent exactly once after reconnecting (clientMessageId).
 
 import type { KonsoleInfo } from './konsoles';
+import { reportErrorCode } from './error-codes';
 
 export type ConnState =
   | { kind: 'idle' }
@@ -322,6 +323,7 @@ export class ConsoleClient {
         if (Array.isArray(f.konsoles)) this.emit('konsoles', f.konsoles);
         break;
       case 'ack': {
+        if (!f.ok) reportErrorCode(f.code);
         const w = this.waiting.get(f.ref);
         if (w) {
           clearTimeout(w.timer);
