@@ -88,6 +88,9 @@ type Process struct {
 	stderr tail
 	seq    atomic.Int64
 	tag    string // see AgentTagEnv
+	// tree is the CLI and what it starts: its process group on Unix, a
+	// Job object on Windows.
+	tree *tree
 }
 
 // Start spawns the CLI in its own process group.
@@ -123,6 +126,7 @@ func Start(opts Options) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("failed to start %s: %w", path, err)
 	}
+	p.tree = newTree(cmd.Process.Pid, log)
 	p.stdin = newInbox(stdin, p.done)
 	go p.read(stdout)
 	return p, nil
@@ -153,6 +157,7 @@ func (p *Process) read(stdout io.Reader) {
 		if pids := reapTagged(p.tag); len(pids) > 0 {
 			p.log.Warn("killed processes the agent left running", "pid", p.Pid(), "killed", pids)
 		}
+		p.tree.release()
 		close(p.done)
 	}()
 	r := bufio.NewReaderSize(stdout, 64<<10)
@@ -282,7 +287,7 @@ func (p *Process) CloseInput() {
 }
 
 // Signal sends sig to the whole process group (the CLI and its tools).
-func (p *Process) Signal(sig syscall.Signal) error { return signalGroup(p.Pid(), sig) }
+func (p *Process) Signal(sig syscall.Signal) error { return p.tree.signal(sig) }
 
 // Escalate sends SIGINT, then SIGTERM, then SIGKILL to the process group,
 // waiting step between them, and returns once the process has exited.
