@@ -9,7 +9,8 @@
 #   darwin/arm64, darwin/amd64               serve and konsole (CGO_ENABLED=0; the
 #                                            window needs cgo and a Mac)
 #   linux/arm64                              serve and konsole
-# The build cache is shared with make dist: a second run only links.
+# The build cache is shared with make dist (same flags): a second run
+# mostly links.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 targets=("windows amd64 desktop,production" "windows amd64 -" "darwin arm64 -" "darwin amd64 -" "linux arm64 -")
@@ -41,7 +42,9 @@ for t in "${targets[@]}"; do
     GOOS=$os GOARCH=$goarch CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/konui.exe" . || failed+=("build $name")
   fi
   mapfile -t pkgs < <(packages "$os" "$goarch" "$tags")
-  GOOS=$os GOARCH=$goarch CGO_ENABLED=0 go vet -tags "$tags" "${pkgs[@]}" || failed+=("vet $name")
+  # -trimpath as in the builds: vet then type-checks against the packages
+  # those compiled, instead of compiling every dependency a second time.
+  GOOS=$os GOARCH=$goarch CGO_ENABLED=0 go vet -trimpath -tags "$tags" "${pkgs[@]}" || failed+=("vet $name")
   echo "test-cross: $name: vetted ($((SECONDS - start)) s)"
 done
 
