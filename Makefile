@@ -8,6 +8,7 @@ VERSION := $(shell cat VERSION)
 LDFLAGS := -s -w
 
 .PHONY: setup bindings frontend build desktop run test test-go test-ui test-e2e test-desktop test-fuzz test-package bench package icons version clean
+.PHONY: test-cross dist
 
 setup:
 	./scripts/setup.sh
@@ -40,6 +41,7 @@ run: desktop
 test: setup frontend
 	$(GO) vet ./...
 	$(MAKE) test-ui test-go test-e2e test-desktop test-fuzz test-package
+	$(MAKE) test-cross
 
 # Type checks and unit tests of the dashboard.
 test-ui:
@@ -80,6 +82,17 @@ package: desktop
 # under Xvfb and apt purge, checking that nothing of it is left.
 test-package: package
 	./scripts/test-package.sh bin/konui_$(VERSION)_$$(dpkg --print-architecture).deb
+
+# Builds and vets konui for Windows (with the window and without), macOS
+# and linux/arm64, and runs make dist's script without the .deb
+# (scripts/test-cross.sh says what each target covers).
+test-cross:
+	./scripts/test-cross.sh
+
+# The release artifacts with their SHA-256 sums, into bin/dist
+# (scripts/dist.sh lists them and checks them).
+dist: package
+	./scripts/dist.sh
 
 # Writes VERSION into wails.json and frontend/package.json (a test checks
 # that they agree).

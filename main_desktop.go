@@ -23,7 +23,7 @@ func main() {
 // window is the window mode: without a display it says so and serves the
 // dashboard for a browser instead (konui serve with the same flags).
 func window(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+	if !hasDisplay() {
 		fmt.Fprintln(stdout, "konui: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so no window can open: serving the dashboard for a browser instead.")
 		return cli.Main(append([]string{"serve"}, args...), stdout, stderr)
 	}

@@ -35,9 +35,9 @@ func RaiseRunning(conn *dbus.Conn, id string, args []string) bool {
 	return conn.Object(name, path).CallWithContext(ctx, name+".SendMessage", 0, string(msg)).Err == nil
 }
 
-// raiseRunningOnSessionBus is RaiseRunning on the session bus, false
+// raiseRunning is RaiseRunning on the session bus, false
 // without one.
-func raiseRunningOnSessionBus(id string, args []string) bool {
+func raiseRunning(id string, args []string) bool {
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		return false
 	}

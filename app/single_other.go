@@ -1,6 +1,6 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package app
 
-// raiseRunningOnSessionBus: elsewhere Wails' own lock handles a second launch.
-func raiseRunningOnSessionBus(id string, args []string) bool { return false }
+// raiseRunning: on macOS Wails' own lock handles a second launch.
+func raiseRunning(id string, args []string) bool { return false }

@@ -26,7 +26,8 @@ import (
 //go:embed appicon.png
 var icon []byte
 
-// UniqueID names the single-instance lock (on the session bus on Linux).
+// UniqueID names the single-instance lock (on the session bus on Linux, a
+// named mutex on Windows).
 const UniqueID = "dev.konui.desktop"
 
 // Options are the window's settings for this run, from its flags (the
@@ -49,7 +50,7 @@ type Options struct {
 // The caller decides beforehand that there is a display.
 func Run(o Options, stdout, stderr io.Writer) int {
 	lg := o.Logger
-	if raiseRunningOnSessionBus(UniqueID, o.Args) {
+	if raiseRunning(UniqueID, o.Args) {
 		fmt.Fprintln(stdout, "konui is already running: its window was raised.")
 		return 0
 	}
@@ -69,7 +70,7 @@ func Run(o Options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	d := NewDesktop(DesktopConfig{Settings: settings, Remotes: o.Remotes, DataDir: o.Data, Claude: o.Claude,
-		StateDir: filepath.Join(stateDir, "desktop"), Version: o.Version, TrayHost: SessionTrayHost, Logger: lg})
+		StateDir: filepath.Join(stateDir, "desktop"), Version: o.Version, TrayHost: trayHostPresent, Logger: lg})
 	w := &wailsApp{d: d, lg: lg, settings: settings}
 	// The first size is small enough for a 1280x800 screen; domReady fits
 	// it to the real one.
@@ -120,7 +121,7 @@ func (w *wailsApp) startup(ctx context.Context) {
 	win := &wailsWindow{ctx: ctx, app: w}
 	iconPath := writeIcon()
 	var notifier Notifier
-	if n, err := NewDBusNotifier(iconPath, w.lg); err != nil {
+	if n, err := newNotifier(iconPath, w.lg); err != nil {
 		w.lg.Warn("native notifications are off", "err", err)
 	} else {
 		notifier = n

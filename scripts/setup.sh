@@ -3,7 +3,8 @@
 # system packages (only those missing; lintian, appstream, librsvg2-bin and
 # x11-utils build and test the Debian package; systemd's systemd-analyze checks the unit of
 # konui konsole --install-service; openssh-server is the sshd the SSH tunnel tests start on
-# 127.0.0.1, never as a service), the pinned Claude Code CLI for the
+# 127.0.0.1, never as a service; qemu-user runs the linux/arm64 build, zip, unzip and curl pack and check the
+# release archives of make dist), the pinned Claude Code CLI for the
 # tests under .tools/claude, the frontend's npm packages and the Go modules.
 # Safe to run again: each step does nothing when its work is already done.
 set -euo pipefail
@@ -11,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth dbus dbus-x11
   chromium imagemagick at-spi2-core x11-utils
-  dpkg-dev lintian appstream librsvg2-bin man-db systemd openssh-client openssh-server)
+  dpkg-dev lintian appstream librsvg2-bin man-db systemd openssh-client openssh-server
+  qemu-user zip unzip curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

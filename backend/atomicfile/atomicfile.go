@@ -10,7 +10,8 @@ import (
 )
 
 // Write writes data to a temporary file beside path with mode perm, syncs
-// it and renames it over path. The folder must exist.
+// it and renames it over path. The folder must exist. On Windows an
+// owner-only perm (0600) becomes an ACL that lets only the current user in.
 func Write(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -18,6 +19,10 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
 	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return fmt.Errorf("failed to write %s: %w", path, err)
+	}
+	if err := restrictToOwner(tmp.Name(), perm); err != nil {
 		tmp.Close()
 		return fmt.Errorf("failed to write %s: %w", path, err)
 	}

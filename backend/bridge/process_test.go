@@ -87,16 +87,6 @@ func (k *konsoleProcess) stop() {
 	}
 }
 
-// killOrphan ends the agent a killed Konsole left behind. Nothing kills it
-// with its Konsole: with its stdin gone it still finishes the turn (seconds
-// of writing into its HOME) before it exits.
-func killOrphan(pid int) {
-	syscall.Kill(-pid, syscall.SIGKILL)
-	for deadline := time.Now().Add(5 * time.Second); syscall.Kill(pid, 0) == nil && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func (k *konsoleProcess) api(method, path, body string) map[string]any {
 	k.t.Helper()
 	req, _ := http.NewRequest(method, "http://"+k.addr+path, strings.NewReader(body))

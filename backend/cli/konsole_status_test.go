@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -72,10 +71,10 @@ func TestStatusAfterKill9IsNotRunningAndAStoppedButAliveOneIsNotAnswering(t *tes
 	p := startKonsole(t, home, []string{"KONSOLE_TOKEN=k9"}, "--listen", "127.0.0.1:0")
 
 	// SIGSTOP: the process lives, holds its run file and answers nothing.
-	p.cmd.Process.Signal(syscall.SIGSTOP)
+	p.cmd.Process.Signal(sigStop)
 	start := time.Now()
 	r, code := statusJSON(t, env, p.data)
-	p.cmd.Process.Signal(syscall.SIGCONT)
+	p.cmd.Process.Signal(sigCont)
 	if code != 1 || !r.Running || r.Answering || !strings.Contains(r.Error, "does not answer") || !strings.Contains(r.Error, "no answer within 5 s") || strings.Contains(r.Error, "context deadline") {
 		t.Fatalf("a stopped process: exit %d, %+v", code, r)
 	}

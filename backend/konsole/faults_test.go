@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -111,7 +110,7 @@ func TestAgentKilledMidToolCall(t *testing.T) {
 		t.Fatalf("session while the tool runs = %v", s)
 	}
 	pid := int(s["agentPid"].(float64))
-	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil {
+	if err := killGroup(pid); err != nil {
 		t.Fatalf("kill -9 the agent's process group %d: %v", pid, err)
 	}
 	killed := time.Now()

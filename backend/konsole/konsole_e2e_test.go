@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -213,7 +212,7 @@ func TestStopEscalatesToSignalsWhenTheAgentIgnoresTheInterrupt(t *testing.T) {
 	if reason := evs[len(evs)-1].DataMap()["reason"]; reason != "interrupted" {
 		t.Fatalf("reason = %v", reason)
 	}
-	if err := syscall.Kill(pid, 0); err == nil {
+	if pidExists(pid) {
 		t.Fatalf("agent %d still alive after escalation", pid)
 	}
 	_, s = h.Do("GET", "/v1/sessions/"+sid, nil)
@@ -268,7 +267,7 @@ func TestKilledAgentGivesAnErrorSessionThatTheNextPromptResumes(t *testing.T) {
 	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta })
 	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
 	agentSession := s["agentSessionId"].(string)
-	syscall.Kill(int(s["agentPid"].(float64)), syscall.SIGKILL)
+	killPid(int(s["agentPid"].(float64)))
 	evs := st.Until(t, 20*time.Second, kt.TurnCompleted(turn))
 	if evs[len(evs)-1].DataMap()["reason"] != "error" {
 		t.Fatalf("turn after kill = %v", evs[len(evs)-1].DataMap())

@@ -3,7 +3,6 @@ package konsole_test
 import (
 	"net/http"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +25,7 @@ func TestAnAgentThatStopsReadingStdinWhileFloodingStdoutDoesNotWedgeItsSession(t
 	// agent first so that the test ends with its own failure.
 	t.Cleanup(func() {
 		for _, pid := range procsIn(h.Work, exe) {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killPid(pid)
 		}
 	})
 	sid := h.CreateSession()

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/runfile"
 )
 
 // SyncBuffer is a bytes.Buffer safe for a process's output written while
@@ -30,30 +27,6 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// StopKonsoleOf ends the Konsole running on dataDir (its run file names
-// it) the way a person does, SIGTERM, so that it ends its agents; after
-// 15 s it is killed. It reaps the process, which it can where the test is
-// its parent or its child subreaper.
-func StopKonsoleOf(dataDir string) {
-	i, ok, _ := runfile.Read(dataDir)
-	if !ok {
-		return
-	}
-	syscall.Kill(i.PID, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		var ws syscall.WaitStatus
-		syscall.Wait4(i.PID, &ws, 0, nil)
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		syscall.Kill(i.PID, syscall.SIGKILL)
-		<-done
-	}
 }
 
 // EventIDs reads a Konsole's stored log (GET /v1/events?since=after) and

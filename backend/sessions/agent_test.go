@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -43,7 +42,7 @@ func fakeAgent(mode string) int {
 	case "orphan":
 		child := exec.Command("sleep", "20")
 		child.Stdout, child.Stderr = os.Stdout, os.Stderr
-		child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		ownSession(child)
 		if err := child.Start(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 2

@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -65,7 +64,7 @@ func TestARequestIsDeniedWhenTheAgentCrashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	syscall.Kill(r.m.snapshotOf(t, s.ID).AgentPID, syscall.SIGKILL)
+	killPid(t, r.m.snapshotOf(t, s.ID).AgentPID)
 	r.until(sub, 30*time.Second, func(row store.EventRow) bool { return row.Type == eventlog.EvAgentExited })
 	wantDenied(t, r.resolutions(s.ID, req), DenyAgentExited)
 	if got := r.m.snapshotOf(t, s.ID); got.PendingPermissions != 0 {

@@ -89,6 +89,9 @@ type Process struct {
 	stderr tail
 	seq    atomic.Int64
 	tag    string // see AgentTagEnv
+	// tree is the CLI and what it starts: its process group on Unix, a
+	// Job object on Windows.
+	tree *tree
 }
 
 // Start spawns the CLI in its own process group.
@@ -138,6 +141,7 @@ func Start(opts Options) (*Process, error) {
 		errR.Close()
 		return nil, fmt.Errorf("failed to start %s: %w", path, err)
 	}
+	p.tree = newTree(cmd.Process.Pid, log)
 	p.stdin = newInbox(stdin, p.done)
 	stdout, stderr := newPipeReader(outR), newPipeReader(errR)
 	go p.read(stdout)
@@ -175,6 +179,7 @@ func (p *Process) wait(stdout, stderr *pipeReader) {
 	if pids := reapTagged(p.tag); len(pids) > 0 {
 		p.log.Warn("killed processes the agent left running", "pid", p.Pid(), "killed", pids)
 	}
+	p.tree.release()
 	p.err = err
 	close(p.done)
 }
@@ -311,7 +316,7 @@ func (p *Process) CloseInput() {
 }
 
 // Signal sends sig to the whole process group (the CLI and its tools).
-func (p *Process) Signal(sig syscall.Signal) error { return signalGroup(p.Pid(), sig) }
+func (p *Process) Signal(sig syscall.Signal) error { return p.tree.signal(sig) }
 
 // Escalate sends SIGINT, then SIGTERM, then SIGKILL to the process group,
 // waiting step between them, and returns once the process has exited.

@@ -3,16 +3,16 @@ package claude
 import (
 	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 )
 
-// signalGroup ends the CLI and every process it started: Windows has no
-// signals to send a process group, so each step of an escalation is
-// taskkill of the whole tree (Stop has already asked the CLI to interrupt
-// over its input before anything is signalled).
+// signalGroup ends the CLI and every process it started when no Job
+// object holds them (see tree): Windows has no signals to send a process
+// group, so each step of an escalation is taskkill of the whole tree (Stop
+// has already asked the CLI to interrupt over its input before anything is
+// signalled).
 func signalGroup(pid int, _ syscall.Signal) error {
-	if exec.Command("taskkill", "/T", "/F", "/PID", strconv.Itoa(pid)).Run() == nil {
+	if exec.Command("taskkill", taskkillArgs(pid)...).Run() == nil {
 		return nil
 	}
 	return killPid(pid)
