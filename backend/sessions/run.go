@@ -3,6 +3,7 @@ package sessions
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,10 +20,21 @@ import (
 
 // session is the live state of one session. Every field is guarded by mu;
 // the pump goroutine of the current process takes mu for each output line.
+// Nothing that can block (the store, a process start, a file) runs under
+// mu: writes go to the session's writer (writer.go), and the agent starts
+// with mu released (launch).
 type session struct {
 	m   *Manager
 	mu  sync.Mutex
 	pub atomic.Pointer[Session] // see snapshot
+	w   *writer                 // the session's writes to the store, in order
+
+	// queue is the session's prompt queue as stored (queue.go): the store
+	// is written through w, never read again while Konsole runs.
+	queue []store.QueuedPrompt
+	// launching is closed when the agent start under way (launch) has
+	// ended; nil when none is.
+	launching chan struct{}
 
 	info     Session
 	proc     *claude.Process
@@ -42,6 +54,10 @@ type session struct {
 }
 
 const maxSeenClientIDs = 512
+
+func newSession(m *Manager, info Session) *session {
+	return &session{m: m, w: newWriter(), perms: map[string]*Permission{}, seen: map[string]string{}, info: info}
+}
 
 func (s *session) snapshot() Session {
 	s.mu.Lock()
@@ -85,8 +101,25 @@ type storedSession struct {
 	WaitingRequests []*Permission `json:"waitingRequests,omitempty"`
 }
 
-func (s *session) save() error {
-	return s.m.st.SaveSession(s.info.ID, s.row(), s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano))
+// save queues a write of the session's row as it is now; the caller holds
+// s.mu. A failed write is logged: the next change writes the row again.
+func (s *session) save() {
+	id, row, active, created := s.info.ID, s.row(), s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano)
+	s.w.do(func() {
+		if err := s.m.st.SaveSession(id, row, active, created); err != nil {
+			s.m.lg.Error("failed to save a session", "session", id, "err", err)
+		}
+	})
+}
+
+// addMessage queues a write of one transcript row; the caller holds s.mu.
+// what names the row in the log when the write fails.
+func (s *session) addMessage(row store.MessageRow, what string) {
+	s.w.do(func() {
+		if _, err := s.m.st.AddMessage(row); err != nil {
+			s.m.lg.Error("failed to save "+what, "session", row.SessionID, "err", err)
+		}
+	})
 }
 
 // row is the session's stored form; the caller holds s.mu.
@@ -99,22 +132,12 @@ func (s *session) row() []byte {
 	return b
 }
 
-// store writes row, taken with s.row under s.mu, without holding s.mu.
-func (s *session) store(row []byte) {
-	info := s.snapshot()
-	if err := s.m.st.SaveSession(info.ID, row, info.ActiveTurnID, info.CreatedAt.Format(time.RFC3339Nano)); err != nil {
-		s.m.lg.Error("failed to save a session", "session", info.ID, "err", err)
-	}
-}
-
 // changed records the session and tells subscribers.
 func (s *session) changed() {
 	s.info.UpdatedAt = time.Now().UTC()
 	s.info.PendingPermissions = len(s.perms)
 	s.publish()
-	if err := s.save(); err != nil {
-		s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
-	}
+	s.save()
 	s.emit(eventlog.EvSessionUpdated, "", map[string]any{"session": s.info})
 }
 
@@ -154,8 +177,15 @@ func (s *session) recover(activeTurn string, waiting []*Permission) {
 	}
 }
 
-// start spawns the agent, resuming the conversation when one exists.
-func (s *session) start() error {
+// launch starts the agent, resuming the conversation when one exists. The
+// caller holds s.mu; launch releases it while the agent starts (reading
+// what the conversation cost so far, Prepare, the process start), so that
+// a slow disk or a slow start stalls nobody who only reads the session,
+// stops it or works with another one. Meanwhile s.launching is set: other
+// starts wait for it (awaitLaunch) and the caller checks the session again
+// when launch returns, since anything may have changed. The session is
+// starting from now until the agent answers (ready).
+func (s *session) launch() error {
 	agent := s.m.Agent()
 	s.info.Agent = sessionAgent(agent)
 	if !agent.OK() {
@@ -166,11 +196,22 @@ func (s *session) start() error {
 	if f := s.info.Fork; f != nil {
 		opts.Resume, opts.ForkSession, opts.ResumeAt = f.From, true, f.At
 	}
+	id := s.info.ID
+	done := make(chan struct{})
+	s.launching = done
+	if s.info.Status != StatusStarting {
+		s.info.Status = StatusStarting
+		s.changed()
+	}
+	s.mu.Unlock()
 	if s.m.cfg.Prepare != nil {
-		s.m.cfg.Prepare(s.info.ID, &opts)
+		s.m.cfg.Prepare(id, &opts)
 	}
 	base := s.m.costBaseline(opts.Resume)
 	p, err := claude.Start(opts)
+	s.mu.Lock()
+	s.launching = nil
+	close(done)
 	if err != nil {
 		return err
 	}
@@ -188,6 +229,17 @@ func (s *session) start() error {
 	return nil
 }
 
+// awaitLaunch waits, with s.mu released, until no start of the agent is
+// under way; the caller holds s.mu.
+func (s *session) awaitLaunch() {
+	for s.launching != nil {
+		done := s.launching
+		s.mu.Unlock()
+		<-done
+		s.mu.Lock()
+	}
+}
+
 // ready marks a starting session idle: its agent has answered.
 func (s *session) ready() {
 	s.initID = ""
@@ -200,9 +252,13 @@ func (s *session) ready() {
 func (s *session) pump(p *claude.Process, done chan struct{}) {
 	defer close(done)
 	for out := range p.Outputs() {
+		var plan planFile
+		if out.Kind == claude.KindPermission && out.Permission.ToolName == planTool {
+			plan = s.m.readPlan() // a file read: before the lock
+		}
 		s.mu.Lock()
 		if s.proc == p {
-			s.handle(out)
+			s.handle(out, plan)
 		}
 		s.mu.Unlock()
 	}
@@ -219,7 +275,9 @@ func (s *session) turnID() string {
 	return s.turn.id
 }
 
-func (s *session) handle(out claude.Output) {
+// handle takes one output line of the agent; plan is the newest plan file
+// when the line asks permission for a plan. The caller holds s.mu.
+func (s *session) handle(out claude.Output, plan planFile) {
 	switch out.Kind {
 	case claude.KindInit:
 		if s.initID != "" {
@@ -235,7 +293,7 @@ func (s *session) handle(out claude.Output) {
 	case claude.KindMessage:
 		s.message(out.Message)
 	case claude.KindPermission:
-		s.permissionRequest(out.Permission)
+		s.permissionRequest(out.Permission, plan)
 	case claude.KindResult:
 		s.result(out.Result)
 	case claude.KindControl:
@@ -271,9 +329,7 @@ func (s *session) message(msg *claude.Message) {
 		s.m.cfg.Watch(s.info.ID, content)
 	}
 	at := time.Now().UTC().Format(time.RFC3339Nano)
-	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}); err != nil {
-		s.m.lg.Error("failed to save a message", "session", s.info.ID, "err", err)
-	}
+	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}, "a message")
 	data := map[string]any{"turnId": tid, "role": msg.Role, "content": content}
 	if msg.ParentToolUseID != "" {
 		data["parentToolUseId"] = msg.ParentToolUseID
@@ -281,14 +337,14 @@ func (s *session) message(msg *claude.Message) {
 	s.emit(eventlog.EvMessage, tid, data)
 }
 
-func (s *session) permissionRequest(req *claude.PermissionRequest) {
+func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile) {
 	if s.turn == nil || s.turn.stopping {
 		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
 		return
 	}
 	p := &Permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
 		RequestedAt: time.Now().UTC()}
-	s.classify(p)
+	s.classify(p, plan)
 	if s.ruleAllows(p) {
 		return
 	}
@@ -354,10 +410,8 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 		end[k] = v
 	}
 	content, _ := json.Marshal([]any{end})
-	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
-		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
-		s.m.lg.Error("failed to save the end of a turn", "session", s.info.ID, "err", err)
-	}
+	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
+		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
 	s.turn = nil
 	s.info.ActiveTurnID = ""
 }
@@ -403,9 +457,7 @@ func (s *session) exited(p *claude.Process) {
 		if s.m.isClosing() {
 			// Konsole stops: the rest of the session stays as it was, for
 			// the next start to resume, but not the requests answered here.
-			if err := s.save(); err != nil {
-				s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
-			}
+			s.save()
 		}
 	}
 	if s.m.isClosing() {
@@ -457,8 +509,12 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// startTurn sends a prompt as a new turn; the caller holds s.mu.
+// startTurn sends a prompt as a new turn; the caller holds s.mu. When the
+// session has no agent, the turn is the session's at once (another prompt
+// is refused or queued, Stop stops it) while the agent starts with s.mu
+// released; the turn is started (turn.started) once it has.
 func (s *session) startTurn(req PromptRequest) (string, bool, error) {
+	s.awaitLaunch()
 	if req.ClientMessageID != "" {
 		if tid, ok := s.seen[req.ClientMessageID]; ok {
 			return tid, true, nil
@@ -470,33 +526,49 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	if s.ending {
 		return "", false, apierror.New(http.StatusConflict, apierror.CodeConflict, "the session is ending")
 	}
+	t := &turn{id: uuid.NewString(), started: time.Now()}
+	s.turn = t
+	if req.ClientMessageID != "" {
+		s.remember(req.ClientMessageID, t.id)
+	}
 	if s.proc == nil {
-		if err := s.start(); err != nil {
+		t.launching = true
+		err := s.launch()
+		t.launching = false
+		if err == nil && s.ending {
+			// DELETE came while the agent started: it ends the new agent.
+			err = apierror.New(http.StatusConflict, apierror.CodeConflict, "the session is ending")
+			s.turn = nil
+			s.forget(req.ClientMessageID)
+			return "", false, err
+		}
+		if err != nil {
+			s.turn = nil
+			s.forget(req.ClientMessageID)
 			s.info.Status, s.info.LastError = StatusError, errText(err)
 			s.changed()
 			return "", false, asAgentError(err)
 		}
 	}
-	t := &turn{id: uuid.NewString(), started: time.Now()}
-	s.turn = t
 	s.info.Status, s.info.ActiveTurnID, s.info.LastError = StatusRunning, t.id, ""
-	if req.ClientMessageID != "" {
-		s.remember(req.ClientMessageID, t.id)
+	if t.stopping {
+		s.info.Status = StatusStopping
 	}
 	// The prompt goes to the CLI first, so that it works while Konsole
 	// records the turn; its output waits for s.mu, so turn.started still
-	// comes before the turn's first delta.
+	// comes before the turn's first delta. A turn stopped while its agent
+	// started is never sent: it starts and ends interrupted.
 	var sendErr error
-	if len(req.Images) == 0 {
+	switch {
+	case t.stopping:
+	case len(req.Images) == 0:
 		sendErr = s.proc.SendUser(req.Text)
-	} else {
+	default:
 		sendErr = s.proc.SendUserContent(promptContent(req.Text, req.Images))
 	}
 	content, _ := json.Marshal(promptContent(req.Text, req.Images))
-	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
-		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
-		s.m.lg.Error("failed to save a prompt", "session", s.info.ID, "err", err)
-	}
+	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
+		At: time.Now().UTC().Format(time.RFC3339Nano)}, "a prompt")
 	started := map[string]any{"turnId": t.id, "prompt": req.Text}
 	if len(req.Images) > 0 {
 		started["images"] = len(req.Images)
@@ -506,6 +578,13 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	}
 	s.emit(eventlog.EvTurnStarted, t.id, started)
 	s.changed()
+	if t.stopping {
+		s.finishTurn(ReasonInterrupted, map[string]any{"stopLatencyMs": time.Since(t.stopAt).Milliseconds()})
+		s.info.Status = StatusIdle
+		s.changed()
+		s.afterTurn(ReasonInterrupted)
+		return t.id, false, nil
+	}
 	if sendErr != nil {
 		s.finishTurn(ReasonError, map[string]any{"error": sendErr.Error()})
 		s.info.Status, s.info.LastError = StatusError, sendErr.Error()
@@ -513,6 +592,18 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 		return "", false, errAgent(sendErr)
 	}
 	return t.id, false, nil
+}
+
+// forget undoes remember for a prompt whose turn never started, so that
+// sending it again starts it; the caller holds s.mu.
+func (s *session) forget(clientID string) {
+	if clientID == "" {
+		return
+	}
+	delete(s.seen, clientID)
+	if i := slices.Index(s.seenList, clientID); i >= 0 {
+		s.seenList = slices.Delete(s.seenList, i, i+1)
+	}
 }
 
 func (s *session) remember(clientID, turnID string) {
