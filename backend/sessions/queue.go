@@ -49,7 +49,7 @@ func (m *Manager) PromptOrQueue(id string, req PromptRequest) (PromptOutcome, er
 	s.mu.Lock()
 	// A prompt sent while the session's agent starts waits for it, as it
 	// waited for the lock before: it is then queued or sent like any other.
-	s.awaitLaunch()
+	s.awaitTurnlessLaunch()
 	if s.turn != nil && req.WhenBusy == "queue" {
 		if len(req.Images) > 0 {
 			s.mu.Unlock()
@@ -276,7 +276,7 @@ func (m *Manager) SendQueued(id, queueID string) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.awaitLaunch()
+	s.awaitTurnlessLaunch()
 	if indexOfQueued(s.queue, queueID) < 0 {
 		return "", apierror.New(http.StatusNotFound, apierror.CodeNotFound, "no queued prompt %q in this session", queueID)
 	}
@@ -295,7 +295,7 @@ func (m *Manager) SendQueued(id, queueID string) (string, error) {
 func (m *Manager) ResumeQueues() {
 	for _, s := range m.all() {
 		s.mu.Lock()
-		s.awaitLaunch()
+		s.awaitTurnlessLaunch()
 		if len(s.queue) == 0 {
 			s.mu.Unlock()
 			continue

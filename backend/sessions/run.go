@@ -232,7 +232,18 @@ func (s *session) launch() error {
 // awaitLaunch waits, with s.mu released, until no start of the agent is
 // under way; the caller holds s.mu.
 func (s *session) awaitLaunch() {
-	for s.launching != nil {
+	s.awaitLaunchIf(func() bool { return true })
+}
+
+// awaitTurnlessLaunch is awaitLaunch for a prompt: a start for a turn
+// (startTurn) is not waited for, since that turn answers the prompt (409,
+// or queued) at once.
+func (s *session) awaitTurnlessLaunch() {
+	s.awaitLaunchIf(func() bool { return s.turn == nil })
+}
+
+func (s *session) awaitLaunchIf(cond func() bool) {
+	for s.launching != nil && cond() {
 		done := s.launching
 		s.mu.Unlock()
 		<-done
@@ -514,7 +525,7 @@ func firstNonEmpty(a, b string) string {
 // is refused or queued, Stop stops it) while the agent starts with s.mu
 // released; the turn is started (turn.started) once it has.
 func (s *session) startTurn(req PromptRequest) (string, bool, error) {
-	s.awaitLaunch()
+	s.awaitTurnlessLaunch()
 	if req.ClientMessageID != "" {
 		if tid, ok := s.seen[req.ClientMessageID]; ok {
 			return tid, true, nil
