@@ -246,6 +246,11 @@ func TestASessionWhoseStorageHangsStillStopsAndOthersGoOn(t *testing.T) {
 		t.Fatalf("messages of the other session: %d, %v; want prompt, answer and the turn's end", len(msgs), err)
 	}
 
+	// Readers across sessions (usage, search) wait a bounded time for it.
+	if within(t, 5*time.Second, "FlushAll", r.m.FlushAll) {
+		t.Fatal("FlushAll says every write is in while one hangs")
+	}
+
 	release()
 	end := r.until(subA, 30*time.Second, func(row store.EventRow) bool {
 		return row.Type == eventlog.EvTurnCompleted && row.TurnID == first.out.TurnID
@@ -394,4 +399,63 @@ func TestAnAgentStartThatHangsBlocksNothing(t *testing.T) {
 	r.until(sub, 30*time.Second, func(row store.EventRow) bool {
 		return row.Type == eventlog.EvPermissionRequest && row.TurnID == next.TurnID
 	})
+}
+
+// DELETE while a prompt's agent starts: the prompt is refused as the
+// session ends, and the agent that started is ended, not left running.
+func TestDeletingASessionWhileItsAgentStartsEndsThatAgent(t *testing.T) {
+	hold := &holdStart{}
+	r := newRig(t, rigOptions{agent: "asker", prepare: hold.prepare})
+	a := r.create(CreateRequest{})
+	if err := r.m.End(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	hold.arm(a.ID)
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(hold.release)
+		}
+	}
+	defer release()
+	prompted := make(chan error, 1)
+	go func() {
+		_, err := r.m.PromptOrQueue(a.ID, PromptRequest{Text: "start again"})
+		prompted <- err
+	}()
+	<-hold.entered
+	ended := make(chan error, 1)
+	go func() { ended <- r.m.End(a.ID) }()
+	// End marks the session ending, then waits for the start.
+	ss, _ := r.m.get(a.ID)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		// TryLock: a start that holds the lock (as it did) fails the test
+		// instead of hanging it.
+		if ss.mu.TryLock() {
+			ending := ss.ending
+			ss.mu.Unlock()
+			if ending {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("End did not begin within 10 s")
+		}
+	}
+	// It waits without the lock: the session still reads.
+	if s := within(t, 5*time.Second, "Get while DELETE waits for the start", func() Session { return r.m.snapshotOf(t, a.ID) }); s.Status != StatusStarting {
+		t.Fatalf("status %q while its agent starts", s.Status)
+	}
+	release()
+	var e *apierror.Error
+	if err := <-prompted; !errors.As(err, &e) || e.Status != http.StatusConflict {
+		t.Fatalf("the prompt whose agent started as the session ended: %v, want 409", err)
+	}
+	if err := <-ended; err != nil {
+		t.Fatal(err)
+	}
+	if s := r.m.snapshotOf(t, a.ID); s.Status != StatusExited || s.AgentPID != 0 || s.ActiveTurnID != "" {
+		t.Fatalf("after DELETE: status %q, pid %d, turn %q", s.Status, s.AgentPID, s.ActiveTurnID)
+	}
 }

@@ -289,12 +289,27 @@ func (m *Manager) Flush(id string) error {
 	return nil
 }
 
+// flushAllWait bounds FlushAll.
+const flushAllWait = 2 * time.Second
+
 // FlushAll is Flush for every session, for readers across sessions (usage,
-// search).
-func (m *Manager) FlushAll() {
+// search), but waits at most two seconds in all: a session whose storage
+// hangs leaves those readers without its newest rows, not without an
+// answer. It reports whether every session's writes are in.
+func (m *Manager) FlushAll() bool {
+	deadline := time.NewTimer(flushAllWait)
+	defer deadline.Stop()
+	all := true
 	for _, s := range m.all() {
-		s.w.flush()
+		if !s.w.flushUntil(deadline.C) {
+			all = false
+			m.lg.Warn("a session's writes did not reach the store in time; reading without them", "session", s.info.ID)
+			// The deadline has fired: the sessions after it get no wait
+			// either, only what is done.
+			deadline.Reset(0)
+		}
 	}
+	return all
 }
 
 // all returns every session, in no order.

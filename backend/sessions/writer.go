@@ -1,6 +1,9 @@
 package sessions
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // writer is the one owner of a session's writes to the store (its row,
 // transcript, usage and prompt queue). A session queues a write under its
@@ -14,18 +17,17 @@ import "sync"
 // Its goroutine runs only while writes wait; flush (Manager.Close calls
 // it) waits for it.
 type writer struct {
-	mu      sync.Mutex
-	idle    *sync.Cond
-	jobs    []func()
-	queued  uint64 // writes queued so far
-	written uint64 // writes done so far
-	running bool
+	mu sync.Mutex
+	// progress is closed, and replaced, each time a write is done.
+	progress chan struct{}
+	jobs     []func()
+	queued   uint64 // writes queued so far
+	written  uint64 // writes done so far
+	running  bool
 }
 
 func newWriter() *writer {
-	w := &writer{}
-	w.idle = sync.NewCond(&w.mu)
-	return w
+	return &writer{progress: make(chan struct{})}
 }
 
 // do queues job and returns its number, for wait. It never blocks on the
@@ -58,26 +60,46 @@ func (w *writer) run() {
 		job()
 		w.mu.Lock()
 		w.written++
-		w.idle.Broadcast()
+		close(w.progress)
+		w.progress = make(chan struct{})
 		w.mu.Unlock()
 	}
 }
 
 // wait returns once write n (from do) and every write before it is done.
 func (w *writer) wait(n uint64) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for w.written < n {
-		w.idle.Wait()
+	w.waitUntil(n, nil)
+}
+
+// waitUntil is wait that gives up when deadline fires; it reports whether
+// write n is done.
+func (w *writer) waitUntil(n uint64, deadline <-chan time.Time) bool {
+	for {
+		w.mu.Lock()
+		done, progress := w.written >= n, w.progress
+		w.mu.Unlock()
+		if done {
+			return true
+		}
+		select {
+		case <-progress:
+		case <-deadline:
+			return false
+		}
 	}
 }
 
 // flush returns once every write queued so far is done.
 func (w *writer) flush() {
+	w.flushUntil(nil)
+}
+
+// flushUntil is flush that gives up when deadline fires.
+func (w *writer) flushUntil(deadline <-chan time.Time) bool {
 	w.mu.Lock()
 	n := w.queued
 	w.mu.Unlock()
-	w.wait(n)
+	return w.waitUntil(n, deadline)
 }
 
 // write queues a write whose error the caller wants: the returned func
