@@ -65,7 +65,8 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%v", err)
 		return
 	}
-	if _, err := s.mgr.Get(id); err != nil {
+	// Flushed first: the page holds every message of the events a client saw.
+	if err := s.mgr.Flush(id); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -97,6 +98,7 @@ func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, `groupBy must be "day" or "session", not %q`, group)
 		return
 	}
+	s.mgr.FlushAll() // every turn a client saw end is counted
 	rows, err := s.st.Usage(from, to, group == "session")
 	reply(w, http.StatusOK, map[string]any{"rows": rows}, err)
 }
@@ -116,6 +118,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%v", err)
 		return
 	}
+	s.mgr.FlushAll() // every message a client saw can be found
 	hits, err := s.st.Search(q, int(limit))
 	reply(w, http.StatusOK, map[string]any{"hits": hits}, err)
 }
@@ -134,7 +137,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	msgs, err := s.st.Messages(sess.ID)
+	msgs, err := s.mgr.Messages(sess.ID)
 	if err != nil {
 		writeError(w, err)
 		return

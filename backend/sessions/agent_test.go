@@ -18,6 +18,8 @@ import (
 //	         exits 0
 //	idle     answers control requests and exits when its input ends
 //	deaf     answers initialize only, never another control request
+//	asker    answers control requests; asks permission for Bash on each
+//	         prompt, and ends the turn once the request is answered
 func fakeAgent(mode string) int {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<20)
@@ -31,6 +33,9 @@ func fakeAgent(mode string) int {
 		}
 		if json.Unmarshal(in.Bytes(), &msg) != nil {
 			continue
+		}
+		if mode == "asker" {
+			asker(msg.Type)
 		}
 		if msg.Type == "control_request" && (mode != "deaf" || msg.Request.Subtype == "initialize") {
 			b, _ := json.Marshal(map[string]any{"type": "control_response", "response": map[string]any{
@@ -50,6 +55,25 @@ func fakeAgent(mode string) int {
 		return 0
 	}
 	return 2
+}
+
+// asker is the asker mode's answer to a line of type typ.
+func asker(typ string) {
+	var out map[string]any
+	switch typ {
+	case "user":
+		out = map[string]any{"type": "control_request", "request_id": "perm_1", "request": map[string]any{
+			"subtype": "can_use_tool", "tool_name": "Bash", "input": map[string]any{"command": "true"}, "tool_use_id": "toolu_1"}}
+	case "control_response":
+		b, _ := json.Marshal(map[string]any{"type": "assistant", "message": map[string]any{"role": "assistant",
+			"content": []map[string]any{{"type": "text", "text": "done"}}}})
+		fmt.Println(string(b))
+		out = map[string]any{"type": "result", "subtype": "success", "is_error": false, "result": "done", "total_cost_usd": 0.001}
+	default:
+		return
+	}
+	b, _ := json.Marshal(out)
+	fmt.Println(string(b))
 }
 
 // DELETE of a session whose CLI leaves a child holding its output ends

@@ -144,6 +144,9 @@ func (s *session) update(p SessionPatch) (Session, error) {
 	}
 
 	s.mu.Lock()
+	// A change made while the agent starts would miss it: it waits, and
+	// goes to the agent that started.
+	s.awaitLaunch()
 	if p.Title != nil {
 		s.info.Title = title
 	}
@@ -327,9 +330,13 @@ func (m *Manager) rememberCapabilities(c claude.Capabilities) {
 	m.caps = &c
 	m.mu.Unlock()
 	b, _ := json.Marshal(c)
-	if err := m.st.SetBlob(capabilitiesKey, b); err != nil {
-		m.lg.Warn("failed to keep the agent's capabilities", "err", err)
-	}
+	// A session's pump calls this under the session's lock: the write is
+	// the Manager's writer's, in the order the answers came.
+	m.blobs.do(func() {
+		if err := m.st.SetBlob(capabilitiesKey, b); err != nil {
+			m.lg.Warn("failed to keep the agent's capabilities", "err", err)
+		}
+	})
 }
 
 // Capabilities returns the newest initialize answer of any agent (stored

@@ -4,8 +4,10 @@
 // the session itself in the store.
 //
 // Start reading at Manager (manager.go), which owns the sessions; a session
-// (session.go for its wire shapes, run.go for its run loop) starts its agent,
-// reads the agent's output and turns it into events. Around it: the prompt
+// (session.go for its wire shapes, run.go for its run loop, launch.go for
+// its turns' and agent's start) starts its agent, reads the agent's output
+// and turns it into events; its writer (writer.go) writes it to the store
+// off its lock, so that no lock waits for the disk. Around it: the prompt
 // queue (queue.go), plans and questions (plans.go), stopping and answering
 // (stopping.go), model and mode changes (controls.go), rules and auto-deny,
 // usage, forks, imports from the CLI's history and the worktree a session

@@ -23,7 +23,7 @@ func (m *Manager) Fork(id string, req ForkRequest) (Session, error) {
 	if info.AgentSessionID == "" {
 		return Session{}, apierror.New(http.StatusConflict, apierror.CodeConflict, "session %s has no conversation to fork yet: fork it once a turn has run", id)
 	}
-	rows, err := m.st.Messages(id)
+	rows, err := m.Messages(id)
 	if err != nil {
 		return Session{}, err
 	}

@@ -65,6 +65,8 @@ type Manager struct {
 	// agent is the CLI sessions start (see SetAgent); guarded by mu.
 	agent    claude.Install
 	autoDeny autoDenySetting // autodeny.go
+	// blobs writes the Manager's own values (capabilities) off any lock.
+	blobs *writer
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when
@@ -107,7 +109,7 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	m := &Manager{cfg: cfg, log: log, st: st, lg: cfg.Logger, sessions: map[string]*session{},
+	m := &Manager{cfg: cfg, log: log, st: st, lg: cfg.Logger, sessions: map[string]*session{}, blobs: newWriter(),
 		agent: claude.Install{Path: cfg.Claude, Source: "configured", MinVersion: claude.MinVersion}}
 	if m.agent.Path == "" {
 		m.agent.Path = "claude"
@@ -116,14 +118,30 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 	if err != nil {
 		return nil, err
 	}
+	// The prompt queues are read once, here: from now on each session keeps
+	// its own and only writes the store (queue.go).
+	queuedIDs, err := st.QueuedSessions()
+	if err != nil {
+		return nil, err
+	}
+	queued := map[string]bool{}
+	for _, id := range queuedIDs {
+		queued[id] = true
+	}
+	// Read now, so that no session reads it under its lock (armAutoDeny).
+	m.AutoDeny()
 	for _, r := range rows {
-		s := &session{m: m, perms: map[string]*Permission{}, seen: map[string]string{}}
 		var row storedSession
 		if err := json.Unmarshal(r.Data, &row); err != nil {
 			m.lg.Error("skipping an unreadable stored session", "id", r.ID, "err", err)
 			continue
 		}
-		s.info = row.Session
+		s := newSession(m, row.Session)
+		if queued[s.info.ID] {
+			if s.queue, err = st.Queue(s.info.ID); err != nil {
+				return nil, err
+			}
+		}
 		s.recover(r.ActiveTurn, row.WaitingRequests)
 		s.publish()
 		m.sessions[s.info.ID] = s
@@ -189,10 +207,10 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 		return Session{}, err
 	}
 	now := time.Now().UTC()
-	s := &session{m: m, perms: map[string]*Permission{}, seen: map[string]string{}, info: Session{
+	s := newSession(m, Session{
 		ID: id, Cwd: dir, Worktree: wt, Git: repositoryOf(dir, wt), Status: StatusStarting, Model: req.Model,
 		PermissionMode: req.PermissionMode, Effort: req.Effort, Title: strings.TrimSpace(req.Title), CreatedAt: now, UpdatedAt: now,
-	}}
+	})
 	if prep != nil {
 		if err := prep(s); err != nil {
 			return Session{}, err
@@ -201,17 +219,19 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	if s.info.Title == "" {
 		s.info.Title = filepath.Base(filepath.Clean(cwd))
 	}
+	// Written before anyone else can see the session, so without its lock
+	// and with its error: a session that cannot be stored is not made.
+	if err := m.st.SaveSession(s.info.ID, s.row(), "", s.info.CreatedAt.Format(time.RFC3339Nano)); err != nil {
+		return Session{}, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.publish()
-	if err := s.save(); err != nil {
-		return Session{}, err
-	}
 	m.mu.Lock()
 	m.sessions[s.info.ID] = s
 	m.mu.Unlock()
 	s.emit(eventlog.EvSessionCreated, "", map[string]any{"session": s.info})
-	if err := s.start(); err != nil {
+	if err := s.launch(); err != nil {
 		s.info.Status, s.info.LastError = StatusError, errText(err)
 	}
 	s.changed()
@@ -248,12 +268,59 @@ func (m *Manager) Get(id string) (Session, error) {
 	return s.snapshot(), nil
 }
 
-// Messages returns a session's transcript.
+// Messages returns a session's transcript: every message of the events
+// appended so far (it waits for the session's writes, not its lock).
 func (m *Manager) Messages(id string) ([]store.MessageRow, error) {
-	if _, err := m.get(id); err != nil {
+	if err := m.Flush(id); err != nil {
 		return nil, err
 	}
 	return m.st.Messages(id)
+}
+
+// Flush waits until everything session id has recorded so far (its row,
+// transcript, usage and queue) is in the store; the caller then reads the
+// store directly. It takes no session lock.
+func (m *Manager) Flush(id string) error {
+	s, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	s.w.flush()
+	return nil
+}
+
+// flushAllWait bounds FlushAll.
+const flushAllWait = 2 * time.Second
+
+// FlushAll is Flush for every session, for readers across sessions (usage,
+// search), but waits at most two seconds in all: a session whose storage
+// hangs leaves those readers without its newest rows, not without an
+// answer. It reports whether every session's writes are in.
+func (m *Manager) FlushAll() bool {
+	deadline := time.NewTimer(flushAllWait)
+	defer deadline.Stop()
+	all := true
+	for _, s := range m.all() {
+		if !s.w.flushUntil(deadline.C) {
+			all = false
+			m.lg.Warn("a session's writes did not reach the store in time; reading without them", "session", s.info.ID)
+			// The deadline has fired: the sessions after it get no wait
+			// either, only what is done.
+			deadline.Reset(0)
+		}
+	}
+	return all
+}
+
+// all returns every session, in no order.
+func (m *Manager) all() []*session {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		out = append(out, s)
+	}
+	return out
 }
 
 // Update changes a session's title, model or permission mode (PATCH).
@@ -336,20 +403,21 @@ func (m *Manager) Close() {
 		return
 	}
 	m.closing = true
-	all := make([]*session, 0, len(m.sessions))
-	for _, s := range m.sessions {
-		all = append(all, s)
-	}
 	m.mu.Unlock()
+	all := m.all()
 	var wg sync.WaitGroup
 	for _, s := range all {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			s.shutdown(2 * time.Second)
+			// What the session recorded is in the store before the caller
+			// closes it: the next start reads it back.
+			s.w.flush()
 		}()
 	}
 	wg.Wait()
+	m.blobs.flush()
 }
 
 // SetAgent chooses the CLI that sessions start from now on; an Install

@@ -46,9 +46,10 @@ func (s *session) noteToolUse(content json.RawMessage) {
 }
 
 // classify fills in what a permission request is shown as and, for a
-// plan, the plan: from the model's call, else the newest plan file the
-// CLI wrote (under its HOME, in .claude/plans) since the turn began.
-func (s *session) classify(p *Permission) {
+// plan, the plan: from the model's call, else plan, the newest plan file
+// the CLI wrote (read by the pump before it took s.mu), when it was
+// written since the turn began. The caller holds s.mu.
+func (s *session) classify(p *Permission, plan planFile) {
 	switch p.ToolName {
 	case questionTool:
 		p.Kind = PermissionQuestion
@@ -74,9 +75,22 @@ func (s *session) classify(p *Permission) {
 	if s.turn != nil {
 		since = s.turn.started.Add(-time.Second)
 	}
-	if file, text := newestPlan(filepath.Join(agentHome(s.m.cfg.Env), ".claude", "plans"), since); file != "" {
-		p.Plan, p.PlanFile = text, file
+	if plan.path != "" && !plan.at.Before(since) {
+		p.Plan, p.PlanFile = plan.text, plan.path
 	}
+}
+
+// planFile is the newest plan file of the agents' HOME, read without any
+// session lock.
+type planFile struct {
+	path, text string
+	at         time.Time
+}
+
+// readPlan reads the newest plan file the CLI keeps under its HOME (in
+// .claude/plans), for classify.
+func (m *Manager) readPlan() planFile {
+	return newestPlan(filepath.Join(agentHome(m.cfg.Env), ".claude", "plans"))
 }
 
 // agentHome is the HOME the agents run with.
@@ -94,12 +108,12 @@ func agentHome(env []string) string {
 	return ""
 }
 
-// newestPlan returns the newest .md file in dir changed after since, and
-// its text (bounded).
-func newestPlan(dir string, since time.Time) (string, string) {
+// newestPlan returns the newest .md file in dir, its time and its text
+// (bounded).
+func newestPlan(dir string) planFile {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return "", ""
+		return planFile{}
 	}
 	var best string
 	var bestAt time.Time
@@ -108,22 +122,22 @@ func newestPlan(dir string, since time.Time) (string, string) {
 			continue
 		}
 		fi, err := e.Info()
-		if err != nil || fi.ModTime().Before(since) || !fi.ModTime().After(bestAt) {
+		if err != nil || !fi.ModTime().After(bestAt) {
 			continue
 		}
 		best, bestAt = filepath.Join(dir, e.Name()), fi.ModTime()
 	}
 	if best == "" {
-		return "", ""
+		return planFile{}
 	}
 	f, err := os.Open(best)
 	if err != nil {
-		return "", ""
+		return planFile{}
 	}
 	defer f.Close()
 	b := make([]byte, maxPlanBytes)
 	n, _ := f.Read(b)
-	return best, string(b[:n])
+	return planFile{path: best, text: string(b[:n]), at: bestAt}
 }
 
 // answerInput builds the allow answer of a plan or question: the tool

@@ -1,7 +1,9 @@
 package sessions
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,36 +47,44 @@ func (m *Manager) PromptOrQueue(id string, req PromptRequest) (PromptOutcome, er
 		return PromptOutcome{}, err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	// A prompt sent while the session's agent starts waits for it, as it
+	// waited for the lock before: it is then queued or sent like any other.
+	s.awaitTurnlessLaunch()
 	if s.turn != nil && req.WhenBusy == "queue" {
 		if len(req.Images) > 0 {
+			s.mu.Unlock()
 			return PromptOutcome{}, apierror.New(http.StatusConflict, apierror.CodeConflict, "a prompt with images is not queued: send it once the running turn has ended")
 		}
-		q, err := s.enqueue(req)
+		q, stored, err := s.enqueue(req)
+		s.mu.Unlock()
+		if err == nil {
+			// Answered once the prompt is stored: queued means it survives a
+			// restart.
+			err = stored()
+		}
 		if err != nil {
 			return PromptOutcome{}, err
 		}
 		return PromptOutcome{Queued: true, QueueID: q.ID}, nil
 	}
 	tid, dup, err := s.startTurn(req)
+	s.mu.Unlock()
 	return PromptOutcome{TurnID: tid, Duplicate: dup}, err
 }
 
-// enqueue stores a prompt at the end of the queue; the caller holds s.mu.
-func (s *session) enqueue(req PromptRequest) (store.QueuedPrompt, error) {
-	q, err := s.m.st.Queue(s.info.ID)
-	if err != nil {
-		return store.QueuedPrompt{}, err
-	}
+// enqueue adds a prompt at the end of the queue; the caller holds s.mu,
+// and calls stored without it to learn whether the store has it.
+func (s *session) enqueue(req PromptRequest) (store.QueuedPrompt, func() error, error) {
+	q := s.queue
 	if req.ClientMessageID != "" {
 		for _, item := range q {
 			if item.ClientMessageID == req.ClientMessageID {
-				return item, nil // a retry of the same prompt
+				return item, noWait, nil // a retry of the same prompt
 			}
 		}
 	}
 	if len(q) >= MaxQueued {
-		return store.QueuedPrompt{}, apierror.New(http.StatusConflict, apierror.CodeConflict, "the queue of this session is full (%d prompts)", MaxQueued)
+		return store.QueuedPrompt{}, nil, apierror.New(http.StatusConflict, apierror.CodeConflict, "the queue of this session is full (%d prompts)", MaxQueued)
 	}
 	pos := 1.0
 	if len(q) > 0 {
@@ -82,15 +92,26 @@ func (s *session) enqueue(req PromptRequest) (store.QueuedPrompt, error) {
 	}
 	item := store.QueuedPrompt{ID: uuid.NewString(), SessionID: s.info.ID, Position: pos, Text: req.Text,
 		ClientMessageID: req.ClientMessageID, CreatedAt: time.Now().UTC().Format(time.RFC3339Nano)}
-	if err := s.m.st.SaveQueued(item); err != nil {
-		return store.QueuedPrompt{}, err
-	}
-	s.queueChanged(append(q, item))
-	return item, nil
+	stored := s.w.write(func() error {
+		if err := s.m.st.SaveQueued(item); err != nil {
+			return fmt.Errorf("failed to store the queued prompt: %w", err)
+		}
+		return nil
+	})
+	s.setQueue(append(q[:len(q):len(q)], item))
+	return item, stored, nil
 }
 
-// queueChanged tells clients the queue and the session's count.
-func (s *session) queueChanged(q []store.QueuedPrompt) {
+func noWait() error { return nil }
+
+// setQueue makes q the session's queue and tells clients the queue and the
+// session's count; the caller holds s.mu. q is never changed in place
+// after: events and readers share it.
+func (s *session) setQueue(q []store.QueuedPrompt) {
+	if q == nil {
+		q = []store.QueuedPrompt{}
+	}
+	s.queue = q
 	s.emit(eventlog.EvQueueUpdated, "", map[string]any{"sessionId": s.info.ID, "queue": q, "paused": s.info.QueuePaused})
 	s.info.Queued = len(q)
 	s.changed()
@@ -106,8 +127,7 @@ func (s *session) afterTurn(reason string) {
 	if reason == ReasonInterrupted {
 		if s.info.Queued > 0 && !s.info.QueuePaused {
 			s.info.QueuePaused = true
-			q, _ := s.m.st.Queue(s.info.ID)
-			s.queueChanged(q)
+			s.setQueue(s.queue)
 		}
 		return
 	}
@@ -118,30 +138,36 @@ func (s *session) afterTurn(reason string) {
 }
 
 // dispatch sends the queued prompt id (the head when ""); the caller holds
-// s.mu and no turn runs.
+// s.mu and no turn runs. s.mu is released while an agent starts (launch).
 func (s *session) dispatch(id string) error {
-	q, err := s.m.st.Queue(s.info.ID)
-	if err != nil || len(q) == 0 {
-		return err
+	if len(s.queue) == 0 {
+		return nil
 	}
 	i := 0
 	if id != "" {
-		if i = indexOfQueued(q, id); i < 0 {
+		if i = indexOfQueued(s.queue, id); i < 0 {
 			return apierror.New(http.StatusNotFound, apierror.CodeNotFound, "no queued prompt %q in this session", id)
 		}
 	}
-	next := q[i]
+	next := s.queue[i]
 	// The prompt leaves the queue only once its turn has started: a prompt
 	// that could not be sent stays queued.
 	if _, _, err := s.startTurn(PromptRequest{Text: next.Text, ClientMessageID: next.ClientMessageID}); err != nil {
 		s.m.lg.Warn("failed to send a queued prompt; it stays queued", "session", s.info.ID, "err", err)
 		return err
 	}
-	if _, err := s.m.st.DeleteQueued(s.info.ID, next.ID); err != nil {
-		return err
+	// Found again: the queue may have changed while the agent started.
+	if i = indexOfQueued(s.queue, next.ID); i < 0 {
+		return nil
 	}
+	sid := s.info.ID
+	s.w.do(func() {
+		if _, err := s.m.st.DeleteQueued(sid, next.ID); err != nil {
+			s.m.lg.Error("failed to remove a sent prompt from the stored queue", "session", sid, "err", err)
+		}
+	})
 	s.info.QueuePaused = false
-	s.queueChanged(append(q[:i:i], q[i+1:]...))
+	s.setQueue(append(s.queue[:i:i], s.queue[i+1:]...))
 	return nil
 }
 
@@ -153,8 +179,11 @@ func (m *Manager) Queue(id string) ([]store.QueuedPrompt, bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q, err := m.st.Queue(id)
-	return q, s.info.QueuePaused, err
+	q := s.queue
+	if q == nil {
+		q = []store.QueuedPrompt{}
+	}
+	return q, s.info.QueuePaused, nil
 }
 
 // EditQueued changes a queued prompt's text or place.
@@ -170,13 +199,10 @@ func (m *Manager) EditQueued(id, queueID string, p QueuePatch) (store.QueuedProm
 		return store.QueuedPrompt{}, apierror.New(http.StatusBadRequest, apierror.CodeBadRequest, "text must not be empty")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := m.st.Queue(id)
-	if err != nil {
-		return store.QueuedPrompt{}, err
-	}
+	q := slices.Clone(s.queue)
 	i := indexOfQueued(q, queueID)
 	if i < 0 {
+		s.mu.Unlock()
 		return store.QueuedPrompt{}, apierror.New(http.StatusNotFound, apierror.CodeNotFound, "no queued prompt %q in this session", queueID)
 	}
 	item := q[i]
@@ -191,11 +217,22 @@ func (m *Manager) EditQueued(id, queueID string, p QueuePatch) (store.QueuedProm
 	}
 	for n := range q {
 		q[n].Position = float64(n + 1)
-		if err := m.st.SaveQueued(q[n]); err != nil {
-			return store.QueuedPrompt{}, err
-		}
 	}
-	s.queueChanged(q)
+	rows := slices.Clone(q)
+	stored := s.w.write(func() error {
+		for _, r := range rows {
+			if err := s.m.st.SaveQueued(r); err != nil {
+				return fmt.Errorf("failed to store the queue: %w", err)
+			}
+		}
+		return nil
+	})
+	s.setQueue(q)
+	item = q[indexOfQueued(q, queueID)]
+	s.mu.Unlock()
+	if err := stored(); err != nil {
+		return store.QueuedPrompt{}, err
+	}
 	return item, nil
 }
 
@@ -206,27 +243,28 @@ func (m *Manager) DeleteQueued(id, queueID string) error {
 		return err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var q []store.QueuedPrompt
+	var stored func() error
 	if queueID == "" {
-		err = m.st.ClearQueue(id)
+		stored = s.w.write(func() error { return m.st.ClearQueue(id) })
 	} else {
-		var ok bool
-		if ok, err = m.st.DeleteQueued(id, queueID); err == nil && !ok {
+		i := indexOfQueued(s.queue, queueID)
+		if i < 0 {
+			s.mu.Unlock()
 			return apierror.New(http.StatusNotFound, apierror.CodeNotFound, "no queued prompt %q in this session", queueID)
 		}
-	}
-	if err != nil {
-		return err
-	}
-	q, err := m.st.Queue(id)
-	if err != nil {
-		return err
+		q = append(s.queue[:i:i], s.queue[i+1:]...)
+		stored = s.w.write(func() error {
+			_, err := m.st.DeleteQueued(id, queueID)
+			return err
+		})
 	}
 	if len(q) == 0 {
 		s.info.QueuePaused = false
 	}
-	s.queueChanged(q)
-	return nil
+	s.setQueue(q)
+	s.mu.Unlock()
+	return stored()
 }
 
 // SendQueued sends a queued prompt now (resuming a paused queue); 409 while
@@ -238,11 +276,8 @@ func (m *Manager) SendQueued(id, queueID string) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q, err := m.st.Queue(id)
-	if err != nil {
-		return "", err
-	}
-	if indexOfQueued(q, queueID) < 0 {
+	s.awaitTurnlessLaunch()
+	if indexOfQueued(s.queue, queueID) < 0 {
 		return "", apierror.New(http.StatusNotFound, apierror.CodeNotFound, "no queued prompt %q in this session", queueID)
 	}
 	if s.turn != nil {
@@ -258,22 +293,17 @@ func (m *Manager) SendQueued(id, queueID string) (string, error) {
 // queue is not paused: prompts that waited for a turn that a Konsole
 // restart cut short. Konsole calls it once it listens.
 func (m *Manager) ResumeQueues() {
-	ids, err := m.st.QueuedSessions()
-	if err != nil {
-		m.lg.Error("failed to read the prompt queues", "err", err)
-		return
-	}
-	for _, id := range ids {
-		s, err := m.get(id)
-		if err != nil {
+	for _, s := range m.all() {
+		s.mu.Lock()
+		s.awaitTurnlessLaunch()
+		if len(s.queue) == 0 {
+			s.mu.Unlock()
 			continue
 		}
-		s.mu.Lock()
-		q, _ := m.st.Queue(id)
-		s.info.Queued = len(q)
+		s.info.Queued = len(s.queue)
 		if s.turn == nil && !s.info.QueuePaused && !s.ending && s.info.Status != StatusExited {
 			if err := s.dispatch(""); err != nil {
-				m.lg.Warn("failed to resume a prompt queue", "session", id, "err", err)
+				m.lg.Warn("failed to resume a prompt queue", "session", s.info.ID, "err", err)
 			}
 		}
 		s.mu.Unlock()

@@ -2,16 +2,12 @@ package sessions
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/konui/konui/backend/agent/claude"
-	"github.com/konui/konui/backend/apierror"
 	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/store"
 	"github.com/konui/konui/backend/textclip"
@@ -19,10 +15,21 @@ import (
 
 // session is the live state of one session. Every field is guarded by mu;
 // the pump goroutine of the current process takes mu for each output line.
+// Nothing that can block (the store, a process start, a file) runs under
+// mu: writes go to the session's writer (writer.go), and the agent starts
+// with mu released (launch).
 type session struct {
 	m   *Manager
 	mu  sync.Mutex
 	pub atomic.Pointer[Session] // see snapshot
+	w   *writer                 // the session's writes to the store, in order
+
+	// queue is the session's prompt queue as stored (queue.go): the store
+	// is written through w, never read again while Konsole runs.
+	queue []store.QueuedPrompt
+	// launching is closed when the agent start under way (launch) has
+	// ended; nil when none is.
+	launching chan struct{}
 
 	info     Session
 	proc     *claude.Process
@@ -42,6 +49,10 @@ type session struct {
 }
 
 const maxSeenClientIDs = 512
+
+func newSession(m *Manager, info Session) *session {
+	return &session{m: m, w: newWriter(), perms: map[string]*Permission{}, seen: map[string]string{}, info: info}
+}
 
 func (s *session) snapshot() Session {
 	s.mu.Lock()
@@ -85,8 +96,25 @@ type storedSession struct {
 	WaitingRequests []*Permission `json:"waitingRequests,omitempty"`
 }
 
-func (s *session) save() error {
-	return s.m.st.SaveSession(s.info.ID, s.row(), s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano))
+// save queues a write of the session's row as it is now; the caller holds
+// s.mu. A failed write is logged: the next change writes the row again.
+func (s *session) save() {
+	id, row, active, created := s.info.ID, s.row(), s.info.ActiveTurnID, s.info.CreatedAt.Format(time.RFC3339Nano)
+	s.w.do(func() {
+		if err := s.m.st.SaveSession(id, row, active, created); err != nil {
+			s.m.lg.Error("failed to save a session", "session", id, "err", err)
+		}
+	})
+}
+
+// addMessage queues a write of one transcript row; the caller holds s.mu.
+// what names the row in the log when the write fails.
+func (s *session) addMessage(row store.MessageRow, what string) {
+	s.w.do(func() {
+		if _, err := s.m.st.AddMessage(row); err != nil {
+			s.m.lg.Error("failed to save "+what, "session", row.SessionID, "err", err)
+		}
+	})
 }
 
 // row is the session's stored form; the caller holds s.mu.
@@ -99,22 +127,12 @@ func (s *session) row() []byte {
 	return b
 }
 
-// store writes row, taken with s.row under s.mu, without holding s.mu.
-func (s *session) store(row []byte) {
-	info := s.snapshot()
-	if err := s.m.st.SaveSession(info.ID, row, info.ActiveTurnID, info.CreatedAt.Format(time.RFC3339Nano)); err != nil {
-		s.m.lg.Error("failed to save a session", "session", info.ID, "err", err)
-	}
-}
-
 // changed records the session and tells subscribers.
 func (s *session) changed() {
 	s.info.UpdatedAt = time.Now().UTC()
 	s.info.PendingPermissions = len(s.perms)
 	s.publish()
-	if err := s.save(); err != nil {
-		s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
-	}
+	s.save()
 	s.emit(eventlog.EvSessionUpdated, "", map[string]any{"session": s.info})
 }
 
@@ -154,40 +172,6 @@ func (s *session) recover(activeTurn string, waiting []*Permission) {
 	}
 }
 
-// start spawns the agent, resuming the conversation when one exists.
-func (s *session) start() error {
-	agent := s.m.Agent()
-	s.info.Agent = sessionAgent(agent)
-	if !agent.OK() {
-		return agentError(agent)
-	}
-	opts := claude.Options{Binary: agent.Path, Dir: s.info.Cwd, Env: s.m.cfg.Env,
-		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg}
-	if f := s.info.Fork; f != nil {
-		opts.Resume, opts.ForkSession, opts.ResumeAt = f.From, true, f.At
-	}
-	if s.m.cfg.Prepare != nil {
-		s.m.cfg.Prepare(s.info.ID, &opts)
-	}
-	base := s.m.costBaseline(opts.Resume)
-	p, err := claude.Start(opts)
-	if err != nil {
-		return err
-	}
-	s.proc, s.procCost = p, base
-	s.info.AgentPID = p.Pid()
-	s.info.Status = StatusStarting
-	s.pumped = make(chan struct{})
-	go s.pump(p, s.pumped)
-	// The session stays starting until the CLI answers; a prompt sent
-	// meanwhile is written after this request and read once it is ready.
-	if s.initID, err = p.Initialize(); err != nil {
-		s.m.lg.Warn("failed to ask the agent whether it is ready", "session", s.info.ID, "err", err)
-		s.ready()
-	}
-	return nil
-}
-
 // ready marks a starting session idle: its agent has answered.
 func (s *session) ready() {
 	s.initID = ""
@@ -200,9 +184,13 @@ func (s *session) ready() {
 func (s *session) pump(p *claude.Process, done chan struct{}) {
 	defer close(done)
 	for out := range p.Outputs() {
+		var plan planFile
+		if out.Kind == claude.KindPermission && out.Permission.ToolName == planTool {
+			plan = s.m.readPlan() // a file read: before the lock
+		}
 		s.mu.Lock()
 		if s.proc == p {
-			s.handle(out)
+			s.handle(out, plan)
 		}
 		s.mu.Unlock()
 	}
@@ -219,7 +207,9 @@ func (s *session) turnID() string {
 	return s.turn.id
 }
 
-func (s *session) handle(out claude.Output) {
+// handle takes one output line of the agent; plan is the newest plan file
+// when the line asks permission for a plan. The caller holds s.mu.
+func (s *session) handle(out claude.Output, plan planFile) {
 	switch out.Kind {
 	case claude.KindInit:
 		if s.initID != "" {
@@ -235,7 +225,7 @@ func (s *session) handle(out claude.Output) {
 	case claude.KindMessage:
 		s.message(out.Message)
 	case claude.KindPermission:
-		s.permissionRequest(out.Permission)
+		s.permissionRequest(out.Permission, plan)
 	case claude.KindResult:
 		s.result(out.Result)
 	case claude.KindControl:
@@ -271,9 +261,7 @@ func (s *session) message(msg *claude.Message) {
 		s.m.cfg.Watch(s.info.ID, content)
 	}
 	at := time.Now().UTC().Format(time.RFC3339Nano)
-	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}); err != nil {
-		s.m.lg.Error("failed to save a message", "session", s.info.ID, "err", err)
-	}
+	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}, "a message")
 	data := map[string]any{"turnId": tid, "role": msg.Role, "content": content}
 	if msg.ParentToolUseID != "" {
 		data["parentToolUseId"] = msg.ParentToolUseID
@@ -281,14 +269,14 @@ func (s *session) message(msg *claude.Message) {
 	s.emit(eventlog.EvMessage, tid, data)
 }
 
-func (s *session) permissionRequest(req *claude.PermissionRequest) {
+func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile) {
 	if s.turn == nil || s.turn.stopping {
 		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
 		return
 	}
 	p := &Permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
 		RequestedAt: time.Now().UTC()}
-	s.classify(p)
+	s.classify(p, plan)
 	if s.ruleAllows(p) {
 		return
 	}
@@ -354,10 +342,8 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 		end[k] = v
 	}
 	content, _ := json.Marshal([]any{end})
-	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
-		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
-		s.m.lg.Error("failed to save the end of a turn", "session", s.info.ID, "err", err)
-	}
+	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
+		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
 	s.turn = nil
 	s.info.ActiveTurnID = ""
 }
@@ -403,9 +389,7 @@ func (s *session) exited(p *claude.Process) {
 		if s.m.isClosing() {
 			// Konsole stops: the rest of the session stays as it was, for
 			// the next start to resume, but not the requests answered here.
-			if err := s.save(); err != nil {
-				s.m.lg.Error("failed to save a session", "session", s.info.ID, "err", err)
-			}
+			s.save()
 		}
 	}
 	if s.m.isClosing() {
@@ -455,71 +439,4 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// startTurn sends a prompt as a new turn; the caller holds s.mu.
-func (s *session) startTurn(req PromptRequest) (string, bool, error) {
-	if req.ClientMessageID != "" {
-		if tid, ok := s.seen[req.ClientMessageID]; ok {
-			return tid, true, nil
-		}
-	}
-	if s.turn != nil {
-		return "", false, apierror.New(http.StatusConflict, apierror.CodeConflict, "a turn is already running in this session; stop it or wait for it to finish")
-	}
-	if s.ending {
-		return "", false, apierror.New(http.StatusConflict, apierror.CodeConflict, "the session is ending")
-	}
-	if s.proc == nil {
-		if err := s.start(); err != nil {
-			s.info.Status, s.info.LastError = StatusError, errText(err)
-			s.changed()
-			return "", false, asAgentError(err)
-		}
-	}
-	t := &turn{id: uuid.NewString(), started: time.Now()}
-	s.turn = t
-	s.info.Status, s.info.ActiveTurnID, s.info.LastError = StatusRunning, t.id, ""
-	if req.ClientMessageID != "" {
-		s.remember(req.ClientMessageID, t.id)
-	}
-	// The prompt goes to the CLI first, so that it works while Konsole
-	// records the turn; its output waits for s.mu, so turn.started still
-	// comes before the turn's first delta.
-	var sendErr error
-	if len(req.Images) == 0 {
-		sendErr = s.proc.SendUser(req.Text)
-	} else {
-		sendErr = s.proc.SendUserContent(promptContent(req.Text, req.Images))
-	}
-	content, _ := json.Marshal(promptContent(req.Text, req.Images))
-	if _, err := s.m.st.AddMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
-		At: time.Now().UTC().Format(time.RFC3339Nano)}); err != nil {
-		s.m.lg.Error("failed to save a prompt", "session", s.info.ID, "err", err)
-	}
-	started := map[string]any{"turnId": t.id, "prompt": req.Text}
-	if len(req.Images) > 0 {
-		started["images"] = len(req.Images)
-	}
-	if req.ClientMessageID != "" {
-		started["clientMessageId"] = req.ClientMessageID
-	}
-	s.emit(eventlog.EvTurnStarted, t.id, started)
-	s.changed()
-	if sendErr != nil {
-		s.finishTurn(ReasonError, map[string]any{"error": sendErr.Error()})
-		s.info.Status, s.info.LastError = StatusError, sendErr.Error()
-		s.changed()
-		return "", false, errAgent(sendErr)
-	}
-	return t.id, false, nil
-}
-
-func (s *session) remember(clientID, turnID string) {
-	s.seen[clientID] = turnID
-	s.seenList = append(s.seenList, clientID)
-	if len(s.seenList) > maxSeenClientIDs {
-		delete(s.seen, s.seenList[0])
-		s.seenList = s.seenList[1:]
-	}
 }

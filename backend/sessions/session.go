@@ -90,6 +90,9 @@ type turn struct {
 	stopTimer   *time.Timer
 	escalated   bool
 	interruptID string
+	// launching: the session's agent starts for this turn (startTurn), which
+	// is not sent yet; a Stop meanwhile only marks it stopping.
+	launching bool
 }
 
 // Permission is a tool-permission request waiting for an answer. Kind is

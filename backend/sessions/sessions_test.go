@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/agent/claude"
 	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/fakeapi"
 	"github.com/konui/konui/backend/store"
@@ -68,6 +69,8 @@ type rigOptions struct {
 	store func(*store.Store) sessionStore
 	// controlTimeout is ManagerConfig.ControlTimeout.
 	controlTimeout time.Duration
+	// prepare is ManagerConfig.Prepare: a step of every agent start.
+	prepare func(sessionID string, opts *claude.Options)
 }
 
 func newRig(t testing.TB, o rigOptions) *rig {
@@ -107,7 +110,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		env = append(env, "KONUI_SESSIONS_AGENT="+o.agent)
 	}
 	env = append(env, o.agentEnv...)
-	cfg := ManagerConfig{Claude: bin, Env: env, DataDir: r.data, StopGrace: time.Second, EscalateStep: 200 * time.Millisecond, ControlTimeout: o.controlTimeout,
+	cfg := ManagerConfig{Claude: bin, Env: env, DataDir: r.data, StopGrace: time.Second, EscalateStep: 200 * time.Millisecond, ControlTimeout: o.controlTimeout, Prepare: o.prepare,
 		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var wrap sessionStore = r.st
 	if o.store != nil {

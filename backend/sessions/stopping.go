@@ -28,6 +28,10 @@ func (s *session) stop() (string, error) {
 	s.denyPending("The user stopped this turn.", "")
 	s.info.Status = StatusStopping
 	s.changed()
+	if t.launching {
+		// Its agent is starting: startTurn ends the turn, unsent, once it has.
+		return t.id, nil
+	}
 	if s.proc == nil {
 		s.finishTurn(ReasonInterrupted, map[string]any{})
 		s.info.Status = StatusIdle
@@ -123,8 +127,15 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 // does not) and leaves the session exited.
 func (s *session) end() {
 	s.mu.Lock()
+	if s.launching != nil {
+		// The agent being started is ended once it has; meanwhile nothing
+		// else may start a turn on it.
+		s.ending = true
+		s.awaitLaunch()
+	}
 	p, pumped := s.proc, s.pumped
 	if p == nil {
+		s.ending = false
 		if s.info.Status != StatusExited {
 			s.info.Status = StatusExited
 			s.changed()
@@ -149,17 +160,14 @@ func (s *session) end() {
 // them and the next start has none to answer.
 func (s *session) shutdown(grace time.Duration) {
 	s.mu.Lock()
+	s.awaitLaunch()
 	p, pumped := s.proc, s.pumped
-	var row []byte
 	if len(s.perms) > 0 {
 		s.denyPending("Konsole stopped before this request was answered.", DenyAgentExited)
 		s.info.PendingPermissions = 0
-		row = s.row()
+		s.save()
 	}
 	s.mu.Unlock()
-	if row != nil {
-		s.store(row)
-	}
 	if p == nil {
 		return
 	}

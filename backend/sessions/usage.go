@@ -68,12 +68,14 @@ func (s *session) recordUsage(t *turn, r *claude.Result, cost float64) TurnUsage
 	if window > 0 {
 		su.ContextWindow = window
 	}
-	err := s.m.st.RecordUsage(store.TurnUsage{TurnID: t.id, SessionID: s.info.ID, At: time.Now(), CostUSD: cost,
+	row := store.TurnUsage{TurnID: t.id, SessionID: s.info.ID, At: time.Now(), CostUSD: cost,
 		InputTokens: tu.InputTokens, OutputTokens: tu.OutputTokens, CacheReadTokens: tu.CacheReadTokens, CacheWriteTokens: tu.CacheWriteTokens,
-		DurationMs: time.Since(t.started).Milliseconds()})
-	if err != nil {
-		s.m.lg.Error("failed to record a turn's usage", "session", s.info.ID, "err", err)
-	}
+		DurationMs: time.Since(t.started).Milliseconds()}
+	s.w.do(func() {
+		if err := s.m.st.RecordUsage(row); err != nil {
+			s.m.lg.Error("failed to record a turn's usage", "session", row.SessionID, "err", err)
+		}
+	})
 	return tu
 }
 
