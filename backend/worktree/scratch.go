@@ -63,6 +63,11 @@ func openScratch(ctx context.Context, r Repository) (*scratch, error) {
 		os.WriteFile(filepath.Join(gd, "HEAD"), []byte(head+"\n"), 0o600),
 		os.WriteFile(filepath.Join(gd, "config"), []byte(config), 0o600),
 		os.WriteFile(filepath.Join(gd, "objects", "info", "alternates"), []byte(objects+"\n"), 0o600),
+		// The diff attribute unset for every file (info/attributes
+		// outranks .gitattributes): "-diff" or "binary" in the work
+		// tree does not make a text file's changes "Binary files
+		// differ" in the listing.
+		os.WriteFile(filepath.Join(gd, "info", "attributes"), []byte("* !diff\n"), 0o600),
 		// Data only: what the repository ignores, and where its history
 		// was cut (a shallow clone).
 		copyCapped(filepath.Join(r.CommonDir, "info", "exclude"), filepath.Join(gd, "info", "exclude"), 1<<20),
