@@ -28,19 +28,22 @@ func (s *Server) worktreeRoutes(route func(method, path string, h http.HandlerFu
 	route("POST", "/v1/sessions/{id}/worktree/commit", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Message string `json:"message"`
+			Confirm bool   `json:"confirm"`
 		}
 		if !decode(w, r, &body) {
 			return
 		}
-		c, err := s.mgr.CommitWorktree(r.Context(), r.PathValue("id"), body.Message)
+		c, err := s.mgr.CommitWorktree(r.Context(), r.PathValue("id"), body.Message, body.Confirm)
 		gitReply(w, http.StatusOK, map[string]any{"commit": c}, err)
 	})
 	route("POST", "/v1/sessions/{id}/worktree/merge", func(w http.ResponseWriter, r *http.Request) {
-		var body struct{}
+		var body struct {
+			Confirm bool `json:"confirm"`
+		}
 		if !decode(w, r, &body) {
 			return
 		}
-		res, err := s.mgr.MergeWorktree(r.Context(), r.PathValue("id"))
+		res, err := s.mgr.MergeWorktree(r.Context(), r.PathValue("id"), body.Confirm)
 		gitReply(w, http.StatusOK, res, err)
 	})
 	route("GET", "/v1/sessions/{id}/worktree/pr", func(w http.ResponseWriter, r *http.Request) {
@@ -49,13 +52,14 @@ func (s *Server) worktreeRoutes(route func(method, path string, h http.HandlerFu
 	})
 	route("POST", "/v1/sessions/{id}/worktree/pr", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
-			Title string `json:"title"`
-			Body  string `json:"body"`
+			Title   string `json:"title"`
+			Body    string `json:"body"`
+			Confirm bool   `json:"confirm"`
 		}
 		if !decode(w, r, &body) {
 			return
 		}
-		u, err := s.mgr.OpenPR(r.Context(), r.PathValue("id"), body.Title, body.Body)
+		u, err := s.mgr.OpenPR(r.Context(), r.PathValue("id"), body.Title, body.Body, body.Confirm)
 		gitReply(w, http.StatusCreated, map[string]any{"url": u}, err)
 	})
 	route("POST", "/v1/sessions/{id}/worktree/discard", func(w http.ResponseWriter, r *http.Request) {

@@ -341,3 +341,41 @@ func (w *tailWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// An agent in acceptEdits at the top of a repository writes
+// .git/hooks/pre-commit; the person's Commit button in a worktree
+// session of that repository ran it. Now commit answers 409
+// repository_changed while the hooks or config differ from when the
+// session was made, and runs them once the person confirms (which the
+// session keeps: the next commit does not ask again).
+func TestCommitRefusesAHookWrittenSinceTheSessionStartedUntilConfirmed(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	program, marker := hostileProgram(t)
+	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
+	status, s := h.Do("POST", "/v1/sessions", map[string]any{"cwd": h.Work, "worktree": true})
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, s)
+	}
+	sid, wt := s["id"].(string), s["cwd"].(string)
+	hook := filepath.Join(h.Work, ".git", "hooks", "pre-commit")
+	os.WriteFile(hook, []byte("#!/bin/sh\nexec '"+program+"' hook pre-commit\n"), 0o755)
+	os.WriteFile(filepath.Join(wt, "b.txt"), []byte("b\n"), 0o644)
+	for _, p := range []string{"/worktree/commit", "/worktree/merge"} {
+		status, r := h.Do("POST", "/v1/sessions/"+sid+p, map[string]any{"message": "b"})
+		if status != http.StatusConflict || r["code"] != "repository_changed" {
+			t.Fatalf("%s after an agent wrote a hook: %d %v", p, status, r)
+		}
+	}
+	nothingRan(t, marker, "commit and merge after an agent wrote a hook")
+	status, r := h.Do("POST", "/v1/sessions/"+sid+"/worktree/commit", map[string]any{"message": "b", "confirm": true})
+	if status != http.StatusOK {
+		t.Fatalf("confirmed commit: %d %v", status, r)
+	}
+	if b, _ := os.ReadFile(marker); !strings.Contains(string(b), "hook pre-commit") {
+		t.Fatalf("the confirmed commit did not run the hook: %q", b)
+	}
+	os.WriteFile(filepath.Join(wt, "c.txt"), []byte("c\n"), 0o644)
+	if status, r := h.Do("POST", "/v1/sessions/"+sid+"/worktree/commit", map[string]any{"message": "c"}); status != http.StatusOK {
+		t.Fatalf("a commit after the confirmed one: %d %v", status, r)
+	}
+}

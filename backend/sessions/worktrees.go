@@ -55,6 +55,7 @@ var worktreeStatus = map[string]int{
 	worktree.CodeNothing: http.StatusConflict, worktree.CodeGit: http.StatusConflict,
 	worktree.CodeGHUnavailable: http.StatusConflict, worktree.CodeNoRemote: http.StatusConflict,
 	worktree.CodePushFailed: http.StatusConflict, worktree.CodePRFailed: http.StatusConflict,
+	worktree.CodeRepoChanged: http.StatusConflict,
 }
 
 // gitError turns a worktree error into an API error that keeps its
@@ -212,26 +213,58 @@ func (m *Manager) worktreeOf(id string) (*session, worktree.Worktree, error) {
 	return s, wt.Worktree, err
 }
 
-// CommitWorktree commits every change in a session's worktree.
-func (m *Manager) CommitWorktree(ctx context.Context, id, message string) (worktree.Commit, error) {
-	_, w, err := m.worktreeOf(id)
+// trust records, when the person confirms, the repository's config and
+// hooks as they are now as those the session's commit, merge and pull
+// request may run (see worktree.Fingerprint): without it they refuse
+// with repository_changed once either changed since the session started.
+func (s *session) trust(ctx context.Context, w *worktree.Worktree, confirm bool) error {
+	if !confirm {
+		return nil
+	}
+	fp, err := worktree.Fingerprint(ctx, *w)
+	if err != nil {
+		return gitError(err)
+	}
+	w.Trust = fp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.info.Worktree != nil {
+		wt := *s.info.Worktree
+		wt.Trust = fp
+		s.info.Worktree = &wt
+		s.changed()
+	}
+	return nil
+}
+
+// CommitWorktree commits every change in a session's worktree; confirm
+// accepts the repository's config and hooks as they are now (see trust).
+func (m *Manager) CommitWorktree(ctx context.Context, id, message string, confirm bool) (worktree.Commit, error) {
+	s, w, err := m.worktreeOf(id)
 	if err != nil {
 		return worktree.Commit{}, err
 	}
 	m.wtMu.Lock()
 	defer m.wtMu.Unlock()
+	if err := s.trust(ctx, &w, confirm); err != nil {
+		return worktree.Commit{}, err
+	}
 	c, err := worktree.CommitAll(ctx, w, message)
 	return c, gitError(err)
 }
 
-// MergeWorktree merges a session's branch into its base.
-func (m *Manager) MergeWorktree(ctx context.Context, id string) (worktree.MergeResult, error) {
-	_, w, err := m.worktreeOf(id)
+// MergeWorktree merges a session's branch into its base; confirm as for
+// CommitWorktree.
+func (m *Manager) MergeWorktree(ctx context.Context, id string, confirm bool) (worktree.MergeResult, error) {
+	s, w, err := m.worktreeOf(id)
 	if err != nil {
 		return worktree.MergeResult{}, err
 	}
 	m.wtMu.Lock()
 	defer m.wtMu.Unlock()
+	if err := s.trust(ctx, &w, confirm); err != nil {
+		return worktree.MergeResult{}, err
+	}
 	r, err := worktree.Merge(ctx, w)
 	return r, gitError(err)
 }
@@ -254,9 +287,13 @@ func (m *Manager) PRAvailable(ctx context.Context, id string) (worktree.PRStatus
 // OpenPR pushes a session's branch and opens a pull request of it into
 // its base; it returns the pull request's URL. The push and gh run
 // outside the worktree lock: they read the branch, they do not move it.
-func (m *Manager) OpenPR(ctx context.Context, id, title, body string) (string, error) {
-	_, w, err := m.worktreeOf(id)
+// confirm as for CommitWorktree.
+func (m *Manager) OpenPR(ctx context.Context, id, title, body string, confirm bool) (string, error) {
+	s, w, err := m.worktreeOf(id)
 	if err != nil {
+		return "", err
+	}
+	if err := s.trust(ctx, &w, confirm); err != nil {
 		return "", err
 	}
 	u, err := worktree.OpenPR(ctx, w, title, body)

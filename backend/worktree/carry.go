@@ -32,7 +32,10 @@ func carry(ctx context.Context, main Repository, into *scratch, base string) err
 	apply.Stdin = patch
 	errb := &capped{limit: 16 << 10}
 	apply.Stdout, apply.Stderr = errb, errb
-	aerr := apply.Run()
+	aerr := apply.Start()
+	if aerr == nil {
+		aerr = wait(ctx, apply)
+	}
 	if perr := patch.close(aerr != nil); perr != nil && aerr == nil {
 		return fmt.Errorf("failed to read the uncommitted changes of %s: %w", main.WorkTree, perr)
 	}
@@ -46,6 +49,6 @@ func carry(ctx context.Context, main Repository, into *scratch, base string) err
 
 // remove undoes Add: the worktree and its new branch go.
 func remove(ctx context.Context, w Worktree, main Repository) {
-	run(ctx, main.WorkTree, quiet(main.commonArgs("worktree", "remove", "--force", "--", w.Path))...)
-	run(ctx, main.WorkTree, quiet(main.commonArgs("branch", "-D", "--", w.Branch))...)
+	run(ctx, main.WorkTree, main.commonArgs("worktree", "remove", "--force", "--", w.Path)...)
+	run(ctx, main.WorkTree, main.commonArgs("branch", "-D", "--", w.Branch)...)
 }

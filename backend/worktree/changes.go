@@ -41,8 +41,9 @@ var (
 )
 
 // diffArgs are the options of every diff Konsole reads: no external diff
-// program, no textconv, no colour, renames found.
-var diffArgs = []string{"diff", "--cached", "--no-ext-diff", "--no-textconv", "--no-color", "--ignore-submodules=all", "-M"}
+// program, no textconv, no colour, renames found. Nested repositories
+// are listed as submodule entries (see fence), never hidden.
+var diffArgs = []string{"diff", "--cached", "--no-ext-diff", "--no-textconv", "--no-color", "--submodule=short", "-M"}
 
 // List returns the changes in the checkout of r against base: the merge
 // base of the branch base (or a commit) and HEAD, or HEAD when base is
@@ -161,7 +162,8 @@ func parseNumstat(b []byte) map[string]numstat {
 }
 
 // CleanPath checks that a path from a request names a file inside dir:
-// relative, no "..", no leading "-". It returns the cleaned path.
+// relative, no "..". It returns the cleaned path. A leading "-" is a
+// name like any other: paths go to git after "--", as literal paths.
 func CleanPath(dir, p string) (string, error) {
 	if p == "" {
 		return "", errorf(CodeBadPath, "a path is required")
@@ -172,9 +174,6 @@ func CleanPath(dir, p string) (string, error) {
 	clean := filepath.ToSlash(filepath.Clean(p))
 	if clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(p, "\x00") {
 		return "", errorf(CodeBadPath, "the path %q leaves the worktree", p)
-	}
-	if strings.HasPrefix(clean, "-") {
-		return "", errorf(CodeBadPath, "the path %q starts with \"-\"", p)
 	}
 	if rel, err := filepath.Rel(dir, filepath.Join(dir, clean)); err != nil || strings.HasPrefix(rel, "..") {
 		return "", errorf(CodeBadPath, "the path %q leaves the worktree", p)
@@ -239,7 +238,9 @@ func openDiff(ctx context.Context, s *scratch, base, path string) (*DiffReader, 
 		if f.OldPath != "" {
 			paths = []string{f.OldPath, f.Path}
 		}
-		st, err := s.stream(ctx, append(append(diffArgs, from, "--"), paths...)...)
+		// --text: an attribute (-diff, binary) must not hide what changed
+		// from the review; the diff is cut at the budget anyway.
+		st, err := s.stream(ctx, append(append(diffArgs, "--text", from, "--"), paths...)...)
 		if err != nil {
 			return nil, fmt.Errorf("failed to diff %s: %w", f.Path, err)
 		}

@@ -2,7 +2,9 @@ package worktree
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -24,21 +26,63 @@ func CommitAll(ctx context.Context, w Worktree, message string) (Commit, error) 
 	if err != nil {
 		return Commit{}, err
 	}
+	if err := trusted(ctx, w, "commit"); err != nil {
+		return Commit{}, err
+	}
 	// The person's action: git add and git commit run as they would in a
 	// terminal (the repository's hooks and filters included), but only in
 	// the repository kept with the worktree, never one its files name.
-	if _, err := run(ctx, r.WorkTree, r.gitArgs("add", "-A", "--", ".")...); err != nil {
-		return Commit{}, fmt.Errorf("failed to stage the changes: %w", err)
+	if err := stageAll(ctx, r); err != nil {
+		return Commit{}, err
 	}
-	if _, err := run(ctx, r.WorkTree, r.gitArgs("diff", "--cached", "--quiet", "--no-ext-diff")...); err == nil {
+	if _, err := runAs(ctx, person, r.WorkTree, nil, r.gitArgs("diff", "--cached", "--quiet", "--no-ext-diff")...); err == nil {
 		return Commit{}, errorf(CodeNothing, "there is nothing to commit in %s", w.Path)
 	}
-	if _, err := run(ctx, r.WorkTree, r.gitArgs("commit", "-q", "-m", message)...); err != nil {
+	if _, err := runAs(ctx, person, r.WorkTree, nil, r.gitArgs("commit", "-q", "-m", message)...); err != nil {
 		return Commit{}, errorf(CodeGit, "failed to commit: %v", err)
 	}
 	sha, _ := r.resolve("HEAD")
 	subject, _, _ := strings.Cut(message, "\n")
 	return Commit{SHA: sha, Subject: subject}, nil
+}
+
+// stageAll is the person's git add -A in r, except that nested
+// repositories (submodules, folders with a .git of their own an agent may
+// have made) are recorded at the commit their HEAD names by Konsole and
+// kept out of git add, which would run git status in each, with that
+// repository's own config (see nestedEntries). One with no commit yet is
+// refused by name.
+func stageAll(ctx context.Context, r Repository) error {
+	var lists [2][]string
+	for i, args := range [][]string{{"ls-files", "-s", "-z"}, {"ls-files", "-o", "--exclude-standard", "-z"}} {
+		out, err := run(ctx, r.WorkTree, r.gitArgs(args...)...)
+		if err != nil {
+			return fmt.Errorf("failed to stage the changes: %w", err)
+		}
+		lists[i] = split0(out)
+	}
+	head, _ := r.resolve("HEAD")
+	if head == "" {
+		head = strings.Repeat("0", 40)
+	}
+	info, paths, unborn := nestedEntries(r.WorkTree, lists[0], lists[1], len(head))
+	if len(unborn) > 0 {
+		return &Error{Code: CodeDirty, Files: unborn, Message: fmt.Sprintf(
+			"%s has a git repository of its own with no commit (%s); commit in it or remove its .git, then commit again", r.WorkTree, strings.Join(clip(unborn), ", "))}
+	}
+	args := r.gitArgs("add", "-A", "--", ".")
+	for _, p := range paths {
+		args = append(args, ":(exclude,literal)"+p)
+	}
+	if _, err := runAs(ctx, person, r.WorkTree, nil, args...); err != nil {
+		return fmt.Errorf("failed to stage the changes: %w", err)
+	}
+	if info.Len() > 0 {
+		if _, err := runAs(ctx, person, r.WorkTree, info.Bytes(), r.gitArgs("update-index", "-z", "--index-info")...); err != nil {
+			return fmt.Errorf("failed to record the nested repositories: %w", err)
+		}
+	}
+	return nil
 }
 
 // Unmerged lists the commits of the worktree's branch that its base does
@@ -113,10 +157,15 @@ func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
 	if err != nil {
 		return MergeResult{}, err
 	}
+	if err := trusted(ctx, w, "merge"); err != nil {
+		return MergeResult{}, err
+	}
 	// The person's action: merge-tree, commit-tree and update-ref run with
 	// the repository's config and hooks, in the repository kept with the
 	// worktree.
-	git := func(args ...string) ([]byte, error) { return run(ctx, r.CommonDir, r.commonArgs(args...)...) }
+	git := func(args ...string) ([]byte, error) {
+		return runAs(ctx, person, r.CommonDir, nil, r.commonArgs(args...)...)
+	}
 	if dirty, err := Dirty(ctx, r); err != nil {
 		return MergeResult{}, err
 	} else if len(dirty) > 0 {
@@ -147,7 +196,8 @@ func Merge(ctx context.Context, w Worktree) (MergeResult, error) {
 			return MergeResult{}, fmt.Errorf("failed to merge: %w", err)
 		}
 		msg := fmt.Sprintf("Merge branch '%s' into %s", w.Branch, w.Base)
-		if newHead, err = line(ctx, r.CommonDir, r.commonArgs("commit-tree", lines[0], "-p", oldBase, "-p", tip, "-m", msg)...); err != nil {
+		out, err = git("commit-tree", lines[0], "-p", oldBase, "-p", tip, "-m", msg)
+		if newHead = strings.TrimSpace(string(out)); err != nil || !isHex(newHead) {
 			return MergeResult{}, errorf(CodeGit, "failed to write the merge commit: %v", err)
 		}
 		result = "merge-commit"
@@ -166,7 +216,7 @@ func moveBase(ctx context.Context, w Worktree, r Repository, baseRef, oldBase, n
 		return err
 	}
 	if checkout == "" {
-		if _, err := run(ctx, r.CommonDir, r.commonArgs("update-ref", baseRef, newHead, oldBase)...); err != nil {
+		if _, err := runAs(ctx, person, r.CommonDir, nil, r.commonArgs("update-ref", baseRef, newHead, oldBase)...); err != nil {
 			return errorf(CodeGit, "failed to move %s: %v", w.Base, err)
 		}
 		return nil
@@ -182,7 +232,7 @@ func moveBase(ctx context.Context, w Worktree, r Repository, baseRef, oldBase, n
 			"%s has %s checked out with uncommitted changes (%s); commit or stash them, then merge again; nothing was changed",
 			checkout, w.Base, strings.Join(clip(dirty), ", "))}
 	}
-	if _, err := run(ctx, co.WorkTree, co.gitArgs("merge", "-q", "--ff-only", newHead)...); err != nil {
+	if _, err := runAs(ctx, person, co.WorkTree, nil, co.gitArgs("merge", "-q", "--ff-only", newHead)...); err != nil {
 		return errorf(CodeGit, "failed to bring %s up to the merge: %v", checkout, err)
 	}
 	return nil
@@ -214,9 +264,15 @@ func Check(ctx context.Context, w Worktree) error {
 	if err != nil {
 		return err
 	}
-	var dirty []string
-	if r, err := w.repo(ctx); err == nil {
-		dirty, _ = Dirty(ctx, r)
+	// Fail closed: what cannot be read may be lost.
+	r, err := w.repo(ctx)
+	if err != nil {
+		return err
+	}
+	dirty, err := Dirty(ctx, r)
+	if err != nil {
+		return &Error{Code: CodeUnmerged, Commits: commits, Message: fmt.Sprintf(
+			"Konsole could not check %s for uncommitted files (%v); discarding may lose them; confirm to discard", w.Path, err)}
 	}
 	if len(commits) == 0 && len(dirty) == 0 {
 		return nil
@@ -247,6 +303,16 @@ func Discard(ctx context.Context, w Worktree, confirmed bool) error {
 		common = main.CommonDir
 	}
 	r := Repository{GitDir: common, CommonDir: common}
+	// The agent works in the worktree and may have rewritten its .git
+	// (a file naming another repository, a symlink, a folder): git would
+	// refuse to remove a worktree whose .git does not point back. The
+	// .git git made is written again first, from the admin folder that
+	// names the worktree.
+	if wr, err := checkoutOf(common, w.Path); err == nil && wr.GitDir != common {
+		if err := repoint(w.Path, wr.GitDir); err != nil {
+			return errorf(CodeGit, "failed to remove the worktree %s: %v", w.Path, err)
+		}
+	}
 	if _, err := run(ctx, common, r.commonArgs("worktree", "remove", "--force", "--", w.Path)...); err != nil {
 		return errorf(CodeGit, "failed to remove the worktree %s: %v", w.Path, err)
 	}
@@ -254,6 +320,21 @@ func Discard(ctx context.Context, w Worktree, confirmed bool) error {
 		return errorf(CodeGit, "failed to delete the branch %s: %v", w.Branch, err)
 	}
 	return nil
+}
+
+// repoint makes dir/.git the file git writes for a linked worktree,
+// naming its admin folder gitDir, whatever was there (never followed).
+func repoint(dir, gitDir string) error {
+	p := filepath.Join(dir, ".git")
+	if err := os.RemoveAll(p); err != nil {
+		return fmt.Errorf("failed to remove %s: %w", p, err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("failed to write %s: %w", p, err)
+	}
+	_, err = f.WriteString("gitdir: " + gitDir + "\n")
+	return errors.Join(err, f.Close())
 }
 
 // clip keeps a list short enough for a sentence.

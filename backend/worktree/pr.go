@@ -66,6 +66,9 @@ func OpenPR(ctx context.Context, w Worktree, title, body string) (string, error)
 	if _, err := r.resolve("refs/heads/" + w.Base); err != nil {
 		return "", errorf(CodeNotFound, "the base %q is not a branch of %s; a pull request needs a base branch", w.Base, w.Repo)
 	}
+	if err := trusted(ctx, w, "open a pull request"); err != nil {
+		return "", err
+	}
 	if err := ghReady(ctx); err != nil {
 		return "", err
 	}
@@ -87,7 +90,7 @@ func OpenPR(ctx context.Context, w Worktree, title, body string) (string, error)
 	// The person's action: the push runs the repository's hooks and
 	// credential helpers as git push would, in the repository kept with
 	// the worktree; gh's own git calls are pointed at it too.
-	if _, err := run(ctx, r.WorkTree, r.gitArgs("push", "-q", "-u", "--", remote, w.Branch)...); err != nil {
+	if _, err := runAs(ctx, push, r.WorkTree, nil, r.gitArgs("push", "-q", "-u", "--", remote, w.Branch)...); err != nil {
 		return "", errorf(CodePushFailed, "failed to push %s to %s: %v", w.Branch, remote, err)
 	}
 	out, err := gh(ctx, Timeout, r, "pr", "create", "--base", w.Base, "--head", w.Branch, "--title="+title, "--body="+body)
@@ -151,15 +154,20 @@ func remoteOf(ctx context.Context, w Worktree) (string, error) {
 func gh(ctx context.Context, timeout time.Duration, r Repository, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "gh", args...)
-	cmd.Env = append(baseEnv(), "GH_PROMPT_DISABLED=1", "GH_NO_UPDATE_NOTIFIER=1", "NO_COLOR=1")
+	env := append(person.env(), "GH_PROMPT_DISABLED=1", "GH_NO_UPDATE_NOTIFIER=1", "NO_COLOR=1")
+	dir := ""
 	if r.Found() {
-		cmd.Dir = r.WorkTree
-		cmd.Env = append(cmd.Env, "GIT_DIR="+r.GitDir, "GIT_WORK_TREE="+r.WorkTree)
+		dir = r.WorkTree
+		env = append(env, "GIT_DIR="+r.GitDir, "GIT_WORK_TREE="+r.WorkTree)
 	}
+	cmd := command(ctx, dir, env, "gh", args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
+	err := cmd.Start()
+	if err == nil {
+		err = wait(ctx, cmd)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("gh %s did not answer within %s", args[0], timeout)
 		}

@@ -57,6 +57,11 @@ func withRemote(t *testing.T, name string) (Worktree, string) {
 	git(t, repo, "init", "-q", "--bare", bare)
 	git(t, repo, "remote", "add", "origin", bare)
 	git(t, repo, "push", "-q", "origin", "main")
+	// The person added the remote: they accept the config as it is now.
+	var err error
+	if w.Trust, err = Fingerprint(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
 	return w, bare
 }
 
@@ -129,6 +134,7 @@ func TestPRUnavailableWithAReason(t *testing.T) {
 	// Logged in, but the repository has no remote.
 	os.Remove(filepath.Join(dir, "authfail"))
 	git(t, w.Repo, "remote", "remove", "origin")
+	w.Trust, _ = Fingerprint(ctx, w) // the person's own change
 	if st := PRAvailable(ctx, w); st.Available || !strings.Contains(st.Reason, "has no remote") {
 		t.Fatalf("no remote: %+v", st)
 	}
@@ -180,6 +186,7 @@ func TestOpenPRSaysWhenThePushFails(t *testing.T) {
 	dir := fakeGH(t)
 	w, _ := withRemote(t, "x")
 	git(t, w.Repo, "remote", "set-url", "origin", filepath.Join(t.TempDir(), "gone.git"))
+	w.Trust, _ = Fingerprint(ctx, w) // the person's own change
 	write(t, w.Path, "a.txt", "b\n")
 	CommitAll(ctx, w, "b")
 	_, err := OpenPR(ctx, w, "t", "")

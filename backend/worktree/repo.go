@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -39,8 +38,7 @@ func (r Repository) Found() bool { return r.GitDir != "" && r.CommonDir != "" &&
 // It runs no program the repository names: rev-parse reads no index,
 // hook or filter.
 func Locate(ctx context.Context, dir string) (Repository, error) {
-	out, err := run(ctx, dir, "-c", "safe.bareRepository=explicit", "-c", "core.fsmonitor=false", "-c", "core.hooksPath="+os.DevNull,
-		"rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel")
+	out, err := run(ctx, dir, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel")
 	if err != nil {
 		return Repository{}, errorf(CodeNotRepo, "%s is not inside a git repository", dir)
 	}
@@ -48,7 +46,25 @@ func Locate(ctx context.Context, dir string) (Repository, error) {
 	if len(l) != 3 || l[2] == "" {
 		return Repository{}, errorf(CodeNotRepo, "%s is not inside a git repository with a work tree", dir)
 	}
-	return Repository{GitDir: filepath.Clean(l[0]), CommonDir: filepath.Clean(l[1]), WorkTree: filepath.Clean(l[2])}, nil
+	r := Repository{GitDir: filepath.Clean(l[0]), CommonDir: filepath.Clean(l[1]), WorkTree: filepath.Clean(l[2])}
+	// core.worktree in the repository's config can name any folder as
+	// its work tree: the reads and carry would then read another folder
+	// (carry copied its files into the worktree the agent reads). The
+	// repository is only the one whose work tree holds the folder chosen.
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return Repository{}, errorf(CodeNotRepo, "%s is not a folder: %v", dir, err)
+	}
+	if abs, err := filepath.Abs(real); err != nil || !within(r.WorkTree, abs) {
+		return Repository{}, errorf(CodeNotRepo, "the repository of %s has its work tree at %s (core.worktree), outside the folder chosen", dir, r.WorkTree)
+	}
+	return r, nil
+}
+
+// within says whether p is dir or inside it (both absolute and clean).
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // LocateWorktree finds the repository of a linked worktree made by Add
@@ -108,9 +124,10 @@ func (r Repository) commonArgs(args ...string) []string {
 // maxRefFile bounds what is read of HEAD, a loose ref or a gitdir file.
 const maxRefFile = 4 << 10
 
-// readSmall reads at most maxRefFile bytes of a file.
+// readSmall reads at most maxRefFile bytes of a regular file (see
+// openRegular).
 func readSmall(p string) ([]byte, error) {
-	f, err := os.Open(p)
+	f, err := openRegular(p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +169,7 @@ func (r Repository) readRef(name string) (string, error) {
 	if b, err := readSmall(filepath.Join(dir, filepath.FromSlash(name))); err == nil {
 		return strings.TrimSpace(string(b)), nil
 	}
-	f, err := os.Open(filepath.Join(r.CommonDir, "packed-refs"))
+	f, err := openRegular(filepath.Join(r.CommonDir, "packed-refs"), false)
 	if err != nil {
 		return "", errorf(CodeNotFound, "%s does not exist", name)
 	}

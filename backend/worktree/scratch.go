@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // scratch is a throwaway git folder for reading a checkout without
@@ -64,6 +63,11 @@ func openScratch(ctx context.Context, r Repository) (*scratch, error) {
 		os.WriteFile(filepath.Join(gd, "HEAD"), []byte(head+"\n"), 0o600),
 		os.WriteFile(filepath.Join(gd, "config"), []byte(config), 0o600),
 		os.WriteFile(filepath.Join(gd, "objects", "info", "alternates"), []byte(objects+"\n"), 0o600),
+		// The diff attribute unset for every file (info/attributes
+		// outranks .gitattributes): "-diff" or "binary" in the work
+		// tree does not make a text file's changes "Binary files
+		// differ" in the listing.
+		os.WriteFile(filepath.Join(gd, "info", "attributes"), []byte("* !diff\n"), 0o600),
 		// Data only: what the repository ignores, and where its history
 		// was cut (a shallow clone).
 		copyCapped(filepath.Join(r.CommonDir, "info", "exclude"), filepath.Join(gd, "info", "exclude"), 1<<20),
@@ -79,7 +83,9 @@ func openScratch(ctx context.Context, r Repository) (*scratch, error) {
 		s.close()
 		return nil, fmt.Errorf("failed to prepare a scratch folder: %w", err)
 	}
-	s.env = []string{"GIT_DIR=" + gd, "GIT_WORK_TREE=" + r.WorkTree, "GIT_INDEX_FILE=" + s.index(),
+	// Paths are literal: a file named ":(glob)*" is that file, not a
+	// pattern.
+	s.env = []string{"GIT_DIR=" + gd, "GIT_WORK_TREE=" + r.WorkTree, "GIT_INDEX_FILE=" + s.index(), "GIT_LITERAL_PATHSPECS=1",
 		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=" + os.DevNull, "GIT_ATTR_NOSYSTEM=1", "GIT_NO_REPLACE_OBJECTS=1"}
 	return s, nil
 }
@@ -96,7 +102,7 @@ func (s *scratch) close() { os.RemoveAll(s.dir) }
 // written.
 func (s *scratch) copyIndex() error {
 	real := filepath.Join(s.repo.GitDir, "index")
-	st, err := os.Stat(real)
+	st, err := os.Lstat(real)
 	if err != nil || !st.Mode().IsRegular() {
 		return nil // no index yet: every file is read
 	}
@@ -107,14 +113,14 @@ func (s *scratch) copyIndex() error {
 }
 
 // copyCapped copies a regular file of at most limit bytes; a missing file
-// or one of another kind is skipped.
+// or one of another kind (a FIFO would block the open) is skipped.
 func copyCapped(from, to string, limit int64) error {
-	in, err := os.Open(from)
+	in, err := openRegular(from, false)
 	if err != nil {
 		return nil
 	}
 	defer in.Close()
-	if st, err := in.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() > limit {
+	if st, err := in.Stat(); err != nil || st.Size() > limit {
 		return nil
 	}
 	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -138,11 +144,7 @@ func userExcludes(ctx context.Context, gd string) string {
 
 // command is git in scratch with args.
 func (s *scratch) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"--no-pager"}, args...)...)
-	cmd.Dir = s.repo.WorkTree
-	cmd.Env = append(baseEnv(), s.env...)
-	cmd.WaitDelay = 5 * time.Second
-	return cmd
+	return command(ctx, s.repo.WorkTree, append(own.env(), s.env...), "git", append([]string{"--no-pager"}, args...)...)
 }
 
 // run runs git in scratch and returns all its output (small answers).
@@ -179,6 +181,7 @@ type stream struct {
 	out    io.ReadCloser
 	errb   *capped
 	args   []string
+	ctx    context.Context
 	cancel context.CancelFunc
 }
 
@@ -198,7 +201,7 @@ func (s *scratch) stream(ctx context.Context, args ...string) (*stream, error) {
 		cancel()
 		return nil, fmt.Errorf("failed to run git %s: %w", args[0], err)
 	}
-	return &stream{Reader: out, cmd: cmd, out: out, errb: errb, args: args, cancel: cancel}, nil
+	return &stream{Reader: out, cmd: cmd, out: out, errb: errb, args: args, ctx: ctx, cancel: cancel}, nil
 }
 
 // close ends git and waits for it. early says the reader stopped before
@@ -208,7 +211,7 @@ func (st *stream) close(early bool) error {
 		st.cancel()
 	}
 	st.out.Close()
-	err := st.cmd.Wait()
+	err := wait(st.ctx, st.cmd)
 	st.cancel()
 	if early || err == nil {
 		return nil
@@ -235,16 +238,162 @@ func (c *capped) Write(p []byte) (int, error) {
 
 // stage adds every file of the work tree (new, changed, moved and
 // removed alike) to scratch's index, so that one `git diff --cached`
-// sees all of it, renames of untracked files included. An index git
-// cannot use as it is (a split index) is replaced by an empty one.
+// sees all of it, renames of untracked files included. Nested
+// repositories (submodules, and folders with a .git of their own that an
+// agent may have made) are fenced first (see fence): git never runs in
+// them. An index git cannot use as it is (a split index) is replaced by
+// an empty one.
 func (s *scratch) stage(ctx context.Context) error {
-	if _, err := s.run(ctx, "add", "-A", "--", "."); err != nil {
+	err := s.fence(ctx)
+	if err == nil {
+		_, err = s.run(ctx, "add", "-A", "--", ".")
+	}
+	if err != nil {
 		os.Remove(s.index())
-		if _, err := s.run(ctx, "add", "-A", "--", "."); err != nil {
+		err = s.fence(ctx)
+		if err == nil {
+			_, err = s.run(ctx, "add", "-A", "--", ".")
+		}
+		if err != nil {
 			return fmt.Errorf("failed to stage the changes into a temporary index: %w", err)
 		}
 	}
 	return nil
+}
+
+// fence records every nested repository of the work tree in scratch's
+// index as a submodule entry (a gitlink) at the commit its HEAD names,
+// read by Konsole itself, and marks those entries skip-worktree, so that
+// git add never looks inside them. Else git add runs `git status` in
+// each submodule, and that git reads the nested repository's own config
+// (an fsmonitor or a filter an agent wrote there), and fails on one with
+// no commit. Nested repositories are thus listed as changes (added,
+// moved to another commit, deleted) and never hidden.
+func (s *scratch) fence(ctx context.Context) error {
+	links, err := s.records(ctx, "ls-files", "-s", "-z")
+	if err != nil {
+		return err
+	}
+	untracked, err := s.records(ctx, "ls-files", "-o", "--exclude-standard", "-z")
+	if err != nil {
+		return err
+	}
+	info, paths, _ := nestedEntries(s.repo.WorkTree, links, untracked, len(s.head))
+	if info.Len() == 0 {
+		return nil
+	}
+	if _, err := s.input(ctx, info.Bytes(), "update-index", "-z", "--index-info"); err != nil {
+		return err
+	}
+	if len(paths) > 0 {
+		if _, err := s.input(ctx, []byte(strings.Join(paths, "\x00")+"\x00"), "update-index", "-z", "--skip-worktree", "--stdin"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nestedEntries reads the nested repositories of the work tree top from
+// its index's entries (ls-files -s -z) and its untracked paths (ls-files
+// -o -z) and returns the index lines (update-index --index-info -z) that
+// record each at the commit its HEAD names, or remove a submodule whose
+// folder is gone, and the paths of the entries kept. hashLen is the
+// length of the repository's object names. A nested repository with no
+// commit yet is recorded at a stand-in commit (000…1) and named in
+// unborn.
+func nestedEntries(top string, links, untracked []string, hashLen int) (info bytes.Buffer, paths, unborn []string) {
+	entry := func(sha, path string) {
+		fmt.Fprintf(&info, "160000 %s\t%s\x00", sha, path)
+		paths = append(paths, path)
+	}
+	for _, rec := range links {
+		meta, path, _ := strings.Cut(rec, "\t")
+		f := strings.Fields(meta)
+		if len(f) != 3 || f[0] != "160000" || f[2] != "0" {
+			continue
+		}
+		st, err := os.Lstat(filepath.Join(top, filepath.FromSlash(path)))
+		if err != nil || !st.IsDir() {
+			// Gone, or replaced by a file: git add sees the rest.
+			fmt.Fprintf(&info, "0 %s\t%s\x00", strings.Repeat("0", len(f[1])), path)
+			continue
+		}
+		sha := f[1]
+		if head, ok := nestedHead(filepath.Join(top, filepath.FromSlash(path))); ok && len(head) == len(sha) {
+			sha = head // git too keeps the entry when HEAD does not resolve
+		}
+		entry(sha, path)
+	}
+	for _, path := range untracked {
+		// git lists a nested repository as its folder ("x/") and does
+		// not go in.
+		dir, ok := strings.CutSuffix(path, "/")
+		if !ok {
+			continue
+		}
+		head, ok := nestedHead(filepath.Join(top, filepath.FromSlash(dir)))
+		if !ok || len(head) != hashLen {
+			// No commit yet: a stand-in commit, so that it is listed.
+			head = strings.Repeat("0", hashLen-1) + "1"
+			unborn = append(unborn, dir)
+		}
+		entry(head, dir)
+	}
+	return info, paths, unborn
+}
+
+// records runs git in scratch and returns its NUL-separated answer
+// (at most MaxListBytes of it).
+func (s *scratch) records(ctx context.Context, args ...string) ([]string, error) {
+	out, _, err := s.output(ctx, MaxListBytes, args...)
+	if err != nil {
+		return nil, err
+	}
+	return split0(out), nil
+}
+
+// input runs git in scratch with input on its standard input.
+func (s *scratch) input(ctx context.Context, input []byte, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	cmd := s.command(ctx, args...)
+	cmd.Stdin = bytes.NewReader(input)
+	out := &capped{limit: 64 << 10}
+	cmd.Stdout, cmd.Stderr = out, out
+	err := cmd.Start()
+	if err == nil {
+		err = wait(ctx, cmd)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to run git %s: %v: %s", args[0], err, strings.TrimSpace(out.String()))
+	}
+	return out.Bytes(), nil
+}
+
+// nestedHead is the commit HEAD names in the nested repository at dir
+// (its .git a folder, or a file naming one), read by Konsole itself.
+func nestedHead(dir string) (string, bool) {
+	gd := filepath.Join(dir, ".git")
+	if b, err := readSmall(gd); err == nil {
+		p, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
+		if !ok {
+			return "", false
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		gd = p
+	}
+	common := gd
+	if b, err := readSmall(filepath.Join(gd, "commondir")); err == nil {
+		if c := strings.TrimSpace(string(b)); filepath.IsAbs(c) {
+			common = c
+		} else {
+			common = filepath.Join(gd, c)
+		}
+	}
+	sha, err := Repository{GitDir: gd, CommonDir: common, WorkTree: dir}.resolve("HEAD")
+	return sha, err == nil
 }
 
 // commit resolves a base the worktree package keeps: a branch name (as

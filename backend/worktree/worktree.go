@@ -20,6 +20,10 @@ type Worktree struct {
 	// Git is the worktree's repository, decided when it was made; empty
 	// for a worktree kept by an older Konsole (see LocateWorktree).
 	Git Repository `json:"git"`
+	// Trust is the Fingerprint of the repository's config and hooks the
+	// person accepted: when the worktree was made, or when they last
+	// confirmed a commit, merge or pull request after a change.
+	Trust string `json:"trust,omitempty"`
 }
 
 // AddOptions says where and from what to make a worktree. Dir is any
@@ -78,6 +82,9 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 	if err != nil {
 		return Worktree{}, err
 	}
+	if err := present(ctx, main, base, baseRev); err != nil {
+		return Worktree{}, err
+	}
 	branch := o.Branch
 	if branch == "" {
 		branch = "konui/" + slug(o.Name)
@@ -95,7 +102,7 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return Worktree{}, fmt.Errorf("failed to create the worktrees folder: %w", err)
 	}
-	if _, err := run(ctx, repo, quiet(main.commonArgs("worktree", "add", "-q", "--no-checkout", "-b", branch, "--", dir, baseRev))...); err != nil {
+	if _, err := run(ctx, repo, main.commonArgs("worktree", "add", "-q", "--no-checkout", "-b", branch, "--", dir, baseRev)...); err != nil {
 		return Worktree{}, errorf(CodeGit, "failed to add a worktree for %s: %v", repo, err)
 	}
 	w := Worktree{Repo: repo, Path: dir, Branch: branch, Base: base}
@@ -103,13 +110,11 @@ func Add(ctx context.Context, o AddOptions) (Worktree, error) {
 		remove(ctx, w, main)
 		return Worktree{}, err
 	}
+	if w.Trust, err = Fingerprint(ctx, w); err != nil {
+		remove(ctx, w, main)
+		return Worktree{}, err
+	}
 	return w, nil
-}
-
-// quiet puts in front of args the settings that keep git from running a
-// hook (core.hooksPath) or fsmonitor the repository names.
-func quiet(args []string) []string {
-	return append([]string{"-c", "core.hooksPath=" + os.DevNull, "-c", "core.fsmonitor=false"}, args...)
 }
 
 // pickBase is the base the worktree starts from and merges into: the
@@ -138,6 +143,31 @@ func pickBase(ctx context.Context, main Repository, name string) (base, rev stri
 	return name, "refs/heads/" + name, nil
 }
 
+// present checks that the base's commit and its tree are in the
+// repository, read in a scratch folder (which knows no remote): git
+// worktree add would otherwise fetch a partial clone's missing commit
+// from the remote its config names, with the programs it names (an
+// agent at the top of a repository can write that config and a branch
+// at a missing commit).
+func present(ctx context.Context, main Repository, base, rev string) error {
+	sha := rev
+	if strings.HasPrefix(rev, "refs/") {
+		var err error
+		if sha, err = main.resolve(rev); err != nil {
+			return errorf(CodeNotFound, "the base %q is not a branch of %s", base, main.WorkTree)
+		}
+	}
+	s, err := openScratch(ctx, main)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if _, err := s.run(ctx, "cat-file", "-e", sha+"^{tree}"); err != nil {
+		return errorf(CodeNotFound, "the commit %s of the base %q is not in %s (a partial or damaged clone?); nothing is fetched for it", sha, base, main.WorkTree)
+	}
+	return nil
+}
+
 // populate writes the new worktree's files and index from its branch,
 // then carries the repository's uncommitted work over when asked, and
 // records the worktree's repository in w.
@@ -154,8 +184,14 @@ func populate(ctx context.Context, main Repository, w *Worktree, carryWork bool)
 	defer s.close()
 	cmd := s.command(ctx, "read-tree", "-u", "--reset", s.head)
 	cmd.Env = append(cmd.Env, "GIT_INDEX_FILE="+filepath.Join(wr.GitDir, "index"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return errorf(CodeGit, "failed to check out %s in %s: %v: %s", w.Branch, w.Path, err, strings.TrimSpace(string(out)))
+	out := &capped{limit: 16 << 10}
+	cmd.Stdout, cmd.Stderr = out, out
+	err = cmd.Start()
+	if err == nil {
+		err = wait(ctx, cmd)
+	}
+	if err != nil {
+		return errorf(CodeGit, "failed to check out %s in %s: %v: %s", w.Branch, w.Path, err, strings.TrimSpace(out.String()))
 	}
 	if carryWork {
 		return carry(ctx, main, s, w.Base)
