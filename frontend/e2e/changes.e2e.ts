@@ -5,7 +5,7 @@
 // test-artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { sendPrompt, shot, Stack } from './harness';
@@ -130,6 +130,29 @@ describe('the changes panel in Chromium', () => {
     expect(git(stack.work, 'log', '-1', '--format=%s', 'main')).toBe('Tidy the module');
     expect(readFileSync(join(stack.work, 'a.py'), 'utf8')).toContain('return 2');
     expect(git(stack.work, 'status', '--porcelain')).toBe('');
+  });
+
+  it('asks before a commit runs a hook written since the session started', async () => {
+    const panel = page.getByTestId('changes-panel');
+    // What an agent at the top of the repository could write: a hook the
+    // person's Commit would run.
+    const marker = join(stack.data, 'hook-ran');
+    writeFileSync(join(stack.work, '.git', 'hooks', 'pre-commit'), `#!/bin/sh\necho ran > '${marker}'\n`, { mode: 0o755 });
+    await turn(`[[tool Write: {"file_path":"${join(wt, 'hooked.txt')}","content":"hooked\\n"}]]`);
+    await panel.getByTestId('change-file').filter({ hasText: 'hooked.txt' }).waitFor({ timeout: 15_000 });
+    await panel.getByTestId('commit').click();
+    const confirm = panel.getByTestId('repo-changed-confirm');
+    await confirm.filter({ hasText: 'changed since this session started' }).waitFor();
+    expect(existsSync(marker)).toBe(false);
+    await shot(page, 'changes-repository-changed');
+    await panel.getByTestId('repo-changed-yes').click();
+    await panel.getByTestId('changes-status').filter({ hasText: /^Committed [0-9a-f]{7}/ }).waitFor();
+    expect(await confirm.count()).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('ran\n');
+    // Confirmed once, the same hooks are the person's: merging asks nothing.
+    await panel.getByTestId('merge').click();
+    await panel.getByTestId('changes-status').filter({ hasText: /^Merged into main/ }).waitFor();
+    expect(await confirm.count()).toBe(0);
   });
 
   it('names the unmerged commits before it discards the worktree', async () => {
