@@ -28,8 +28,12 @@ func health(t *testing.T, h *bridgeHarness) map[string]any {
 
 func TestAStaleClientIsDropped(t *testing.T) {
 	k := kt.Start(t, kt.Options{})
+	// A ping every 100 ms; a client is stale after 3 s without a pong. The
+	// silent client misses 30 pings; the live one has to answer one of them.
+	// (With 500 ms, the live client's reader, starved on a busy machine,
+	// missed all five and was dropped too: "clients: 0".)
 	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
-		c.HeartbeatInterval, c.StaleAfter = 100*time.Millisecond, 500*time.Millisecond
+		c.HeartbeatInterval, c.StaleAfter = 100*time.Millisecond, 3*time.Second
 	})
 	// A raw client that never reads: it answers no ping and sends nothing.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -41,7 +45,7 @@ func TestAStaleClientIsDropped(t *testing.T) {
 	defer conn.CloseNow()
 	// A live client keeps answering pings (its reader runs) and stays.
 	live := h.connect("clientId=live")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for health(t, h)["clients"].(float64) != 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the stale client was not dropped: %v", health(t, h))
