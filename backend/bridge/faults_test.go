@@ -28,8 +28,12 @@ func health(t *testing.T, h *bridgeHarness) map[string]any {
 
 func TestAStaleClientIsDropped(t *testing.T) {
 	k := kt.Start(t, kt.Options{})
+	// A ping every 100 ms; a client is stale after 3 s without a pong. The
+	// silent client misses 30 pings; the live one has to answer one of them.
+	// (With 500 ms, the live client's reader, starved on a busy machine,
+	// missed all five and was dropped too: "clients: 0".)
 	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
-		c.HeartbeatInterval, c.StaleAfter = 100*time.Millisecond, 500*time.Millisecond
+		c.HeartbeatInterval, c.StaleAfter = 100*time.Millisecond, 3*time.Second
 	})
 	// A raw client that never reads: it answers no ping and sends nothing.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -41,7 +45,7 @@ func TestAStaleClientIsDropped(t *testing.T) {
 	defer conn.CloseNow()
 	// A live client keeps answering pings (its reader runs) and stays.
 	live := h.connect("clientId=live")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for health(t, h)["clients"].(float64) != 1 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the stale client was not dropped: %v", health(t, h))
@@ -61,6 +65,15 @@ func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
 	k := kt.Start(t, kt.Options{})
 	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
 		c.ReplayFrames, c.ClientQueue = 200, 200
+		// Two things end a client that reads nothing: its queue
+		// overflowing (a close with 4001, this test) and one write to its
+		// full socket waiting WriteTimeout (an abrupt end, the next
+		// test). Which comes first depended on the machine: the queue
+		// overflows 400 frames after the socket fills, which took 12 s
+		// under load, when the 10 s write timeout had already ended the
+		// connection ("closed with -1"). Here no write times out before
+		// the test does, so the overflow comes first on any machine.
+		c.WriteTimeout = 10 * time.Minute
 	})
 	h.waitConnected()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -84,9 +97,8 @@ func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
 		}
 	}()
 	// Once the bridge has dropped the slow client, it reads: it finds its
-	// backlog cut by a close that tells it to resume. It must start reading
-	// before the bridge's write timeout: a close frame cannot pass a full
-	// socket, and a write that times out ends the connection without one.
+	// backlog cut by a close that tells it to resume (the close frame
+	// waits behind the backlog in the socket).
 	closed := make(chan websocket.StatusCode, 1)
 	go func() {
 		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -122,6 +134,62 @@ func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
 		t.Fatalf("slow client closed with %d, want %d", code, bridge.CloseOverflow)
 	}
 	t.Logf("fast client got %d events in %s while the slow one stalled", n, took)
+}
+
+// A client whose socket stays full is ended once one write to it has
+// waited WriteTimeout, without a close frame (none can pass the full
+// socket), and the others carry on: the bridge holds nothing for it.
+func TestAClientThatReadsNothingIsEndedByTheWriteTimeout(t *testing.T) {
+	k := kt.Start(t, kt.Options{})
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
+		// The default queue (24,096 frames) outlasts the frames sent
+		// here: the write timeout, not an overflow, ends the client.
+		c.WriteTimeout = 2 * time.Second
+	})
+	h.waitConnected()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stuck, _, err := websocket.Dial(ctx, h.wsBase+"/api/console/ws?token="+h.token+"&clientId=stuck", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.CloseNow()
+	fast := h.connect("clientId=fast")
+	// Events until the bridge has let the stuck client go: enough to fill
+	// its socket, then one write that waits out the timeout.
+	pad := strings.Repeat("x", 16<<10)
+	sent := 0
+	for health(t, h)["clients"].(float64) != 1 {
+		if sent == 20000 {
+			t.Fatalf("the stuck client was not ended after %d events of 16 KiB: %v", sent, health(t, h))
+		}
+		for range 50 {
+			k.Server.Log().Append("test.tick", "", "", map[string]any{"i": sent, "pad": pad})
+			sent++
+		}
+		// The fast client keeps reading meanwhile: it must get all.
+		got := 0
+		fast.until(60*time.Second, func(f frame) bool {
+			if f.Type == "event" && f.ev().Type == "test.tick" {
+				got++
+			}
+			return got == 50
+		})
+	}
+	rctx, rcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer rcancel()
+	for {
+		if _, _, err := stuck.Read(rctx); err != nil {
+			if code := websocket.CloseStatus(err); code != -1 {
+				t.Fatalf("the stuck client ended with close code %d, want none: %v", code, err)
+			}
+			break
+		}
+	}
+	if a := fast.request("ping", nil); !a.OK {
+		t.Fatalf("the fast client after the stuck one ended: %+v", a)
+	}
+	t.Logf("the stuck client was ended after %d events", sent)
 }
 
 func TestBadFramesGetAnErrorAckAndTheConnectionStays(t *testing.T) {

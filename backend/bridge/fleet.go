@@ -133,10 +133,16 @@ func (b *Bridge) AddKonsole(spec KonsoleSpec) error {
 	}
 	b.ks[spec.ID] = k
 	b.order = append(b.order, spec.ID)
+	// The hub's list changes in the same critical section as the map
+	// (hub.mu nests inside b.mu, never the other way round, and the hub
+	// never blocks), so a removal cannot fall between the two and leave
+	// clients a Konsole the bridge no longer has.
+	b.hub.addKonsole(k.info())
 	ctx := b.ctx
 	b.mu.Unlock()
-	b.hub.addKonsole(k.info())
 	if ctx != nil && !spec.Disabled {
+		// A RemoveKonsole that came in just now has retired k: start
+		// then does nothing.
 		k.start(ctx)
 	}
 	return nil
@@ -157,10 +163,13 @@ func (b *Bridge) RemoveKonsole(id string) error {
 			break
 		}
 	}
-	b.mu.Unlock()
-	k.stop()
-	k.closeSpec()
 	b.hub.removeKonsole(id)
+	b.mu.Unlock()
+	// Removal is final: whoever still holds k (a PATCH that enables it, an
+	// AddKonsole about to start it) can no longer start its upstream, which
+	// would retry a closed tunnel for ever where nobody sees it.
+	k.retire()
+	k.closeSpec()
 	b.index.forget(id)
 	return nil
 }

@@ -171,6 +171,13 @@ func (b *Bridge) patchKonsole(w http.ResponseWriter, r *http.Request) {
 		fleetError(w, err)
 		return
 	}
+	// A DELETE may have removed k while the Fleet wrote its list: say so
+	// rather than answer with an entry that is gone (k is retired, so
+	// setEnabled could not bring it back either).
+	if b.konsole(id) != k {
+		httpjson.Error(w, http.StatusNotFound, "not_found", "no Konsole has the id "+id)
+		return
+	}
 	if p.Name != nil {
 		b.hub.updateKonsole(id, func(i *KonsoleInfo) { i.Name = *p.Name })
 	}

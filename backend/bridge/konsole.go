@@ -34,10 +34,13 @@ type konsole struct {
 	resolveMu  sync.Mutex
 
 	// enableMu makes one enable or disable at a time.
-	enableMu  sync.Mutex
-	runMu     sync.Mutex
-	cancel    context.CancelFunc
-	done      chan struct{}
+	enableMu sync.Mutex
+	// runMu guards cancel, done and retired.
+	runMu  sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+	// retired is set once the Konsole is removed: it never starts again.
+	retired   bool
 	closeOnce sync.Once
 }
 
@@ -101,11 +104,12 @@ func (k *konsole) streamEndpoint(ctx context.Context) (string, string, error) {
 	return u, t, nil
 }
 
-// start follows the Konsole's events until stop or ctx ends.
+// start follows the Konsole's events until stop or ctx ends; it does
+// nothing once the Konsole is retired.
 func (k *konsole) start(ctx context.Context) {
 	k.runMu.Lock()
 	defer k.runMu.Unlock()
-	if k.cancel != nil {
+	if k.cancel != nil || k.retired {
 		return
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -123,8 +127,17 @@ func (k *konsole) start(ctx context.Context) {
 
 // stop ends following and waits for it; the resume point stays, so a
 // start again resumes exactly.
-func (k *konsole) stop() {
+func (k *konsole) stop() { k.halt(false) }
+
+// retire stops following for good: the Konsole was removed, and no start
+// that raced the removal (it held k from before) may follow it again.
+func (k *konsole) retire() { k.halt(true) }
+
+func (k *konsole) halt(retire bool) {
 	k.runMu.Lock()
+	if retire {
+		k.retired = true
+	}
 	cancel, done := k.cancel, k.done
 	k.cancel, k.done = nil, nil
 	k.runMu.Unlock()

@@ -55,7 +55,9 @@ describe('kontasks in Chromium', () => {
     const frame = page.frameLocator('[data-testid="kontask-output"]');
     await frame.locator('#hello').waitFor();
     expect(await frame.locator('#hello').textContent()).toBe('Status: one gap');
-    await page.waitForTimeout(500); // give a script or onerror every chance to run
+    // Once its document has loaded, its script would have run and the
+    // broken image's onerror fired (the error comes before the load event).
+    await expect.poll(() => frame.locator('#hello').evaluate((e) => e.ownerDocument.readyState), { timeout: 15_000 }).toBe('complete');
     expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
     const sandbox = await page.getByTestId('kontask-output').getAttribute('sandbox');
     expect(sandbox).not.toContain('allow-scripts');

@@ -7,6 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { root, shot, Stack } from './harness';
 
+/** Waits until the page has drawn two more frames: what a change scheduled for the next frame has done by then. */
+function frames(page: Page): Promise<void> {
+  return page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}
+
 describe('a long session in pages', () => {
   const stack = new Stack();
   let page: Page;
@@ -27,7 +32,8 @@ describe('a long session in pages', () => {
     // Up to just short of the point that fetches a page, then a little more:
     // the row at the top when the page was asked for stays where it was.
     await page.getByTestId('transcript').evaluate((el) => (el.scrollTop = 700));
-    await page.waitForTimeout(300);
+    await frames(page); // the rows at that offset are rendered
+    const rowsBefore = Number(await page.getByTestId('transcript').getAttribute('data-rows'));
     const before = await page.evaluate(() => {
       const el = document.querySelector('[data-testid="transcript"]') as HTMLElement;
       el.scrollTop = 500;
@@ -37,9 +43,9 @@ describe('a long session in pages', () => {
       return rows.filter((r) => r.y >= -5 && r.text.startsWith('Question')).sort((a, b) => a.y - b.y)[0];
     });
     expect(before).toBeTruthy();
-    await page.getByTestId('loading-older').waitFor({ state: 'attached', timeout: 2000 }).catch(() => {});
-    await page.getByTestId('loading-older').waitFor({ state: 'detached' });
-    await page.waitForTimeout(300);
+    // The older page has arrived (more rows) and the view has been put back.
+    await expect.poll(async () => Number(await page.getByTestId('transcript').getAttribute('data-rows')), { timeout: 15_000 }).toBeGreaterThan(rowsBefore);
+    await frames(page);
     const rows = await page.evaluate(() => {
       const view = document.querySelector('[data-testid="transcript"]')!.getBoundingClientRect();
       return [...document.querySelectorAll('.vrow')].map((e) => ({ text: (e.textContent ?? '').trim().slice(0, 60), y: e.getBoundingClientRect().top - view.top }));

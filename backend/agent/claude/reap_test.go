@@ -3,6 +3,7 @@
 package claude
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"syscall"
@@ -31,7 +32,18 @@ func TestReapTaggedKillsDetachedToolsOnly(t *testing.T) {
 	tagged := start(withTag([]string{"PATH=" + os.Getenv("PATH")}, tag))
 	other := start(withTag([]string{"PATH=" + os.Getenv("PATH")}, newAgentTag()))
 	plain := start(nil)
-	time.Sleep(50 * time.Millisecond) // let exec replace the environment
+	// Until exec has replaced them, the children carry the test's own
+	// environment: wait for each to be sleep.
+	for _, c := range []*exec.Cmd{tagged, other, plain} {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c.Process.Pid)); string(cmdline) == "sleep\x0030\x00" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d did not become sleep 30", c.Process.Pid)
+			}
+		}
+	}
 	killed := reapTagged(tag)
 	if len(killed) != 1 || killed[0] != tagged.Process.Pid {
 		t.Fatalf("killed %v, want only %d", killed, tagged.Process.Pid)

@@ -70,8 +70,17 @@ export class FleetState {
     store(COLLAPSED_KEY, this.collapsed);
   }
 
-  /** Takes the whole list (hello, a konsoles frame, GET /api/konsoles); returns the ids that are new or newly on. */
+  // Counts the lists and states taken from frames: a REST answer that
+  // started before one of them is older than what it says.
+  private heard = 0;
+
+  /** Takes the whole list (hello, a konsoles frame); returns the ids that are new or newly on. */
   set(list: KonsoleInfo[]): { added: string[]; gone: string[] } {
+    this.heard++;
+    return this.take(list);
+  }
+
+  private take(list: KonsoleInfo[]): { added: string[]; gone: string[] } {
     const before = new Map(this.konsoles.map((k) => [k.id, k]));
     const next = sortKonsoles(list.filter((k) => k && typeof k.id === 'string')).map((k) =>
       k.retryInMs != null ? { ...k, retryAt: this.now() + k.retryInMs } : k,
@@ -89,6 +98,7 @@ export class FleetState {
    * bridge that follows one) of the only one. Returns the state it had.
    */
   update(f: KonsoleStatus): KonsoleInfo['state'] | undefined {
+    this.heard++;
     const id = f.konsoleId ?? this.konsoles[0]?.id ?? LOCAL;
     const i = this.konsoles.findIndex((k) => k.id === id);
     const patch: Partial<KonsoleInfo> = { state: f.state, attempt: f.attempt, retryInMs: f.retryInMs, error: f.error };
@@ -106,11 +116,16 @@ export class FleetState {
     return was;
   }
 
-  /** Reads the list over REST; an older bridge without /api/konsoles keeps what the frames said. */
+  /**
+   * Reads the list over REST; an older bridge without /api/konsoles keeps
+   * what the frames said, and so does any bridge whose frames said
+   * something while the answer was on its way (they are newer).
+   */
   async load(): Promise<void> {
     try {
+      const before = this.heard;
       const r = await this.api().get<{ konsoles: KonsoleInfo[] }>('/konsoles');
-      if (Array.isArray(r.konsoles)) this.set(r.konsoles);
+      if (Array.isArray(r.konsoles) && this.heard === before) this.take(r.konsoles);
     } catch {
       /* the hello's konsole stands in */
     }
@@ -143,10 +158,23 @@ export class FleetState {
     this.onGone([id]);
   }
 
+  /**
+   * Takes the entry a REST call answered with. For a Konsole already listed,
+   * its connection state stays the frames': the answer is a snapshot from
+   * when the bridge answered, and a konsole frame sent after it can arrive
+   * first (a Retry now answered "reconnecting" after the frame that said
+   * "connected", and the Retry button stayed on a connected Konsole). Every
+   * change of state also comes as a frame.
+   */
   private upsert(k: KonsoleInfo | undefined): void {
     if (!k?.id) return;
     const i = this.konsoles.findIndex((x) => x.id === k.id);
-    if (i >= 0) this.konsoles[i] = k;
-    else this.konsoles = sortKonsoles([...this.konsoles, k]);
+    if (i < 0) {
+      this.konsoles = sortKonsoles([...this.konsoles, k]);
+      return;
+    }
+    const cur = this.konsoles[i];
+    const { state, attempt, retryInMs, retryAt, error, latencyMs } = cur;
+    this.konsoles[i] = { ...k, state, attempt, retryInMs, retryAt, error, latencyMs };
   }
 }

@@ -170,3 +170,71 @@ describe('AddKonsoleForm', () => {
     expect(fleet.byId('box')).toEqual(added);
   });
 });
+
+// The answer to a REST call about a Konsole is a snapshot from when the
+// bridge answered; the WebSocket's frames may have said something newer
+// by the time it arrives.
+describe('FleetState with a bridge that answers late', () => {
+  let server: Server;
+  let base = '';
+  let release: () => void = () => {};
+  let arrived: () => void = () => {};
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      // Answers as the bridge does: the entry as it was when it answered.
+      const entry = req.url!.endsWith('/retry')
+        ? { id: 'dev', name: 'dev box', state: 'reconnecting', attempt: 3, retryInMs: 8000, error: 'connection refused', enabled: true }
+        : { id: 'dev', name: 'Build box', state: 'reconnecting', attempt: 3, retryInMs: 8000, error: 'connection refused', enabled: true };
+      const held = new Promise<void>((r) => (release = r));
+      arrived();
+      held.then(() => {
+        res.writeHead(req.url!.endsWith('/retry') ? 202 : 200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(req.method === 'GET' ? { konsoles: [{ ...entry, name: 'dev box' }] } : { konsole: entry }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as any).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const waiting = () => new Promise<void>((r) => (arrived = r));
+
+  it('keeps the state a frame gave while a Retry now was answered', async () => {
+    // Before, the answer ("reconnecting", taken as the retry began) replaced
+    // the "connected" of the frame that came first, and the Retry button
+    // stayed on a connected Konsole (fleet.e2e.ts: "expected 0, got 1").
+    const f = new FleetState(() => new Api(base, 't'), () => 1000);
+    f.set([{ id: 'local', name: 'Local', state: 'connected' }, { id: 'dev', name: 'dev box', state: 'reconnecting', attempt: 3, retryInMs: 8000 }]);
+    const at = waiting();
+    const retried = f.retry('dev');
+    await at; // the bridge has the request and answers with what it had
+    f.update({ konsoleId: 'dev', state: 'connected', latencyMs: 2 });
+    release();
+    await retried;
+    expect(f.byId('dev')).toMatchObject({ state: 'connected', latencyMs: 2, name: 'dev box' });
+    expect(f.byId('dev')!.error).toBeUndefined();
+  });
+
+  it('takes the rest of the entry from the answer', async () => {
+    const f = new FleetState(() => new Api(base, 't'), () => 1000);
+    f.set([{ id: 'dev', name: 'dev box', state: 'connected', enabled: true }]);
+    const at = waiting();
+    const renamed = f.rename('dev', 'Build box');
+    await at;
+    release();
+    await renamed;
+    expect(f.byId('dev')).toMatchObject({ name: 'Build box', state: 'connected', enabled: true });
+  });
+
+  it('keeps the list of the hello when the list read at start comes after it', async () => {
+    const f = new FleetState(() => new Api(base, 't'), () => 1000);
+    const at = waiting();
+    const loaded = f.load();
+    await at;
+    f.set([{ id: 'dev', name: 'dev box', state: 'connected', enabled: true }]);
+    release();
+    await loaded;
+    expect(f.byId('dev')).toMatchObject({ state: 'connected' });
+  });
+});

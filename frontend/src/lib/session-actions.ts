@@ -58,7 +58,9 @@ export class SessionActions {
     const sid = app.selected;
     if (!sid || !text.trim()) return;
     const p = app.client.prompt(sid, text);
-    app.transcripts.get(sid).addPending(p.clientMessageId, text, app.client.connected ? 'sending' : 'queued');
+    const t = app.transcripts.get(sid);
+    t.addPending(p.clientMessageId, text, app.client.connected ? 'sending' : 'queued');
+    t.sent++;
   }
 
   /**
@@ -73,6 +75,7 @@ export class SessionActions {
     const clientMessageId = crypto.randomUUID();
     const t = app.transcripts.get(sid);
     t.addPending(clientMessageId, text, 'sending', undefined, images);
+    t.sent++;
     try {
       await app.api.post(`/sessions/${sid}/prompt`, { text, clientMessageId, images });
       return true;

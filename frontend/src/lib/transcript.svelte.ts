@@ -139,6 +139,8 @@ export class Transcript {
   private seq = 0;
   /** Incremented on every change: views that follow the end watch it. */
   version = $state(0);
+  /** Incremented each time the person sends a prompt here: the view goes to its end. */
+  sent = $state(0);
 
   private building: Item[] | null = null;
   /** Stored message id -> the id of the item it made (for a search hit). */
