@@ -279,12 +279,15 @@ func (m *Manager) Messages(id string) ([]store.MessageRow, error) {
 
 // Flush waits until everything session id has recorded so far (its row,
 // transcript, usage and queue) is in the store; the caller then reads the
-// store directly. It takes no session lock.
+// store directly. It holds no session lock while it waits: it only passes
+// through the lock once (settle), so that the writes of a critical section
+// whose events the caller saw are queued.
 func (m *Manager) Flush(id string) error {
 	s, err := m.get(id)
 	if err != nil {
 		return err
 	}
+	s.settle()
 	s.w.flush()
 	return nil
 }
@@ -301,6 +304,7 @@ func (m *Manager) FlushAll() bool {
 	defer deadline.Stop()
 	all := true
 	for _, s := range m.all() {
+		s.settle()
 		if !s.w.flushUntil(deadline.C) {
 			all = false
 			m.lg.Warn("a session's writes did not reach the store in time; reading without them", "session", s.info.ID)

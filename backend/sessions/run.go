@@ -334,9 +334,11 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 	if _, ok := data["durationMs"]; !ok {
 		data["durationMs"] = time.Since(t.started).Milliseconds()
 	}
-	s.emit(eventlog.EvTurnCompleted, t.id, data)
 	// The transcript keeps the turn's end too, so that a reloaded console
-	// still shows each turn's cost, duration and how it ended.
+	// still shows each turn's cost, duration and how it ended. Its write is
+	// queued before the event goes out, as for every message: a client
+	// that sees turn.completed and reads the transcript (which flushes the
+	// session's writes) then gets the turn's end with it.
 	end := map[string]any{"type": eventlog.EvTurnCompleted}
 	for k, v := range data {
 		end[k] = v
@@ -344,6 +346,7 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 	content, _ := json.Marshal([]any{end})
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
+	s.emit(eventlog.EvTurnCompleted, t.id, data)
 	s.turn = nil
 	s.info.ActiveTurnID = ""
 }
