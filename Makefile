@@ -62,8 +62,8 @@ test-ui:
 # The dashboard in Chromium against a real konui serve, Konsole and CLI.
 test-e2e:
 	$(GO) build -o $(BIN) .
-	$(GO) build -o bin/fakeapi ./backend/fakeapi/cmd/fakeapi
-	$(GO) build -o bin/konui-seed ./backend/konsoletest/cmd/konui-seed
+	$(GO) build -o bin/fakeapi ./backend/testkit/fakeapi/cmd/fakeapi
+	$(GO) build -o bin/konui-seed ./backend/testkit/konsoletest/cmd/konui-seed
 	cd frontend && npm run e2e
 
 test-go:
@@ -81,8 +81,8 @@ test-desktop:
 # (golang/go#75804, fixed in Go 1.27).
 FUZZ = -run '^$$' -fuzzminimizetime 200x
 test-fuzz:
-	$(GO) test $(FUZZ) -fuzz '^FuzzParseLine$$' -fuzztime 20000x ./backend/agent/claude
-	$(GO) test $(FUZZ) -fuzz '^FuzzValidate$$' -fuzztime 200000x ./backend/kontask
+	$(GO) test $(FUZZ) -fuzz '^FuzzParseLine$$' -fuzztime 20000x ./backend/konsole/agent/claude
+	$(GO) test $(FUZZ) -fuzz '^FuzzValidate$$' -fuzztime 200000x ./backend/konsole/kontask
 	$(GO) test $(FUZZ) -fuzz '^FuzzSSEReader$$' -fuzztime 10000x ./backend/bridge
 	$(GO) test $(FUZZ) -fuzz '^FuzzFrameDecoder$$' -fuzztime 30000x ./backend/bridge
 

@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/textclip"
+	"github.com/konui/konui/backend/shared/textclip"
 )
 
 // Answering from a notification. A kontask's notice carries up to three

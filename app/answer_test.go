@@ -14,8 +14,8 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/fleet"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/bridge/fleet"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // noteServer plays org.freedesktop.Notifications with or without actions:

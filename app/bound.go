@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/konsole/agent/claude"
 )
 
 // SettingsView is the settings as the page sees them.

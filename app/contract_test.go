@@ -121,7 +121,7 @@ func readTree(t *testing.T, dir string) map[string]string {
 }
 
 // TestTheAppAndTheCLIDoNotImportEachOther keeps the wiring where issue 14
-// put it: both start their Konui in backend/stack, and only the build's
+// put it: both start their Konui in backend/cli/stack, and only the build's
 // main files know both; no backend package, nor its tests, knows the app.
 func TestTheAppAndTheCLIDoNotImportEachOther(t *testing.T) {
 	if testing.Short() {
@@ -133,8 +133,8 @@ func TestTheAppAndTheCLIDoNotImportEachOther(t *testing.T) {
 		{"app", "desktop,production,webkit2_41", "backend/cli"},
 		{"backend/cli", "", "app"},
 		{"backend/cli", "desktop,production,webkit2_41", "app"},
-		{"backend/stack", "", "backend/cli"},
-		{"backend/stack", "", "app"},
+		{"backend/cli/stack", "", "backend/cli"},
+		{"backend/cli/stack", "", "app"},
 	} {
 		cmd := exec.Command("go", "list", "-deps", "-tags", c.tags, "./"+c.pkg)
 		cmd.Dir = root

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/eventlog"
-	"github.com/konui/konui/backend/fleet"
-	"github.com/konui/konui/backend/stack"
+	"github.com/konui/konui/backend/bridge/fleet"
+	"github.com/konui/konui/backend/cli/stack"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // Desktop is the app's logic between the bridge and the OS: the bridge on

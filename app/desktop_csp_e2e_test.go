@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // remotePayloads are the sources of issue 25 that made one assistant

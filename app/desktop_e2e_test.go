@@ -15,7 +15,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // notifyServer plays org.freedesktop.Notifications and records Notify calls.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/fleet"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/bridge/fleet"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // fleetDesktop starts a Desktop (with a real local Konsole) on the

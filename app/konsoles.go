@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/fleet"
+	"github.com/konui/konui/backend/bridge/fleet"
 )
 
 // The window follows every Konsole at once: the local one, the stored

@@ -10,9 +10,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/fleet"
-	"github.com/konui/konui/backend/paths"
+	"github.com/konui/konui/backend/bridge/fleet"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/paths"
 )
 
 // Geometry is the window's remembered size and position.

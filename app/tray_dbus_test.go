@@ -11,7 +11,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/prop"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // trayRan says the process has started its one tray.

@@ -18,8 +18,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
-	"github.com/konui/konui/backend/fleet"
-	"github.com/konui/konui/backend/paths"
+	"github.com/konui/konui/backend/bridge/fleet"
+	"github.com/konui/konui/backend/shared/paths"
 	"github.com/konui/konui/frontend"
 )
 

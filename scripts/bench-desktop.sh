@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [ -z "${KONUI_BENCH_INNER:-}" ]; then
   go build -trimpath -tags desktop,production,webkit2_41 -ldflags '-s -w' -o bin/konui-desktop .
   go build -trimpath -tags desktop,production,webkit2_41 -ldflags '-s -w' -o bin/bare-wails ./app/internal/bare
-  go build -o bin/konui-seed ./backend/konsoletest/cmd/konui-seed
+  go build -o bin/konui-seed ./backend/testkit/konsoletest/cmd/konui-seed
   KONUI_BENCH_INNER=1 exec xvfb-run -a -s "-screen 0 1400x900x24" dbus-run-session -- "$0" "$@"
 fi
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of Konsole and the bridge (backend/bench), of the
+# Runs the benchmarks of Konsole and the bridge (backend/testkit/bench), of the
 # dashboard in Chromium (frontend/e2e/ui.bench-ui.ts) and of the desktop
 # window (scripts/bench-desktop.sh), and rewrites docs/benchmarks.md with
 # their figures and the machine they ran on.
@@ -9,8 +9,8 @@
 # KONUI_BENCH_LATENCY_SECONDS, KONUI_BENCH_LATENCY_ROUNDS, KONUI_BENCH_RATES,
 # KONUI_BENCH_STEP_SECONDS, KONUI_BENCH_CHANGES_ROUNDS, KONUI_BENCH_FLEET_RATE,
 # KONUI_BENCH_FLEET_KONSOLES, KONUI_BENCH_FLEET_SESSIONS, KONUI_BENCH_FLEET_SECONDS,
-# KONUI_BENCH_FLEET_ROUNDS, KONUI_BENCH_FLEET_KILL_SECONDS (see backend/bench).
-# One section alone: go test -run '^$' -bench BridgeFleet -benchtime 1x ./backend/bench/
+# KONUI_BENCH_FLEET_ROUNDS, KONUI_BENCH_FLEET_KILL_SECONDS (see backend/testkit/bench).
+# One section alone: go test -run '^$' -bench BridgeFleet -benchtime 1x ./backend/testkit/bench/
 # with KONUI_BENCH_REPORT=FILE for its Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,14 +21,14 @@ export KONUI_BENCH_REPORT="$work/report.md"
 
 echo "bench: running the benchmarks (a few minutes)"
 set +e
-go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 30m ./backend/bench/ 2>&1 | tee "$work/log"
+go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 30m ./backend/testkit/bench/ 2>&1 | tee "$work/log"
 status=${PIPESTATUS[0]}
 set -e
 
 # The dashboard in Chromium, and the desktop window's size and memory.
 echo "bench: the dashboard in Chromium"
 make --no-print-directory frontend >/dev/null
-go build -o bin/konui . && go build -o bin/fakeapi ./backend/fakeapi/cmd/fakeapi && go build -o bin/konui-seed ./backend/konsoletest/cmd/konui-seed
+go build -o bin/konui . && go build -o bin/fakeapi ./backend/testkit/fakeapi/cmd/fakeapi && go build -o bin/konui-seed ./backend/testkit/konsoletest/cmd/konui-seed
 rm -f test-artifacts/ui-bench.md
 (cd frontend && npx vitest run --config vitest.bench.config.ts) || status=1
 echo "bench: the desktop window"
@@ -46,7 +46,7 @@ load_section=$(sed -n '/^## Load and soak/,$p' docs/benchmarks.md 2>/dev/null ||
   cat <<'INTRO'
 # Benchmarks
 
-Written by `make bench` (`scripts/bench.sh`, which runs `go test -bench . ./backend/bench`);
+Written by `make bench` (`scripts/bench.sh`, which runs `go test -bench . ./backend/testkit/bench`);
 run it again rather than editing this file. All figures below come from one run on the
 machine described, a shared machine whose load varies: so each figure stands beside a
 baseline measured in the same run, distributions are given as medians and percentiles

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the load and soak tests of backend/bench (TestLoad: 50 WebSocket
+# Runs the load and soak tests of backend/testkit/bench (TestLoad: 50 WebSocket
 # clients on one bridge and 20 sessions streaming for 60 s; TestSoak: a
 # 5-minute warm-up, then 10 minutes of steady traffic with the memory
 # sampled every 10 s) and adds their figures to docs/benchmarks.md under
@@ -18,7 +18,7 @@ export KONUI_LOAD=1 KONUI_LOAD_REPORT="$work/report.md"
 
 echo "load: running ${LOAD_RUN:-TestLoad|TestSoak} (the soak alone takes 15+ minutes)"
 set +e
-go test -run "${LOAD_RUN:-TestLoad|TestSoak}" -count 1 -timeout 30m -v ./backend/bench/ 2>&1 | tee "$work/log"
+go test -run "${LOAD_RUN:-TestLoad|TestSoak}" -count 1 -timeout 30m -v ./backend/testkit/bench/ 2>&1 | tee "$work/log"
 status=${PIPESTATUS[0]}
 set -e
 
@@ -40,7 +40,7 @@ if ! grep -q '^## Load and soak$' "$doc"; then
 
 ## Load and soak
 
-Written by `scripts/load.sh` (`KONUI_LOAD=1 go test -run 'TestLoad|TestSoak' ./backend/bench/`),
+Written by `scripts/load.sh` (`KONUI_LOAD=1 go test -run 'TestLoad|TestSoak' ./backend/testkit/bench/`),
 which adds each run's figures here; `make bench` does not run these. **Load**: WebSocket
 clients on one bridge and sessions streaming at once on one Konsole (the real Claude Code CLI on
 the fake Messages API); every client must get every Konsole event exactly once with a

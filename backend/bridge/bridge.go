@@ -11,10 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konui/konui/backend/agentpeer"
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/httpguard"
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/agentpeer"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/httpguard"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // Config configures a bridge. Zero durations and sizes take the defaults

@@ -10,7 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func TestDeltasArriveInOrderThroughTheBridge(t *testing.T) {

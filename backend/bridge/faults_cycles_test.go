@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/fakeapi"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/testkit/fakeapi"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // cycles reads a cycle count from the environment variable name, else def.

@@ -11,7 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func health(t *testing.T, h *bridgeHarness) map[string]any {

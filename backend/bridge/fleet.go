@@ -66,7 +66,7 @@ func (i KonsoleInfo) state() KonsoleState {
 }
 
 // Fleet turns a person's request into a Konsole and remembers the list
-// (backend/fleet). Errors that are *APIError reach the client as they are;
+// (backend/bridge/fleet). Errors that are *APIError reach the client as they are;
 // any other is 400 bad_request.
 type Fleet interface {
 	// Add validates and connects (tests) first.

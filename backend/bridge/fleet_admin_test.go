@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // konsolesFrameWhere waits for a konsoles frame whose list satisfies ok

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // fleetRoutes serves /api/konsoles: the list, and through Config.Fleet

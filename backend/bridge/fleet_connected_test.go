@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // TestConnectedHearsEachKonsoleEachTimeItsStreamConnects: at start, and

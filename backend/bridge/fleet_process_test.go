@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/fakeapi"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/testkit/fakeapi"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // TestFleetKill9OfOneKonsoleMidStreamHoldsUpNoOtherAndItResumesExactly

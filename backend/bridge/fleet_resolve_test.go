@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // forward is a loopback TCP forwarder to a Konsole: what an SSH tunnel's

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // TestFleetAKonsoleThatClaimsAnotherOnesSessionGetsNoneOfItsPrompts runs a

@@ -19,7 +19,7 @@ import (
 
 	"github.com/r3labs/sse/v2"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // memStream answers every request with one SSE body from memory, as

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
+	"github.com/konui/konui/backend/konsole/eventlog"
 )
 
 // frame is one sequenced frame; data is shared by every client's queue.

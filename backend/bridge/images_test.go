@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func (h *bridgeHarness) rest(method, path string, body any) (int, map[string]any) {

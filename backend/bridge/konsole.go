@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // konsole is one Konsole the bridge follows: its own upstream (resume

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // recorder is a Notifier that counts what it hears.

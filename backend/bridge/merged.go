@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // mergedRoutes serves the lists that cover every Konsole and the session

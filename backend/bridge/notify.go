@@ -14,9 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/eventlog"
-	"github.com/konui/konui/backend/textclip"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/textclip"
 )
 
 // Kontask is what a Notifier hears about a new kontask: the fields a

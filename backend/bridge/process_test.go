@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/fakeapi"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/testkit/fakeapi"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // konsoleProcess is "konui konsole" running as its own process, so that a

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // itemKind is what a routed id names.

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/shared/auth"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // TestMain lets the test binary play a process an agent started, which

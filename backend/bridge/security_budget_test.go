@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/eventlog"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/kontask"
-	"github.com/konui/konui/backend/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/kontask"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // The budgets of the large-output attack (issue 13, 2), stated here and in

@@ -23,12 +23,12 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/bridge/fleet"
 	"github.com/konui/konui/backend/cli"
-	"github.com/konui/konui/backend/fleet"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/shared/auth"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"github.com/konui/konui/frontend"
 )
 

@@ -3,7 +3,7 @@ package bridge
 import (
 	"net/http"
 
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // tokenRoutes: POST /api/konsoles/{id}/token gives the local Konsole (the

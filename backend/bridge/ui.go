@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // ContentSecurityPolicy is sent with the dashboard: only its own scripts,

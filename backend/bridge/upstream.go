@@ -17,7 +17,7 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/r3labs/sse/v2"
 
-	"github.com/konui/konui/backend/eventlog"
+	"github.com/konui/konui/backend/konsole/eventlog"
 )
 
 // Konsole connection states, as sent in "konsole" frames.

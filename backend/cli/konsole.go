@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/bridge/pairing"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/pairing"
-	"github.com/konui/konui/backend/paths"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/paths"
 )
 
 type konsoleFlags struct {

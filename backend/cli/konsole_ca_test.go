@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/pairing"
+	"github.com/konui/konui/backend/bridge/pairing"
 )
 
 // konsoleState polls the bridge of a `konui serve` at base for its first

@@ -10,10 +10,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/bridge/pairing"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/pairing"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // servesSelfSigned tells whether the flags make the Konsole serve its

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/pairing"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/bridge/pairing"
+	"github.com/konui/konui/backend/konsole/runfile"
 )
 
 // pairedGet asks the Konsole of p for its sessions through a client pinned

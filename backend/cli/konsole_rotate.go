@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // rotateKonsoleToken writes a new token to the token file of the Konsole

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
 )
 
 func getWith(t *testing.T, url, token string) int {

@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/paths"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/paths"
 )
 
 // serviceName is the systemd user unit of `konui konsole --install-service`.

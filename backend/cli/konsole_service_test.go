@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 func TestTheServiceUnitPassesSystemdAnalyzeAndKeepsTheTokenOutOfItsCommandLine(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/pairing"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/bridge/pairing"
+	"github.com/konui/konui/backend/konsole/runfile"
 )
 
 // konsoleStatusReport is what `konui konsole --status --json` prints.

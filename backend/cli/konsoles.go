@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/fleet"
-	"github.com/konui/konui/backend/pairing"
+	"github.com/konui/konui/backend/bridge/fleet"
+	"github.com/konui/konui/backend/bridge/pairing"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // KonsoleFlags are the flags that name the Konsoles of this run, the same

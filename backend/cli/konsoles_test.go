@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/pairing"
+	"github.com/konui/konui/backend/bridge/pairing"
+	"github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // parseKonsoles parses args as the window's flags and returns the targets.

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/konsole/agent/claude"
 )
 
 // WriteManPage writes konui(1) in roff from Commands, so that the page

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // Bounds of `konui konsole --over-ssh`; the tunnel on the other end waits
@@ -37,7 +37,7 @@ type overSSHError struct {
 func (e *overSSHError) Error() string { return e.Message }
 
 // runOverSSH is `konui konsole --over-ssh`, the remote end of an SSH
-// tunnel (backend/sshtunnel): it starts a Konsole detached from this SSH
+// tunnel (backend/bridge/sshtunnel): it starts a Konsole detached from this SSH
 // session unless one runs on the data dir, waits until it answers, prints
 // one JSON line {"url","token","version"} and waits for stdin to close,
 // leaving the Konsole running. On failure it prints {"error","code"} and

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // overSSHRun is one `konui konsole --over-ssh` with its stdin held open.

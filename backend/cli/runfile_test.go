@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
 )
 
 func TestARunningKonsoleWritesItsRunFileAndRemovesItOnACleanExit(t *testing.T) {

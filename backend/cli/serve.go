@@ -10,12 +10,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/cli/stack"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/paths"
-	"github.com/konui/konui/backend/stack"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/httpguard"
+	"github.com/konui/konui/backend/shared/paths"
 )
 
 // DefaultServeListen is the bridge's default address.

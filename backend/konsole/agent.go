@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/eventlog"
-	"github.com/konui/konui/backend/httpjson"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/httpjson"
 
-	"github.com/konui/konui/backend/agent/claude"
+	"github.com/konui/konui/backend/konsole/agent/claude"
 )
 
 // agentFile keeps the CLI path set through PUT /v1/agent, in the data folder.

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // noCLI makes a Konsole search for the CLI in an empty home with an empty PATH.

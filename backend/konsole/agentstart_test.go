@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/sessions"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // requestLog keeps Konsole's request log lines for a test to read.

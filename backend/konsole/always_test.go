@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // "Always allow" adds a session rule through the CLI's permission update:

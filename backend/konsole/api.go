@@ -13,15 +13,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/eventlog"
-	"github.com/konui/konui/backend/httpguard"
-	"github.com/konui/konui/backend/httpjson"
-	"github.com/konui/konui/backend/kontaskmcp"
-	"github.com/konui/konui/backend/sessions"
-	"github.com/konui/konui/backend/store"
-	"github.com/konui/konui/backend/textclip"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/httpguard"
+	"github.com/konui/konui/backend/shared/httpjson"
+	"github.com/konui/konui/backend/shared/textclip"
 )
 
 // MaxBodyBytes bounds every request body.

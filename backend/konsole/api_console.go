@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/httpjson"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // consoleRoutes are the routes of the console surface: a session's agent

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"unicode/utf8"
 
-	"github.com/konui/konui/backend/worktree"
+	"github.com/konui/konui/backend/konsole/worktree"
 )
 
 // writeDiff answers {"path","diff","truncated"} with the diff streamed

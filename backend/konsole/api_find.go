@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/httpjson"
-	"github.com/konui/konui/backend/sessions"
-	"github.com/konui/konui/backend/store"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // Limits of the find routes.

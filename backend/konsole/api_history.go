@@ -3,10 +3,10 @@ package konsole
 import (
 	"net/http"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/history"
-	"github.com/konui/konui/backend/httpjson"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/history"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // historyRoutes serves the CLI's own conversations: the list, one

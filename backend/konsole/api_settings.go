@@ -3,7 +3,7 @@ package konsole
 import (
 	"net/http"
 
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/sessions"
 )
 
 // autoDenyRoutes serve Konsole's auto-deny setting (sessions.AutoDeny).

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/konui/konui/backend/httpjson"
-	"github.com/konui/konui/backend/sessions"
-	"github.com/konui/konui/backend/worktree"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/konsole/worktree"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // worktreeRoutes are a session's changes and the finishing of its

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func TestBadInputGetsAClearJSONErrorAndChangesNothing(t *testing.T) {

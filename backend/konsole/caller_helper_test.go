@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/konui/konui/backend/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
 )
 
 // agentCall is one HTTP call the caller child makes. Token "$MCP" is the

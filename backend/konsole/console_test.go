@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/sessions"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // idleSession starts a session and waits until its agent is ready.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // CodeTokenExposed answers a change asked for with a token that an agent

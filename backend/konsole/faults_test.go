@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // procsIn lists the processes whose command line contains cmd and whose

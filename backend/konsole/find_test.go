@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/fakeapi"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/testkit/fakeapi"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // usageScript answers like the default script, with token counts chosen

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // hostileProgram is a program a repository's config or an agent-written

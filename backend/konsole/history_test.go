@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/history"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/history"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // transcriptTexts returns the text blocks of a session's messages, in order.

@@ -4,8 +4,8 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/shared/apierror"
 )
 
 // PromptBodyBytes bounds the body of POST /v1/sessions/{id}/prompt:

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/apierror"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/shared/apierror"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // testImage encodes a small w×h picture as PNG or JPEG, in base64.

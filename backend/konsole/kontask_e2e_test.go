@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/kontask"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/kontask"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func TestTheAgentCreatesAKontaskThatRecordsItsSessionAndTurnAndSurvivesARestart(t *testing.T) {

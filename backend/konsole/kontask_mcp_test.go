@@ -24,10 +24,10 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // bearer adds a token to every request of an MCP client.

@@ -9,11 +9,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/httpjson"
-	"github.com/konui/konui/backend/kontask"
-	"github.com/konui/konui/backend/kontaskmcp"
-	"github.com/konui/konui/backend/store"
+	"github.com/konui/konui/backend/konsole/kontask"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/httpjson"
 )
 
 // Paging of GET /v1/kontasks.

@@ -5,7 +5,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/konui/konui/backend/runfile"
+	"github.com/konui/konui/backend/konsole/runfile"
 )
 
 // lockWait is how long lockDataDir tries for a lock that is held: long

@@ -7,9 +7,9 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/konui/konui/backend/agent/claude"
-	"github.com/konui/konui/backend/apierror"
-	"github.com/konui/konui/backend/httpguard"
+	"github.com/konui/konui/backend/konsole/agent/claude"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/httpguard"
 )
 
 // prepareAgent is the sessions' Prepare hook: the kontasks' MCP tools

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
-	"github.com/konui/konui/backend/fakeapi"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/testkit/fakeapi"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // agentKonsole is "konui konsole" as its own process, started the way a

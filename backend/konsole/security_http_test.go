@@ -14,9 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/konui/konui/backend/apierror"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/shared/apierror"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // send makes one request with the right token and the given Host, Origin

@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/auth"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
+	"github.com/konui/konui/backend/shared/auth"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // konsoleRoute is one route of Konsole's API, with ids that need not exist:

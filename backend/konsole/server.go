@@ -12,13 +12,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konui/konui/backend/agentpeer"
-	"github.com/konui/konui/backend/auth"
-	"github.com/konui/konui/backend/eventlog"
-	"github.com/konui/konui/backend/httpguard"
-	"github.com/konui/konui/backend/kontaskmcp"
-	"github.com/konui/konui/backend/sessions"
-	"github.com/konui/konui/backend/store"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/kontaskmcp"
+	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/shared/agentpeer"
+	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/httpguard"
 )
 
 // Config configures a Konsole server.

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // An agent that stops reading its stdin while it floods stdout must not

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"syscall"
 
-	"github.com/konui/konui/backend/apierror"
+	"github.com/konui/konui/backend/shared/apierror"
 )
 
 // CodeStorage is the code of the 503 given while Konsole cannot write its

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
 	"github.com/konui/konui/backend/konsole"
-	kt "github.com/konui/konui/backend/konsoletest"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // mountTmpfs mounts a tmpfs of the given size (as "512k") on a new folder,

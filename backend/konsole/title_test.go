@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	kt "github.com/konui/konui/backend/konsoletest"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // The title limit says 200 characters, and a character of a non-Latin

@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/konui/konui/backend/atomicfile"
-	"github.com/konui/konui/backend/auth"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/auth"
 )
 
 // tokenState is the token in use and what follows it. A token changes at

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/eventlog"
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/sessions"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // gitRepo makes h.Work a repository with one commit of files on main.

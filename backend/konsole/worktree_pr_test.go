@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	kt "github.com/konui/konui/backend/konsoletest"
-	"github.com/konui/konui/backend/sessions"
+	"github.com/konui/konui/backend/konsole/sessions"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // standInGH puts a gh first on PATH that records each call's folder and

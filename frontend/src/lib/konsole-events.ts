@@ -1,4 +1,4 @@
-// The types of Konsole's events (KonsoleEvent.type). backend/eventlog/events.go
+// The types of Konsole's events (KonsoleEvent.type). backend/konsole/eventlog/events.go
 // names the same ones as Ev* constants (EvSessionCreated is sessionCreated
 // here): TestKonsoleEventTypesAreTheSameInGoAndTypeScript checks the two
 // lists against each other.

@@ -1,0 +1,34 @@
+//go:build unix
+
+package konsoletest
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/konui/konui/backend/konsole/runfile"
+)
+
+// StopKonsoleOf ends the Konsole running on dataDir (its run file names
+// it) the way a person does, SIGTERM, so that it ends its agents; after
+// 15 s it is killed. It reaps the process, which it can where the test is
+// its parent or its child subreaper.
+func StopKonsoleOf(dataDir string) {
+	i, ok, _ := runfile.Read(dataDir)
+	if !ok {
+		return
+	}
+	syscall.Kill(i.PID, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		var ws syscall.WaitStatus
+		syscall.Wait4(i.PID, &ws, 0, nil)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		syscall.Kill(i.PID, syscall.SIGKILL)
+		<-done
+	}
+}
