@@ -1,21 +1,19 @@
-package bridge
+package hub
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/konui/konui/backend/shared/httpjson"
 )
 
-// WebSocket close codes the bridge uses besides the standard ones.
+// WebSocket close codes the hub uses besides the standard ones.
 const (
 	CloseReplaced = 4000 // another connection with the same clientId took over
 	CloseOverflow = 4001 // the client fell behind; reconnect with since
@@ -54,14 +52,19 @@ func (c *client) close(code int, reason string) {
 }
 
 // drop detaches c at once (it stops counting and receiving) and closes it.
-func (b *Bridge) drop(c *client, code int, reason string) {
-	b.hub.detach(c)
+func (h *Hub) drop(c *client, code int, reason string) {
+	h.detach(c)
 	c.close(code, reason)
 }
 
-func (c *client) seen() { c.lastSeen.Store(time.Now().UnixNano()) }
+// seen notes that something came from the client, by the hub's clock.
+func (h *Hub) seen(c *client) { c.lastSeen.Store(h.opts.Clock.Now().UnixNano()) }
 
-func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
+// ServeWS upgrades a request to a client of the hub and serves it until
+// it ends: ?since= asks for the replay after that frame, ?clientId= takes
+// over a connection with the same id. The caller checks the token and the
+// origin first.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
 	since := int64(-1)
 	if v := r.URL.Query().Get("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -71,34 +74,34 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 		since = n
 	}
-	c := &client{id: r.URL.Query().Get("clientId"), q: make(chan []byte, b.cfg.ReplayFrames+b.cfg.ClientQueue), closed: make(chan struct{})}
+	c := &client{id: r.URL.Query().Get("clientId"), q: make(chan []byte, h.opts.ReplayFrames+h.opts.ClientQueue), closed: make(chan struct{})}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		OriginPatterns:  b.wsHosts,
-		OnPongReceived:  func(context.Context, []byte) { c.seen() },
+		OriginPatterns:  h.opts.OriginHosts,
+		OnPongReceived:  func(context.Context, []byte) { h.seen(c) },
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
-		b.lg.Info("refused a WebSocket", "origin", r.Header.Get("Origin"), "err", err)
+		h.opts.Logger.Info("refused a WebSocket", "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
-	conn.SetReadLimit(b.cfg.ReadLimit)
+	conn.SetReadLimit(h.opts.ReadLimit)
 	c.conn = conn
-	c.seen()
-	b.hub.attach(c, since, b.cfg.HeartbeatInterval)
-	defer b.hub.detach(c)
+	h.seen(c)
+	h.attach(c, since, h.opts.HeartbeatInterval)
+	defer h.detach(c)
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); b.writeLoop(ctx, c) }()
-	go func() { defer wg.Done(); b.keepAlive(ctx, c) }()
-	b.readLoop(ctx, c)
+	go func() { defer wg.Done(); h.writeLoop(ctx, c) }()
+	go func() { defer wg.Done(); h.keepAlive(ctx, c) }()
+	h.readLoop(ctx, c)
 	cancel()
 	wg.Wait()
 }
 
-func (b *Bridge) writeLoop(ctx context.Context, c *client) {
+func (h *Hub) writeLoop(ctx context.Context, c *client) {
 	defer c.conn.CloseNow()
 	for {
 		// A close goes before anything still queued: a dropped client must
@@ -111,11 +114,11 @@ func (b *Bridge) writeLoop(ctx context.Context, c *client) {
 		}
 		select {
 		case data := <-c.q:
-			wctx, cancel := context.WithTimeout(ctx, b.cfg.WriteTimeout)
+			wctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
 			err := c.conn.Write(wctx, websocket.MessageText, data)
 			cancel()
 			if err != nil {
-				b.drop(c, int(websocket.StatusGoingAway), "write failed")
+				h.drop(c, int(websocket.StatusGoingAway), "write failed")
 				return
 			}
 		case <-c.closed:
@@ -127,59 +130,21 @@ func (b *Bridge) writeLoop(ctx context.Context, c *client) {
 	}
 }
 
-// keepAlive sends the app-level heartbeat and a ping every interval and
-// drops the client when nothing (frame or pong) came for StaleAfter.
-func (b *Bridge) keepAlive(ctx context.Context, c *client) {
-	check := b.cfg.StaleAfter / 3
-	if check > b.cfg.HeartbeatInterval {
-		check = b.cfg.HeartbeatInterval
-	}
-	tick := time.NewTicker(check)
-	defer tick.Stop()
-	lastBeat := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.closed:
-			return
-		case now := <-tick.C:
-			if now.Sub(time.Unix(0, c.lastSeen.Load())) > b.cfg.StaleAfter {
-				b.lg.Info("dropping a stale WebSocket client", "clientId", c.id)
-				b.drop(c, CloseStale, "stale: nothing received for "+b.cfg.StaleAfter.String())
-				return
-			}
-			if now.Sub(lastBeat) >= b.cfg.HeartbeatInterval {
-				lastBeat = now
-				if !c.send(mustJSON(map[string]any{"type": "heartbeat", "at": now.UTC().Format(time.RFC3339Nano)})) {
-					b.drop(c, CloseOverflow, "too slow: reconnect with since to resume")
-					return
-				}
-				go func() {
-					pctx, cancel := context.WithTimeout(ctx, b.cfg.HeartbeatInterval)
-					defer cancel()
-					c.conn.Ping(pctx)
-				}()
-			}
-		}
-	}
-}
-
-func (b *Bridge) readLoop(ctx context.Context, c *client) {
+func (h *Hub) readLoop(ctx context.Context, c *client) {
 	sem := make(chan struct{}, 16)
 	for {
 		typ, data, err := c.conn.Read(ctx)
 		if err != nil {
 			var ce websocket.CloseError
 			if errors.As(err, &ce) && ce.Code == websocket.StatusMessageTooBig {
-				b.lg.Info("closed a WebSocket that sent an oversized frame", "clientId", c.id)
+				h.opts.Logger.Info("closed a WebSocket that sent an oversized frame", "clientId", c.id)
 			}
 			c.close(int(websocket.StatusNormalClosure), "")
 			return
 		}
-		c.seen()
+		h.seen(c)
 		if typ != websocket.MessageText {
-			c.send(ackJSON("", nil, badRequest("frames must be JSON text")))
+			c.send(h.opts.NotText)
 			continue
 		}
 		select {
@@ -189,27 +154,9 @@ func (b *Bridge) readLoop(ctx context.Context, c *client) {
 		}
 		go func() {
 			defer func() { <-sem }()
-			if !c.send(b.handleRequest(ctx, data)) {
-				b.drop(c, CloseOverflow, "too slow: reconnect with since to resume")
+			if !c.send(h.opts.Request(ctx, data)) {
+				h.drop(c, CloseOverflow, "too slow: reconnect with since to resume")
 			}
 		}()
 	}
-}
-
-// ackJSON is the answer to request ref: ok with result, or the sentence and
-// machine-readable code of err (an *APIError; anything else is "internal").
-func ackJSON(ref string, result json.RawMessage, err error) []byte {
-	a := map[string]any{"type": "ack", "ref": ref, "ok": err == nil}
-	if len(result) > 0 && err == nil {
-		a["result"] = result
-	}
-	if err != nil {
-		code := CodeInternal
-		var e *APIError
-		if errors.As(err, &e) && e.Code != "" {
-			code = e.Code
-		}
-		a["error"], a["code"] = err.Error(), code
-	}
-	return mustJSON(a)
 }
