@@ -1,14 +1,12 @@
 package kontaskmcp_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +19,9 @@ import (
 	"github.com/konui/konui/backend/konsole/kontaskmcp"
 	"github.com/konui/konui/backend/konsole/sessions"
 	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/testkit/claudetest"
 	"github.com/konui/konui/backend/testkit/fakeapi"
+	"github.com/konui/konui/backend/testkit/mcptest"
 )
 
 // The tests of this package run a Service as Konsole does, without
@@ -44,19 +44,6 @@ type rig struct {
 	tokens map[string]string // the MCP token each session's agent got last
 }
 
-// claudePath is the pinned CLI, failing the test when it is not installed.
-func claudePath(t testing.TB) string {
-	if p := os.Getenv("KONUI_TEST_CLAUDE"); p != "" {
-		return p
-	}
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", "..", ".tools", "claude", "node_modules", ".bin", "claude")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the Claude Code CLI is not installed at %s: run \"make setup\" (or set KONUI_TEST_CLAUDE)", p)
-	}
-	return p
-}
-
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func newRig(t *testing.T) *rig {
@@ -75,9 +62,7 @@ func newRig(t *testing.T) *rig {
 	}
 	home := filepath.Join(r.dir, "home")
 	os.MkdirAll(filepath.Join(home, "work"), 0o755)
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "ANTHROPIC_BASE_URL=" + fake.URL,
-		"ANTHROPIC_API_KEY=sk-ant-fake-key-for-tests", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-		"DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1"}
+	env := claudetest.Env(home, fake.URL)
 	// The Manager and the Service need each other, as in Konsole: the
 	// Manager's Prepare is the Service's PrepareAgent.
 	var svc *kontaskmcp.Service
@@ -91,7 +76,7 @@ func newRig(t *testing.T) *rig {
 			}
 		}
 	}
-	r.mgr, err = sessions.NewManager(sessions.ManagerConfig{Claude: claudePath(t), Env: env, DataDir: r.dir, Prepare: prepare,
+	r.mgr, err = sessions.NewManager(sessions.ManagerConfig{Claude: claudetest.Path(t), Env: env, DataDir: r.dir, Prepare: prepare,
 		StopGrace: time.Second, EscalateStep: 200 * time.Millisecond, Logger: quiet()}, r.log, r.st)
 	if err != nil {
 		t.Fatal(err)
@@ -132,24 +117,11 @@ func (r *rig) session() (string, string) {
 	return s.ID, tok
 }
 
-// bearer adds a token to every request of an MCP client.
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	if b.token != "" {
-		req.Header.Set("Authorization", "Bearer "+b.token)
-	}
-	return http.DefaultTransport.RoundTrip(req)
-}
-
 // client connects the MCP SDK's client to /mcp with token ("" calls as
 // the operator, as Konsole's own token does once its HTTP layer let it in).
 func (r *rig) client(token string) *mcp.ClientSession {
 	r.t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.srv.URL + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token}}, DisableStandaloneSSE: true, MaxRetries: -1}, nil)
+	cs, err := mcptest.Dial(r.srv.URL+"/mcp", token)
 	if err != nil {
 		r.t.Fatalf("failed to connect to /mcp: %v", err)
 	}
@@ -160,15 +132,5 @@ func (r *rig) client(token string) *mcp.ClientSession {
 // call calls a tool and returns its text and whether it is a tool error.
 func call(t *testing.T, cs *mcp.ClientSession, name string, args any) (string, bool) {
 	t.Helper()
-	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	var text strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			text.WriteString(tc.Text)
-		}
-	}
-	return text.String(), res.IsError
+	return mcptest.Call(t, cs, name, args)
 }
