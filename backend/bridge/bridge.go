@@ -94,17 +94,12 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	defaults.Set(&c.HeartbeatInterval, 30*time.Second)
-	defaults.Set(&c.StaleAfter, 90*time.Second)
-	defaults.Set(&c.WriteTimeout, 10*time.Second)
+	// The WebSocket's sizes and times (heartbeat, stale, write, replay,
+	// queue, read limit) are the hub's: hub.Options has their defaults.
 	defaults.Set(&c.RequestTimeout, 5*time.Second)
 	defaults.Set(&c.Watchdog, 45*time.Second)
 	defaults.Set(&c.HealthInterval, 10*time.Second)
 	defaults.Set(&c.MergeTimeout, 2*time.Second)
-	defaults.Set(&c.ReplayFrames, 20_000)
-	defaults.Set(&c.ReplayBytes, 32<<20)
-	defaults.Set(&c.ClientQueue, 4096)
-	defaults.Set(&c.ReadLimit, 1<<20)
 	if c.Backoff.Min <= 0 {
 		c.Backoff = upstream.DefaultBackoff
 	}

@@ -44,6 +44,14 @@ func (o *Options) defaults() {
 	defaults.Set(&o.ReplayBytes, 32<<20)
 	defaults.Set(&o.ClientQueue, 4096)
 	defaults.Set(&o.ReadLimit, 1<<20)
+	if o.Request == nil {
+		// A hub that takes no requests still answers each with one frame.
+		refuse := Encode(map[string]any{"type": "ack", "ref": "", "ok": false, "error": "this hub takes no requests", "code": "bad_request"})
+		o.Request = func(context.Context, []byte) []byte { return refuse }
+	}
+	if o.NotText == nil {
+		o.NotText = Encode(map[string]any{"type": "ack", "ref": "", "ok": false, "error": "frames must be JSON text", "code": "bad_request"})
+	}
 	if o.Clock == nil {
 		o.Clock = clock.Real()
 	}
