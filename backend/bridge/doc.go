@@ -17,8 +17,9 @@
 //     forwarded to it (tests: bridge_test.go, kontask_test.go, images_test.go).
 //   - fleet.go, fleet_api.go, token.go: the Konsoles followed and
 //     /api/konsoles (tests: fleet_*_test.go).
-//   - merged.go: the lists that cover every Konsole (tests:
-//     merged_*test.go).
+//   - merge/ and merged.go: the lists that cover every Konsole (merge/
+//     makes one list of the Konsoles' answers; merged.go asks them; tests:
+//     merge/, fleet_test.go).
 //   - fleet/, pairing/, sshtunnel/: how a person's request becomes a
 //     Konsole to follow.
 package bridge
