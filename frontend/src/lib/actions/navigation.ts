@@ -20,11 +20,19 @@ export class Navigator {
   select(id: string): void {
     this.sessions.selected = id;
     this.ui.view = 'console';
+    this.ui.starting = false;
     this.ui.drawerOpen = false;
     this.transcripts.get(id);
     this.sessions.loadInfo(id);
     this.sessions.loadWaiting(id);
     this.sessions.loadRules(id);
+  }
+
+  /** Shows the start screen: a folder, a first prompt, the model and mode. */
+  startNew(): void {
+    this.ui.view = 'console';
+    this.ui.starting = true;
+    this.ui.drawerOpen = false;
   }
 
   showKontask(id: string): void {
