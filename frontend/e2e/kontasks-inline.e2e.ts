@@ -123,7 +123,8 @@ describe('kontasks in the transcript, in Chromium', () => {
   });
 
   it('sends a choice from the card as the next prompt of its session', async () => {
-    await page.getByRole('button', { name: 'Console', exact: true }).click();
+    // The full view offers the way back to the session whose card opened it.
+    await page.getByTestId('kontask-back-session').click();
     const card = page.getByTestId('kontask-card');
     await card.getByTestId('kontask-card-choice').filter({ hasText: 'Write the changelog' }).click();
     await page.getByTestId('assistant-msg').filter({ hasText: 'Echo: Write the changelog entry now' }).waitFor();

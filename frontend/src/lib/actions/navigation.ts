@@ -35,9 +35,11 @@ export class Navigator {
     this.ui.drawerOpen = false;
   }
 
-  showKontask(id: string): void {
+  /** Shows a kontask whole; from, the session whose transcript showed its card. */
+  showKontask(id: string, from: string | null = null): void {
     this.ui.view = 'kontasks';
     this.kontasks.open = id;
+    this.kontasks.openedFrom = from;
   }
 
   /** Opens a search hit: the session scrolled to the message, or the kontask. */
