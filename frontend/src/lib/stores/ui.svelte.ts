@@ -12,6 +12,8 @@ export class UiStore {
   /** The session switcher (Ctrl+K) and the sidebar drawer on small screens. */
   switcherOpen = $state(false);
   drawerOpen = $state(false);
+  /** The start screen instead of the open session ("+ New session"); it shows too while none is open. */
+  starting = $state(false);
 }
 
 export const [getUi, setUi] = createContext<UiStore>();
