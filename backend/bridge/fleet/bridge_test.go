@@ -29,7 +29,9 @@ func call(t *testing.T, srv *httptest.Server, method, path string, body any) (in
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	json.NewDecoder(resp.Body).Decode(&m)
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, m
 }
 
