@@ -128,7 +128,9 @@ func post(t *testing.T, url, token, path, body string) map[string]any {
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	json.NewDecoder(resp.Body).Decode(&m)
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, m)
 	}
@@ -171,7 +173,9 @@ func TestADroppedSSHConnectionMidStreamResumesTheEventsExactly(t *testing.T) {
 		t.Fatalf("prompt: %s", a.Err)
 	}
 	var turn struct{ TurnID string }
-	json.Unmarshal(a.Res, &turn)
+	if err := json.Unmarshal(a.Res, &turn); err != nil {
+		t.Fatal(err)
+	}
 	deltas := 0
 	c.until(60*time.Second, "20 text deltas", func(f frame) bool {
 		if e := f.ev(); f.Type == "event" && e.Type == "text.delta" && e.TurnID == turn.TurnID {

@@ -32,7 +32,9 @@ func get(t *testing.T, url, token, path string) (int, map[string]any) {
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	json.NewDecoder(resp.Body).Decode(&m)
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, m
 }
 
