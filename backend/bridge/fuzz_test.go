@@ -250,7 +250,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			}
 		}
 		p := filepath.Join("testdata", "fuzz", target, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -142,9 +142,10 @@ func (b *Bridge) items(got []share, key, timeField string, kind itemKind, index 
 	out := make([][]item, 0, len(got))
 	for _, s := range got {
 		var body map[string]json.RawMessage
-		json.Unmarshal(s.raw, &body)
+		// a Konsole's answer that does not decode lists nothing.
+		_ = json.Unmarshal(s.raw, &body)
 		var list []json.RawMessage
-		json.Unmarshal(body[key], &list)
+		_ = json.Unmarshal(body[key], &list)
 		its := make([]item, 0, len(list))
 		for _, el := range list {
 			var head map[string]json.RawMessage
@@ -152,9 +153,10 @@ func (b *Bridge) items(got []share, key, timeField string, kind itemKind, index 
 				continue
 			}
 			var at time.Time
-			json.Unmarshal(head[timeField], &at)
+			// a missing or malformed time or id reads as zero: the item sorts last and is not indexed.
+			_ = json.Unmarshal(head[timeField], &at)
 			var id string
-			json.Unmarshal(head["id"], &id)
+			_ = json.Unmarshal(head["id"], &id)
 			if index && id != "" {
 				b.index.claim(kind, id, s.k.spec.ID)
 			}
@@ -241,7 +243,8 @@ func (b *Bridge) listKontasks(w http.ResponseWriter, r *http.Request) {
 			Total      int    `json:"total"`
 			NextCursor string `json:"nextCursor"`
 		}
-		json.Unmarshal(s.raw, &page)
+		// a page that does not decode adds nothing to the total and has no next cursor.
+		_ = json.Unmarshal(s.raw, &page)
 		total += page.Total
 		if page.NextCursor != "" {
 			next[s.k.spec.ID] = page.NextCursor
@@ -341,7 +344,8 @@ func (b *Bridge) createSession(w http.ResponseWriter, r *http.Request) {
 	var head struct {
 		ID string `json:"id"`
 	}
-	json.Unmarshal(sess, &head)
+	// a session without an id is not indexed.
+	_ = json.Unmarshal(sess, &head)
 	if head.ID != "" {
 		b.index.put(kindSession, head.ID, k.spec.ID)
 	}
