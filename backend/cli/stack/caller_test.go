@@ -141,7 +141,9 @@ func do(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	defer resp.Body.Close()
 	var m map[string]any
 	raw, _ := io.ReadAll(resp.Body)
-	json.Unmarshal(raw, &m)
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, m
 }
 

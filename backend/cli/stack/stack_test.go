@@ -30,7 +30,9 @@ func get(t *testing.T, base, token, path string) (int, map[string]any) {
 	defer resp.Body.Close()
 	var m map[string]any
 	b, _ := io.ReadAll(resp.Body)
-	json.Unmarshal(b, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, m
 }
 
