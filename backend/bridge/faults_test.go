@@ -22,9 +22,7 @@ func health(t *testing.T, h *bridgeHarness) map[string]any {
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	json.NewDecoder(resp.Body).Decode(&m)
 	return m
 }
 

@@ -29,9 +29,7 @@ func konsoleState(t *testing.T, base, token string, cond func(map[string]any) bo
 			var body struct {
 				Konsoles []map[string]any `json:"konsoles"`
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-				t.Fatal(err)
-			}
+			json.NewDecoder(resp.Body).Decode(&body)
 			resp.Body.Close()
 			if len(body.Konsoles) > 0 {
 				last = body.Konsoles[0]

