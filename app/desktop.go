@@ -12,7 +12,7 @@ import (
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/bridge/fleet"
 	"github.com/konui/konui/backend/cli/stack"
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/shared/auth"
 )
 
@@ -255,7 +255,7 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 		return
 	}
 	switch typ {
-	case eventlog.EvSessionCreated, eventlog.EvSessionUpdated:
+	case contract.EvSessionCreated, contract.EvSessionUpdated:
 		var d2 struct {
 			Session struct{ ID, Title string } `json:"session"`
 		}
@@ -264,7 +264,7 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 			d.titles[d2.Session.ID] = d2.Session.Title
 			d.mu.Unlock()
 		}
-	case eventlog.EvKontaskCreated, eventlog.EvKontaskUpdated:
+	case contract.EvKontaskCreated, contract.EvKontaskUpdated:
 		var k struct {
 			Kontask struct {
 				ID, Title, Description, Status string
@@ -278,9 +278,9 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 				d.withdraw("kontask:" + k.Kontask.ID)
 			}
 		}
-	case eventlog.EvTurnStarted:
+	case contract.EvTurnStarted:
 		d.seen(ev.SessionID)
-	case eventlog.EvTurnCompleted:
+	case contract.EvTurnCompleted:
 		var t struct{ Reason string }
 		json.Unmarshal(ev.Data, &t)
 		d.turnFinished(konsoleID, ev.SessionID)
@@ -292,9 +292,9 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 				// kontask or request of the same session.
 				Group: "turn:" + ev.SessionID})
 		}
-	case eventlog.EvPermissionRequest:
+	case contract.EvPermissionRequest:
 		d.permissionRequested(konsoleID, ev.SessionID, ev.Data)
-	case eventlog.EvPermissionResolved:
+	case contract.EvPermissionResolved:
 		d.permissionResolved(ev.Data)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 )
 
 // frame is one sequenced frame; data is shared by every client's queue.
@@ -66,7 +66,7 @@ func (h *hub) publishEvent(konsoleID string, ev upstreamEvent) {
 	defer h.mu.Unlock()
 	h.seq++
 	var data []byte
-	if ev.Type == eventlog.EvReset {
+	if ev.Type == contract.EvReset {
 		// Konsole's own log was cut: clients must refetch its state.
 		data = mustJSON(map[string]any{"type": "resync", "seq": h.seq, "reason": "konsole-reset", "konsoleId": konsoleID})
 	} else {

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/textclip"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -13,10 +16,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/shared/atomicfile"
-	"github.com/konui/konui/backend/shared/textclip"
 )
 
 // Kontask is what a Notifier hears about a new kontask: the fields a
@@ -169,7 +168,7 @@ func (ns *notifications) saveLocked() error {
 // event looks at one Konsole event on the delivery path; it never blocks
 // and does no I/O: run judges the kontask.
 func (ns *notifications) event(konsoleID string, ev upstreamEvent) {
-	if ev.Type != eventlog.EvKontaskCreated {
+	if ev.Type != contract.EvKontaskCreated {
 		return
 	}
 	var e struct {

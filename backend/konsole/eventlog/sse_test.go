@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 )
 
@@ -27,21 +28,21 @@ func TestAStreamFarBehindGetsEveryEventAndTheStopEvent(t *testing.T) {
 	const deltas = subscriberBuffer + 208
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mine := func(row store.EventRow) bool { return row.TurnID == "t" }
-		done := func(row store.EventRow) bool { return row.Type == EvTurnCompleted && row.TurnID == "t" }
+		done := func(row store.EventRow) bool { return row.Type == contract.EvTurnCompleted && row.TurnID == "t" }
 		Serve(w, r, sub, time.Minute, mine, done)
 	}))
 	defer srv.Close()
 
 	// The whole turn is committed before the client reads a byte: the
 	// subscriber's buffer overflows, as for a reader that fell behind.
-	l.Append(EvTurnStarted, "s", "t", map[string]any{"turnId": "t"})
+	l.Append(contract.EvTurnStarted, "s", "t", map[string]any{"turnId": "t"})
 	for i := 0; i < deltas; i++ {
-		l.Append(EvTextDelta, "s", "t", map[string]any{"turnId": "t", "text": strings.Repeat("w", 40)})
+		l.Append(contract.EvTextDelta, "s", "t", map[string]any{"turnId": "t", "text": strings.Repeat("w", 40)})
 		if i%500 == 0 {
-			l.Append(EvTextDelta, "s", "other", map[string]any{"turnId": "other", "text": "not mine"})
+			l.Append(contract.EvTextDelta, "s", "other", map[string]any{"turnId": "other", "text": "not mine"})
 		}
 	}
-	l.Append(EvTurnCompleted, "s", "t", map[string]any{"turnId": "t", "reason": "completed"})
+	l.Append(contract.EvTurnCompleted, "s", "t", map[string]any{"turnId": "t", "reason": "completed"})
 	l.Flush()
 	if !sub.HasLagged() {
 		t.Fatal("the subscriber did not fall behind: the test does not reach the catch-up")
@@ -61,7 +62,7 @@ func TestAStreamFarBehindGetsEveryEventAndTheStopEvent(t *testing.T) {
 			last = typ
 		}
 	}
-	if counts[EvTextDelta] != deltas || counts[EvTurnStarted] != 1 || counts[EvTurnCompleted] != 1 || last != EvTurnCompleted {
-		t.Fatalf("got %v, the last %q; want %d %s, one %s and %s last", counts, last, deltas, EvTextDelta, EvTurnStarted, EvTurnCompleted)
+	if counts[contract.EvTextDelta] != deltas || counts[contract.EvTurnStarted] != 1 || counts[contract.EvTurnCompleted] != 1 || last != contract.EvTurnCompleted {
+		t.Fatalf("got %v, the last %q; want %d %s, one %s and %s last", counts, last, deltas, contract.EvTextDelta, contract.EvTurnStarted, contract.EvTurnCompleted)
 	}
 }

@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/kontask"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
@@ -43,7 +42,7 @@ func (s *Service) Create(in kontask.Input) (kontask.Kontask, error) {
 	if err := s.st.InsertKontask(row(k)); err != nil {
 		return kontask.Kontask{}, err
 	}
-	s.emit(eventlog.EvKontaskCreated, k)
+	s.emit(contract.EvKontaskCreated, k)
 	return k, nil
 }
 
@@ -108,7 +107,7 @@ func (s *Service) Update(id string, p kontask.Patch, allow func(kontask.Kontask)
 	if err := s.st.UpdateKontask(row(k)); err != nil {
 		return kontask.Kontask{}, err
 	}
-	s.emit(eventlog.EvKontaskUpdated, k)
+	s.emit(contract.EvKontaskUpdated, k)
 	return k, nil
 }
 

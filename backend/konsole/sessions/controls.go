@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
@@ -290,7 +290,7 @@ func (s *session) sawSystem(sys *claude.System) {
 // agentChanged tells clients to fetch the session's info again.
 func (s *session) agentChanged() {
 	s.agent.UpdatedAt = time.Now().UTC()
-	s.emit(eventlog.EvAgentInfo, "", map[string]any{"sessionId": s.info.ID})
+	s.emit(contract.EvAgentInfo, "", map[string]any{"sessionId": s.info.ID})
 }
 
 // agentInfo is the session's AgentInfo as of now.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 )
@@ -157,7 +157,7 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	if req.ClientMessageID != "" {
 		started["clientMessageId"] = req.ClientMessageID
 	}
-	s.emit(eventlog.EvTurnStarted, t.id, started)
+	s.emit(contract.EvTurnStarted, t.id, started)
 	s.changed()
 	if t.stopping {
 		s.finishTurn(ReasonInterrupted, map[string]any{"stopLatencyMs": time.Since(t.stopAt).Milliseconds()})

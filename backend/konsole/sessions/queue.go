@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 )
@@ -112,7 +111,7 @@ func (s *session) setQueue(q []store.QueuedPrompt) {
 		q = []store.QueuedPrompt{}
 	}
 	s.queue = q
-	s.emit(eventlog.EvQueueUpdated, "", map[string]any{"sessionId": s.info.ID, "queue": q, "paused": s.info.QueuePaused})
+	s.emit(contract.EvQueueUpdated, "", map[string]any{"sessionId": s.info.ID, "queue": q, "paused": s.info.QueuePaused})
 	s.info.Queued = len(q)
 	s.changed()
 }

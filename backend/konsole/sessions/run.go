@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/textclip"
 )
@@ -133,7 +133,7 @@ func (s *session) changed() {
 	s.info.PendingPermissions = len(s.perms)
 	s.publish()
 	s.save()
-	s.emit(eventlog.EvSessionUpdated, "", map[string]any{"session": s.info})
+	s.emit(contract.EvSessionUpdated, "", map[string]any{"session": s.info})
 }
 
 // recover readies a session loaded from the store: whatever Konsole left
@@ -143,7 +143,7 @@ func (s *session) changed() {
 func (s *session) recover(activeTurn string, waiting []*Permission) {
 	dirty := false
 	for _, p := range waiting {
-		s.emit(eventlog.EvPermissionResolved, p.TurnID, map[string]any{"requestId": p.RequestID, "toolName": p.ToolName,
+		s.emit(contract.EvPermissionResolved, p.TurnID, map[string]any{"requestId": p.RequestID, "toolName": p.ToolName,
 			"input": p.Input, "behavior": "deny", "reason": DenyKonsoleRestarted,
 			"message": "Konsole restarted before this request was answered."})
 		dirty = true
@@ -160,7 +160,7 @@ func (s *session) recover(activeTurn string, waiting []*Permission) {
 		if id == "" {
 			id = s.info.ActiveTurnID
 		}
-		s.emit(eventlog.EvTurnCompleted, id, map[string]any{"turnId": id, "reason": ReasonError,
+		s.emit(contract.EvTurnCompleted, id, map[string]any{"turnId": id, "reason": ReasonError,
 			"error": "Konsole stopped while this turn was running; send the prompt again to continue"})
 		s.info.ActiveTurnID, dirty = "", true
 	}
@@ -220,7 +220,7 @@ func (s *session) handle(out claude.Output, plan planFile) {
 		s.sawSystem(out.System)
 	case claude.KindTextDelta:
 		if s.turn != nil && out.TextDelta != "" {
-			s.emit(eventlog.EvTextDelta, s.turn.id, map[string]any{"turnId": s.turn.id, "text": out.TextDelta})
+			s.emit(contract.EvTextDelta, s.turn.id, map[string]any{"turnId": s.turn.id, "text": out.TextDelta})
 		}
 	case claude.KindMessage:
 		s.message(out.Message)
@@ -266,7 +266,7 @@ func (s *session) message(msg *claude.Message) {
 	if msg.ParentToolUseID != "" {
 		data["parentToolUseId"] = msg.ParentToolUseID
 	}
-	s.emit(eventlog.EvMessage, tid, data)
+	s.emit(contract.EvMessage, tid, data)
 }
 
 func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile) {
@@ -282,7 +282,7 @@ func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile
 	}
 	s.armAutoDeny(p)
 	s.perms[req.RequestID] = p
-	s.emit(eventlog.EvPermissionRequest, p.TurnID, p)
+	s.emit(contract.EvPermissionRequest, p.TurnID, p)
 	s.changed()
 }
 
@@ -339,14 +339,14 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 	// queued before the event goes out, as for every message: a client
 	// that sees turn.completed and reads the transcript (which flushes the
 	// session's writes) then gets the turn's end with it.
-	end := map[string]any{"type": eventlog.EvTurnCompleted}
+	end := map[string]any{"type": contract.EvTurnCompleted}
 	for k, v := range data {
 		end[k] = v
 	}
 	content, _ := json.Marshal([]any{end})
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
-	s.emit(eventlog.EvTurnCompleted, t.id, data)
+	s.emit(contract.EvTurnCompleted, t.id, data)
 	s.turn = nil
 	s.info.ActiveTurnID = ""
 }
@@ -366,7 +366,7 @@ func (s *session) denyPending(message, reason string) {
 		if reason != "" {
 			resolved["reason"] = reason
 		}
-		s.emit(eventlog.EvPermissionResolved, p.TurnID, resolved)
+		s.emit(contract.EvPermissionResolved, p.TurnID, resolved)
 		delete(s.perms, id)
 	}
 }
@@ -404,7 +404,7 @@ func (s *session) exited(p *claude.Process) {
 		errText = err.Error()
 	}
 	tail := p.StderrTail()
-	s.emit(eventlog.EvAgentExited, s.turnID(), map[string]any{"error": errText, "stderrTail": tail, "expected": s.ending || stopping})
+	s.emit(contract.EvAgentExited, s.turnID(), map[string]any{"error": errText, "stderrTail": tail, "expected": s.ending || stopping})
 	reason := ReasonError
 	if stopping {
 		reason = ReasonInterrupted

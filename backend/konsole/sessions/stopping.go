@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
@@ -118,7 +118,7 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	if a.auto {
 		resolved["auto"] = true
 	}
-	s.emit(eventlog.EvPermissionResolved, p.TurnID, resolved)
+	s.emit(contract.EvPermissionResolved, p.TurnID, resolved)
 	s.changed()
 	return nil
 }
