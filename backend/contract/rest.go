@@ -181,7 +181,9 @@ type TurnStartedAnswer struct {
 	TurnID string `json:"turnId"`
 }
 
-// ForkRequest is the body of POST /v1/sessions/{id}/fork.
+// ForkRequest is the body of POST /v1/sessions/{id}/fork: the user
+// message (its id in GET /v1/sessions/{id}/messages) whose turn the fork
+// keeps as its last; the whole conversation when nil.
 type ForkRequest struct {
 	MessageID *int64 `json:"messageId,omitempty"`
 }

@@ -91,7 +91,7 @@ func (s *Server) UseAgent(path string, persist bool) (claude.Install, error) {
 		}
 	}
 	s.mgr.SetAgent(in)
-	if _, err := s.log.Append(contract.EvAgentUpdated, "", "", map[string]any{"agent": in}); err != nil {
+	if _, err := s.log.Append(contract.EvAgentUpdated, "", "", contract.AgentUpdated{Agent: in}); err != nil {
 		s.lg.Error("failed to record an event", "type", contract.EvAgentUpdated, "err", err)
 	}
 	s.lg.Info("Claude Code CLI", "path", in.Path, "version", in.Version, "problem", in.Code)

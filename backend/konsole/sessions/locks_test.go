@@ -234,7 +234,7 @@ func TestASessionWhoseStorageHangsStillStopsAndOthersGoOn(t *testing.T) {
 		return row.Type == contract.EvPermissionRequest && row.SessionID == b.ID
 	}).data(t)
 	answered := within(t, 5*time.Second, "a permission answer in another session", func() error {
-		return r.m.Answer(b.ID, req["requestId"].(string), PermissionAnswer{Behavior: "allow"})
+		return r.m.Answer(b.ID, req["requestId"].(string), PermissionAnswer{PermissionAnswer: contract.PermissionAnswer{Behavior: "allow"}})
 	})
 	if answered != nil {
 		t.Fatal(answered)

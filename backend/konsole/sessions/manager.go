@@ -231,7 +231,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	m.mu.Lock()
 	m.sessions[s.info.ID] = s
 	m.mu.Unlock()
-	s.emit(contract.EvSessionCreated, "", map[string]any{"session": s.info})
+	s.emit("", contract.SessionCreated{Session: s.info})
 	if err := s.launch(); err != nil {
 		s.info.Status, s.info.LastError = StatusError, errText(err)
 	}
