@@ -247,30 +247,20 @@ func (d *Desktop) Connection() (ConnectionInfo, error) {
 // Konsole; an answer goes back through the bridge, which routes it to the
 // Konsole that has the session or kontask.
 func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
-	var ev struct {
-		SessionID string          `json:"sessionId"`
-		Data      json.RawMessage `json:"data"`
-	}
+	var ev contract.Event
 	if json.Unmarshal(raw, &ev) != nil {
 		return
 	}
 	switch typ {
 	case contract.EvSessionCreated, contract.EvSessionUpdated:
-		var d2 struct {
-			Session struct{ ID, Title string } `json:"session"`
-		}
+		var d2 contract.SessionUpdated // session.created carries the same
 		if json.Unmarshal(ev.Data, &d2) == nil && d2.Session.ID != "" {
 			d.mu.Lock()
 			d.titles[d2.Session.ID] = d2.Session.Title
 			d.mu.Unlock()
 		}
 	case contract.EvKontaskCreated, contract.EvKontaskUpdated:
-		var k struct {
-			Kontask struct {
-				ID, Title, Description, Status string
-				ReadAt                         *string `json:"readAt"`
-			} `json:"kontask"`
-		}
+		var k contract.KontaskEvent
 		if json.Unmarshal(ev.Data, &k) == nil && k.Kontask.ID != "" {
 			d.trackUnread(konsoleID, k.Kontask.ID, k.Kontask.Title, k.Kontask.ReadAt == nil)
 			if k.Kontask.Status != "" && k.Kontask.Status != "pending" {
@@ -281,7 +271,7 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 	case contract.EvTurnStarted:
 		d.seen(ev.SessionID)
 	case contract.EvTurnCompleted:
-		var t struct{ Reason string }
+		var t contract.TurnCompleted
 		json.Unmarshal(ev.Data, &t)
 		d.turnFinished(konsoleID, ev.SessionID)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
