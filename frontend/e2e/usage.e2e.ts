@@ -90,6 +90,7 @@ describe('usage and search in Chromium', () => {
   });
 
   it('archives a session behind the Archived filter, where search still finds it', async () => {
+    await page.getByTestId('session-menu').click();
     await page.getByTestId('archive').click();
     await expect.poll(() => page.getByTestId('session-item').count(), { timeout: 15_000 }).toBe(0);
     await page.getByTestId('archived-filter').click();

@@ -53,6 +53,8 @@ export type Item =
       auto?: boolean;
     }
   | { kind: 'compact'; id: string; turnId?: string; trigger?: string; preTokens?: number }
+  /** A line between turns saying what changed (the model, the permission mode). */
+  | { kind: 'marker'; id: string; turnId?: string; text: string }
   | {
       kind: 'turn-end';
       id: string;
@@ -165,6 +167,12 @@ export class Transcript {
     this.index.set(item.id, this.items.length);
     this.keys.push(item.id);
     this.items.push(item);
+  }
+
+  /** Adds a marker line at the end: the model or mode changed here. */
+  note(text: string): void {
+    this.add({ kind: 'marker', id: `marker:${++this.seq}`, text });
+    this.version++;
   }
 
   get(id: string): Item | undefined {
