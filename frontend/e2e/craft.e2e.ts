@@ -132,6 +132,36 @@ describe('the console frame in Chromium', () => {
     while (await page.getByTestId('remove-attachment').count()) await page.getByTestId('remove-attachment').first().click();
   });
 
+  it('draws Usage with dollars on the y axis and level dates that do not crowd, and its table uncut on a phone', async () => {
+    await page.getByTestId('usage-tab').click();
+    const chart = page.getByTestId('usage-chart');
+    await page.getByTestId('usage-row').first().waitFor();
+    await expect.poll(() => chart.getAttribute('data-y-ticks')).toBeTruthy();
+    const y: string[] = JSON.parse((await chart.getAttribute('data-y-ticks'))!);
+    expect(y.length).toBeGreaterThan(1);
+    for (const t of y) expect(t).toMatch(/^\$\d/);
+    // 30 days in a chart about 500 px wide: a label per week or so, each "Mon D".
+    const x: string[] = JSON.parse((await chart.getAttribute('data-x-ticks'))!);
+    const width = (await chart.boundingBox())!.width;
+    expect(x.length).toBeLessThanOrEqual(Math.floor(width / 64));
+    for (const t of x) expect(t).toMatch(/^[A-Z][a-z]{2} \d{1,2}$/);
+    await shot(page, 'craft-usage');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    const table = await box(page, 'usage-table');
+    const frame = await page.getByTestId('usage-table').evaluate((t) => {
+      const r = t.parentElement!.getBoundingClientRect();
+      return { right: r.right, scrolls: t.parentElement!.scrollWidth > t.parentElement!.clientWidth };
+    });
+    expect(frame.right).toBeLessThanOrEqual(390);
+    // Wider than the screen, the table scrolls inside its frame instead of being cut off the page.
+    if (table.width > frame.right) expect(frame.scrolls).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'craft-usage-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'Console', exact: true }).click();
+  });
+
   it('fits a 390 px phone: a full-width prompt with a short placeholder, one head row, a drawer with a backdrop and a close button', async () => {
     const ctx = await stack.browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const phone = await ctx.newPage();
