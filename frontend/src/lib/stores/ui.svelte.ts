@@ -12,6 +12,8 @@ export class UiStore {
   /** The session switcher (Ctrl+K) and the sidebar drawer on small screens. */
   switcherOpen = $state(false);
   drawerOpen = $state(false);
+  /** The sheet of keyboard shortcuts ("?"). */
+  shortcutsOpen = $state(false);
 }
 
 export const [getUi, setUi] = createContext<UiStore>();
