@@ -282,3 +282,11 @@ export async function pasteImages(page: Page, images: string[]): Promise<void> {
     document.querySelector('[data-testid="prompt"]')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   }, images);
 }
+
+/** Waits for the page to be still: two frames drawn and every CSS transition (a theme switch's) finished. */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished.catch(() => {})));
+  });
+}

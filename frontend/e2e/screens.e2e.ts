@@ -7,8 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
-import { artifacts, setTheme, Stack } from './harness';
+import { artifacts, setTheme, settled, Stack } from './harness';
 import { tour, WIDTHS, type Stop, type Width } from './tour';
 
 const dir = join(artifacts, 'screens');
@@ -21,8 +20,6 @@ interface Shot {
   file: string;
 }
 
-/** Two frames: the layout, fonts and a chart's redraw are done. */
-const settle = (page: Page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
 function sheet(shots: Shot[]): string {
   const rows = new Map<string, Shot[]>();
@@ -69,7 +66,7 @@ describe('every screen in both themes at desk and phone width', () => {
         await stop.prepare?.(page, width);
         for (const theme of THEMES) {
           await setTheme(page, theme);
-          await settle(page);
+          await settled(page);
           const file = `${String(n).padStart(2, '0')}-${stop.name}-${theme}-${WIDTHS[width].width}.png`;
           await page.screenshot({ path: join(dir, file) });
           shots.push({ stop, theme, width, file });
