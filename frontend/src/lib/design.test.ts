@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { contrast } from './contrast';
+import { contrast } from './design-contrast';
 
 const css = readFileSync(join(import.meta.dirname, '..', 'app.css'), 'utf8');
 

@@ -1,4 +1,4 @@
-// WCAG 2 contrast between two colours: the design system's text roles are
+// WCAG 2 contrast between two colours, from CSS strings: the design system's text roles are
 // checked with it (design.test.ts), and so can an e2e test of a rendered page.
 
 /** The sRGB channels (0-255) and alpha (0-1) of #rgb, #rrggbb, #rrggbbaa or rgb()/rgba(). */
