@@ -65,6 +65,8 @@ export class Dashboard {
       },
       toast: (text, tone) => notices.toast(text, tone),
     });
+    // A model or mode change is marked in the transcript where it happened.
+    sessions.onChange = (id, line) => this.transcripts.peek(id)?.note(line);
     this.kontasks = new KontaskStore({
       get api() {
         return api();

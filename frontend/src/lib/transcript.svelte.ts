@@ -58,6 +58,8 @@ export type Item =
   | { kind: 'compact'; id: string; turnId?: string; trigger?: string; preTokens?: number }
   /** A line Claude Code printed for a local slash command ("Set model to ..."), not a prompt. */
   | { kind: 'note'; id: string; turnId?: string; text: string; error?: boolean }
+  /** A line between turns saying what changed (the model, the permission mode). */
+  | { kind: 'marker'; id: string; turnId?: string; text: string }
   | {
       kind: 'turn-end';
       id: string;
@@ -170,6 +172,12 @@ export class Transcript {
     this.index.set(item.id, this.items.length);
     this.keys.push(item.id);
     this.items.push(item);
+  }
+
+  /** Adds a marker line at the end: the model or mode changed here. */
+  note(text: string): void {
+    this.add({ kind: 'marker', id: `marker:${++this.seq}`, text });
+    this.version++;
   }
 
   get(id: string): Item | undefined {

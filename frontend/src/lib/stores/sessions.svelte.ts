@@ -6,6 +6,7 @@
 import { createContext } from 'svelte';
 import type { Api } from '../api';
 import { konsoleOf, mergeSessions } from '../konsoles';
+import { changeMarker } from '../models';
 import type { AgentInfo, Session, SessionRule, WaitingPrompt } from '../types';
 import type { KonsoleStore } from './konsoles.svelte';
 
@@ -22,6 +23,8 @@ export class SessionStore {
   waiting: Record<string, WaitingPrompt[]> = $state({});
   /** Per session: the tools allowed for the rest of the session ("always allow"). */
   rules: Record<string, SessionRule[]> = $state({});
+  /** Told when a known session's model or permission mode changed, with the line that says so. */
+  onChange: ((id: string, line: string) => void) | null = null;
 
   constructor(
     private api: () => Api,
@@ -51,6 +54,9 @@ export class SessionStore {
   upsert(s: Session): void {
     if (!s?.id) return;
     const i = this.list.findIndex((x) => x.id === s.id);
+    // Whichever comes first, the PATCH's answer or the session.updated event, says it once.
+    const line = i >= 0 ? changeMarker(this.list[i], s) : null;
+    if (line) this.onChange?.(s.id, line);
     if (i >= 0) this.list[i] = s.konsoleId || !this.list[i].konsoleId ? s : { ...s, konsoleId: this.list[i].konsoleId };
     else this.list.push(s);
     if (s.status !== 'stopping' && s.status !== 'running') this.stopping[s.id] = false;

@@ -14,6 +14,8 @@ export class UiStore {
   drawerOpen = $state(false);
   /** The start screen instead of the open session ("+ New session"); it shows too while none is open. */
   starting = $state(false);
+  /** The sheet of keyboard shortcuts ("?"). */
+  shortcutsOpen = $state(false);
 }
 
 export const [getUi, setUi] = createContext<UiStore>();
