@@ -216,7 +216,8 @@ func (sh *shadow) take(ctx context.Context, maxFile int64, name string) (Snapsho
 	if err != nil {
 		return Snapshot{}, err
 	}
-	var add, drop bytes.Buffer
+	var drop bytes.Buffer
+	var add []string
 	snap := Snapshot{At: time.Now().UTC().Truncate(time.Second)}
 	for _, rec := range split0(st) {
 		if len(rec) < 4 {
@@ -241,7 +242,7 @@ func (sh *shadow) take(ctx context.Context, maxFile int64, name string) (Snapsho
 				}
 				continue
 			}
-			fmt.Fprintf(&add, "%s\x00", path)
+			add = append(add, path)
 		}
 	}
 	head, _ := sh.git(ctx, nil, "rev-parse", "-q", "--verify", "HEAD^{commit}")
@@ -262,8 +263,15 @@ func (sh *shadow) take(ctx context.Context, maxFile int64, name string) (Snapsho
 			return Snapshot{}, err
 		}
 	}
-	if add.Len() > 0 {
-		if _, err := sh.git(ctx, add.Bytes(), "update-index", "-z", "--add", "--remove", "--replace", "--stdin"); err != nil {
+	if len(add) > bulkFiles {
+		skipped, err := sh.bulkAdd(ctx, add, maxFile)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		snap.Skipped = append(snap.Skipped, skipped...)
+	} else if len(add) > 0 {
+		in := strings.Join(add, "\x00") + "\x00"
+		if _, err := sh.git(ctx, []byte(in), "update-index", "-z", "--add", "--remove", "--replace", "--stdin"); err != nil {
 			return Snapshot{}, err
 		}
 	}

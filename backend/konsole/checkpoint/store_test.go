@@ -441,3 +441,62 @@ func TestStatsFromEachPromptToNow(t *testing.T) {
 		t.Errorf("stats: %+v", st)
 	}
 }
+
+// Many files at once go through fast-import (bulkAdd): links stay links,
+// the executable bit and the size bound hold, the index's stat data is
+// filled (an unchanged folder is the same snapshot), and a rewind puts
+// every file back.
+func TestManyFilesAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for i := range 3 * bulkFiles {
+		write(t, dir, fmt.Sprintf("d%d/f%d.txt", i%7, i), fmt.Sprintf("file %d\n", i), 0o644)
+	}
+	write(t, dir, "tool.sh", "#!/bin/sh\n", 0o755)
+	write(t, dir, "big.bin", strings.Repeat("b", 5000), 0o644)
+	os.Symlink("d0/f0.txt", filepath.Join(dir, "ln"))
+	before := state(t, dir)
+	s := newStore(t, 4096)
+	first := take(t, s, dir, "t1.start")
+	if len(first.Skipped) != 1 || first.Skipped[0].Path != "big.bin" {
+		t.Errorf("skipped: %+v", first.Skipped)
+	}
+	if again := take(t, s, dir, "again"); again.ID == first.ID {
+		t.Errorf("a folder with a file over the bound gave the same snapshot twice (the file is listed each time): %s", again.ID)
+	}
+	for i := range 3 * bulkFiles {
+		write(t, dir, fmt.Sprintf("d%d/f%d.txt", i%7, i), fmt.Sprintf("changed %d\n", i), 0o600)
+	}
+	os.Remove(filepath.Join(dir, "ln"))
+	write(t, dir, "ln", "not a link\n", 0o644)
+	write(t, dir, "tool.sh", "#!/bin/sh\n", 0o644)
+	take(t, s, dir, "t1.end")
+	plan, err := s.Rewind(ctx, "s1", dir, []Turn{{Start: "t1.start", End: "t1.end"}}, RewindOptions{Record: r1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Files) != 3*bulkFiles+2 {
+		t.Errorf("the plan has %d files, want %d", len(plan.Files), 3*bulkFiles+2)
+	}
+	want := before
+	for i := range 3 * bulkFiles { // a private file stays private
+		p := fmt.Sprintf("d%d/f%d.txt", i%7, i)
+		want[p] = strings.Replace(want[p], "file 644", "file 600", 1)
+	}
+	sameState(t, "the folder after the rewind", state(t, dir), want)
+}
+
+// After the first snapshot of many files, an unchanged folder is the
+// same snapshot: bulkAdd left the index's stat data filled in.
+func TestManyFilesThenUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2 * bulkFiles {
+		write(t, dir, fmt.Sprintf("f%d.txt", i), fmt.Sprintf("file %d\n", i), 0o644)
+	}
+	s := newStore(t, 0)
+	one := take(t, s, dir, "t1.start")
+	two := take(t, s, dir, "t1.end")
+	if one.ID != two.ID {
+		t.Errorf("an unchanged folder gave two snapshots: %s, %s", one.ID, two.ID)
+	}
+}
