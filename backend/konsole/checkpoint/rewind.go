@@ -54,7 +54,7 @@ func (s *Store) Stats(ctx context.Context, session, folder string, starts []stri
 	if err != nil {
 		return nil, err
 	}
-	cur, err := sh.take(ctx, s.maxFile, nowName)
+	cur, err := sh.take(ctx, nowName)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Store) Rewind(ctx context.Context, session, folder string, turns []Turn
 	if err != nil {
 		return Plan{}, err
 	}
-	cur, err := sh.take(ctx, s.maxFile, nowName)
+	cur, err := sh.take(ctx, nowName)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -144,7 +144,7 @@ func (s *Store) Rewind(ctx context.Context, session, folder string, turns []Turn
 	if o.DryRun {
 		return plan, nil
 	}
-	if err := sh.keep(ctx, o.Record.Start, cur.ID, ""); err != nil {
+	if err := sh.keep(o.Record.Start, cur.ID, false); err != nil {
 		return plan, err
 	}
 	if err := sh.restore(ctx, target.ID, plan.Files, func(f File) bool { return !f.ChangedOutside || force[f.Path] }); err != nil {
@@ -153,7 +153,7 @@ func (s *Store) Rewind(ctx context.Context, session, folder string, turns []Turn
 	for i := range plan.Files {
 		plan.Files[i].Restored = !plan.Files[i].ChangedOutside || force[plan.Files[i].Path]
 	}
-	_, err = sh.take(ctx, s.maxFile, o.Record.End)
+	_, err = sh.take(ctx, o.Record.End)
 	return plan, err
 }
 

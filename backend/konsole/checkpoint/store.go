@@ -36,6 +36,7 @@ type Store struct {
 
 	mu    sync.Mutex
 	gates map[string]chan struct{} // session -> its one-at-a-time gate
+	last  map[string]Snapshot      // session -> its newest snapshot, once known
 }
 
 // Open returns the store kept in dir (made if missing). maxFile is the
@@ -47,7 +48,7 @@ func Open(dir string, maxFile int64) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("failed to create the checkpoint folder: %w", err)
 	}
-	return &Store{dir: dir, maxFile: maxFile, gates: map[string]chan struct{}{}}, nil
+	return &Store{dir: dir, maxFile: maxFile, gates: map[string]chan struct{}{}, last: map[string]Snapshot{}}, nil
 }
 
 // MaxFileSize is the size bound of a file in a snapshot.
@@ -105,9 +106,11 @@ func (s *Store) acquire(ctx context.Context, session string) (release func(), er
 
 // shadow is one session's store folder with the folder it snapshots.
 type shadow struct {
-	dir    string // the session's folder in the store: git/ and index
-	folder string // the session's folder, git's work tree
-	env    []string
+	s       *Store
+	session string
+	dir     string // the session's folder in the store: git/ and index
+	folder  string // the session's folder, git's work tree
+	env     []string
 }
 
 // open prepares the session's shadow folder (made on first use) for
@@ -129,7 +132,7 @@ func (s *Store) open(session, folder string) (*shadow, error) {
 			return nil, err
 		}
 	}
-	return &shadow{dir: dir, folder: folder, env: shadowEnv(gd, folder, filepath.Join(dir, "index"))}, nil
+	return &shadow{s: s, session: session, dir: dir, folder: folder, env: shadowEnv(gd, folder, filepath.Join(dir, "index"))}, nil
 }
 
 // shadowConfig is the whole config of a shadow store. No setting names a
@@ -202,7 +205,18 @@ func (s *Store) Take(ctx context.Context, session, folder, name string) (Snapsho
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return sh.take(ctx, s.maxFile, name)
+	return sh.take(ctx, name)
+}
+
+// newest is the store's newest snapshot (its branch), "" before the
+// first: read from the ref's file, as git keeps it (loose, never packed:
+// the store runs no gc).
+func (sh *shadow) newest() string {
+	b, err := os.ReadFile(filepath.Join(sh.dir, "git", "refs", "heads", "snapshots"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // take stages what changed since the last snapshot into the store's
@@ -211,7 +225,8 @@ func (s *Store) Take(ctx context.Context, session, folder, name string) (Snapsho
 // one `git status` against the last snapshot finds them (the index
 // keeps the stat data of every file), so the cost is a walk of the
 // folder plus the changed files.
-func (sh *shadow) take(ctx context.Context, maxFile int64, name string) (Snapshot, error) {
+func (sh *shadow) take(ctx context.Context, name string) (Snapshot, error) {
+	maxFile := sh.s.maxFile
 	st, err := sh.git(ctx, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all")
 	if err != nil {
 		return Snapshot{}, err
@@ -245,15 +260,23 @@ func (sh *shadow) take(ctx context.Context, maxFile int64, name string) (Snapsho
 			add = append(add, path)
 		}
 	}
-	head, _ := sh.git(ctx, nil, "rev-parse", "-q", "--verify", "HEAD^{commit}")
-	parent := strings.TrimSpace(string(head))
+	parent := sh.newest()
 	if parent != "" && len(st) == 0 {
 		// Nothing changed since the last snapshot, which then had
-		// nothing left out either (a file left out stays listed).
-		prev, err := sh.read(ctx, parent)
-		if err == nil && len(prev.Skipped) == 0 && len(prev.Nested) == 0 {
+		// nothing left out either (a file left out stays listed): the
+		// same snapshot, with no other git process.
+		sh.s.mu.Lock()
+		prev, ok := sh.s.last[sh.session]
+		sh.s.mu.Unlock()
+		if !ok || prev.ID != parent {
+			var err error
+			if prev, err = sh.read(ctx, parent); err != nil {
+				return Snapshot{}, err
+			}
+		}
+		if len(prev.Skipped) == 0 && len(prev.Nested) == 0 {
 			prev.At = snap.At
-			return prev, sh.keep(ctx, name, prev.ID, "")
+			return prev, sh.keep(name, prev.ID, false)
 		}
 	}
 	// Drops first: a folder that became a file (or a link) is added
@@ -295,7 +318,13 @@ func (sh *shadow) take(ctx context.Context, maxFile int64, name string) (Snapsho
 		return Snapshot{}, err
 	}
 	snap.ID = strings.TrimSpace(string(commit))
-	return snap, sh.keep(ctx, name, snap.ID, "refs/heads/snapshots")
+	if err := sh.keep(name, snap.ID, true); err != nil {
+		return Snapshot{}, err
+	}
+	sh.s.mu.Lock()
+	sh.s.last[sh.session] = snap
+	sh.s.mu.Unlock()
+	return snap, nil
 }
 
 // gitAt is git with the commit dates set to at.
@@ -309,14 +338,27 @@ func (sh *shadow) gitAt(ctx context.Context, at time.Time, input []byte, args ..
 	return out, nil
 }
 
-// keep points refs/checkpoints/<name> (and branch, when given) at id.
-func (sh *shadow) keep(ctx context.Context, name, id, branch string) error {
-	in := "update " + ref(name) + " " + id + "\n"
-	if branch != "" {
-		in += "update " + branch + " " + id + "\n"
+// keep points refs/checkpoints/<name> (and the store's branch when
+// newest) at id. The refs are written as git keeps loose refs, a file
+// each, made aside and renamed, which spares a git process per snapshot;
+// the store is Konsole's alone.
+func (sh *shadow) keep(name, id string, newest bool) error {
+	refs := []string{ref(name)}
+	if newest {
+		refs = append(refs, "refs/heads/snapshots")
 	}
-	if _, err := sh.git(ctx, []byte(in), "update-ref", "--stdin"); err != nil {
-		return fmt.Errorf("failed to keep the checkpoint %s: %w", name, err)
+	for _, r := range refs {
+		p := filepath.Join(sh.dir, "git", filepath.FromSlash(r))
+		err := os.MkdirAll(filepath.Dir(p), 0o700)
+		if err == nil {
+			tmp := p + ".new"
+			if err = os.WriteFile(tmp, []byte(id+"\n"), 0o600); err == nil {
+				err = os.Rename(tmp, p)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("failed to keep the checkpoint %s: %w", name, err)
+		}
 	}
 	return nil
 }

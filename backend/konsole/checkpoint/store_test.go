@@ -500,3 +500,55 @@ func TestManyFilesThenUnchanged(t *testing.T) {
 		t.Errorf("an unchanged folder gave two snapshots: %s, %s", one.ID, two.ID)
 	}
 }
+
+// Begin, End and RewindTo keep the order of turns and rewinds in the
+// journal: a rewind to the second prompt puts back what the second and
+// third turns did, tells a change made between turns, and a second
+// rewind does not take the first for a change from outside.
+func TestJournalOfTurnsAndRewinds(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := newStore(t, 0)
+	turn := func(key string, do func()) {
+		t.Helper()
+		if _, err := s.Begin(ctx, "s1", dir, key); err != nil {
+			t.Fatal(err)
+		}
+		do()
+		if _, err := s.End(ctx, "s1", dir, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	turn("one", func() { write(t, dir, "a.txt", "a1\n", 0o644) })
+	atTwo := state(t, dir)
+	turn("two", func() { write(t, dir, "a.txt", "a2\n", 0o644) })
+	write(t, dir, "hand.txt", "by hand\n", 0o644)
+	turn("three", func() { write(t, dir, "b.txt", "b3\n", 0o644) })
+	if _, err := s.RewindTo(ctx, "s1", dir, "nope", nil, true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a rewind to an unknown turn: %v", err)
+	}
+	plan, err := s.RewindTo(ctx, "s1", dir, "two", nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := files(plan)
+	if len(plan.Files) != 3 || !got["hand.txt"].ChangedOutside || got["hand.txt"].Restored || !got["a.txt"].Restored || !got["b.txt"].Restored {
+		t.Errorf("the rewind: %+v", plan.Files)
+	}
+	want := atTwo
+	want["hand.txt"] = state(t, dir)["hand.txt"]
+	sameState(t, "the folder after the rewind", state(t, dir), want)
+	// The rewind is in the journal: rewinding again changes nothing and
+	// still names the file changed by hand.
+	plan, err = s.RewindTo(ctx, "s1", dir, "two", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Files) != 1 || plan.Files[0].Path != "hand.txt" || !plan.Files[0].ChangedOutside {
+		t.Errorf("the second rewind's plan: %+v", plan.Files)
+	}
+	keys, _ := s.journal("s1")
+	if len(keys) != 4 || keys[3][:7] != "rewind-" {
+		t.Errorf("journal: %v", keys)
+	}
+}
