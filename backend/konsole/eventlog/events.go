@@ -37,4 +37,8 @@ const (
 	EvAgentUpdated = "agent.updated"
 	// EvPermissionRules says a session's rules changed: {"rules":[Rule]}.
 	EvPermissionRules = "permission.rules"
+	// EvSessionRewound says a session was rewound to one of its prompts
+	// (POST /v1/sessions/{id}/rewind, applied): the rewind's answer with
+	// the prompt's messageId and turnId.
+	EvSessionRewound = "session.rewound"
 )

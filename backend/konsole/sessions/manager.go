@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/konui/konui/backend/konsole/agent/claude"
+	"github.com/konui/konui/backend/konsole/checkpoint"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
@@ -67,6 +68,9 @@ type Manager struct {
 	autoDeny autoDenySetting // autodeny.go
 	// blobs writes the Manager's own values (capabilities) off any lock.
 	blobs *writer
+	// ckpt keeps the snapshots of the sessions' folders (checkpoints.go);
+	// nil without a data folder.
+	ckpt *checkpoint.Store
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when
@@ -146,6 +150,7 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 		s.publish()
 		m.sessions[s.info.ID] = s
 	}
+	m.ckpt = openCheckpoints(m)
 	return m, nil
 }
 
@@ -415,6 +420,9 @@ func (m *Manager) Close() {
 		go func() {
 			defer wg.Done()
 			s.shutdown(2 * time.Second)
+			s.mu.Lock()
+			s.awaitCheckpoints()
+			s.mu.Unlock()
 			// What the session recorded is in the store before the caller
 			// closes it: the next start reads it back.
 			s.w.flush()

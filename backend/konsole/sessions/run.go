@@ -46,6 +46,11 @@ type session struct {
 	seen       map[string]string // clientMessageId -> turnId, for exactly-once prompts
 	seenList   []string
 	rules      []string // tools allowed for the session (rules.go)
+	// checkpointed is closed when the session's newest checkpoint job
+	// (a turn's end snapshot, checkpoints.go) is done; nil when none ran.
+	checkpointed chan struct{}
+	// rewinding is set while a rewind runs: no turn starts meanwhile.
+	rewinding bool
 }
 
 const maxSeenClientIDs = 512
@@ -188,6 +193,9 @@ func (s *session) pump(p *claude.Process, done chan struct{}) {
 		if out.Kind == claude.KindPermission && out.Permission.ToolName == planTool {
 			plan = s.m.readPlan() // a file read: before the lock
 		}
+		if out.Kind == claude.KindResult {
+			s.checkpointResult(p) // before the lock, and before turn.completed
+		}
 		s.mu.Lock()
 		if s.proc == p {
 			s.handle(out, plan)
@@ -243,6 +251,13 @@ func (s *session) handle(out claude.Output, plan planFile) {
 }
 
 func (s *session) message(msg *claude.Message) {
+	if msg.Replay && msg.Role == "user" && msg.ParentToolUseID == "" {
+		// The prompt Konsole sent, echoed back: the transcript has it.
+		if t := s.turn; t != nil && t.anchor == "" {
+			t.anchor, t.anchorSession = msg.UUID, msg.SessionID
+		}
+		return
+	}
 	tid := s.turnID()
 	content := msg.Content
 	if len(content) == 0 || content[0] != '[' {
@@ -343,12 +358,18 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 	for k, v := range data {
 		end[k] = v
 	}
+	if t.anchor != "" {
+		// Kept with the turn's end: what a rewind of the conversation to
+		// this prompt resumes before (rewind.go).
+		end["userMessageUuid"], end["agentSessionId"] = t.anchor, t.anchorSession
+	}
 	content, _ := json.Marshal([]any{end})
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
 	s.emit(eventlog.EvTurnCompleted, t.id, data)
 	s.turn = nil
 	s.info.ActiveTurnID = ""
+	s.checkpointEnd(t)
 }
 
 // denyPending denies every request waiting for an answer, telling the

@@ -1,0 +1,362 @@
+package sessions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/konui/konui/backend/konsole/agent/claude"
+	"github.com/konui/konui/backend/konsole/checkpoint"
+	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/shared/apierror"
+)
+
+// Checkpoint is one prompt of a session that can be rewound to, with what
+// changed in the session's folder from just before it to now.
+type Checkpoint struct {
+	MessageID int64            `json:"messageId"`
+	TurnID    string           `json:"turnId"`
+	Prompt    string           `json:"prompt"`
+	At        string           `json:"at"`
+	Files     checkpoint.Stats `json:"files"`
+}
+
+// RewindRequest is the body of POST /v1/sessions/{id}/rewind.
+type RewindRequest struct {
+	// MessageID is a prompt's id in GET /v1/sessions/{id}/messages.
+	MessageID *int64 `json:"messageId"`
+	// Files puts the folder back as it was just before that prompt;
+	// Conversation makes the next prompt continue from just before it.
+	Files        bool `json:"files"`
+	Conversation bool `json:"conversation"`
+	// DryRun answers what the rewind would do and changes nothing.
+	DryRun bool `json:"dryRun"`
+	// Overwrite names files changed outside the agent to put back too.
+	Overwrite []string `json:"overwrite"`
+}
+
+// RewindResult is the answer of a rewind, and the data of session.rewound.
+type RewindResult struct {
+	Applied      bool                `json:"applied"`
+	Files        []RewoundFile       `json:"files"`
+	Conversation RewoundConversation `json:"conversation"`
+	// Skipped files are over the checkpoint size bound: not kept, left
+	// as they are.
+	Skipped []checkpoint.Skipped `json:"skipped"`
+	// Nested are folders with a repository of their own: left as they are.
+	Nested []string `json:"nested,omitempty"`
+	// MessageID and TurnID name the prompt rewound to.
+	MessageID int64  `json:"messageId"`
+	TurnID    string `json:"turnId"`
+}
+
+// RewoundFile is one file a rewind puts back (or would). Status is its
+// change since the prompt: modified, added (a rewind removes it) or
+// deleted (a rewind brings it back).
+type RewoundFile struct {
+	Path           string `json:"path"`
+	Status         string `json:"status"`
+	Insertions     int    `json:"insertions"`
+	Deletions      int    `json:"deletions"`
+	ChangedOutside bool   `json:"changedOutside"`
+	// Restored says the rewind put it back: false in a dry run, and for a
+	// file changed outside that overwrite does not name.
+	Restored bool `json:"restored"`
+}
+
+// RewoundConversation says how many turns of the conversation the next
+// prompt no longer sees.
+type RewoundConversation struct {
+	DroppedTurns int `json:"droppedTurns"`
+}
+
+// Rewound is the transcript's mark of a rewind: the dashboard draws the
+// turns from MessageID to it dimmed, under a "Rewound to here" divider.
+const roleRewind = "rewind"
+
+// Checkpoints lists the prompts of session id that have a checkpoint,
+// oldest first, each with what changed in the folder from it to now.
+func (m *Manager) Checkpoints(id string) ([]Checkpoint, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return nil, err
+	}
+	info := s.snapshot()
+	rows, err := m.Messages(id)
+	if err != nil {
+		return nil, err
+	}
+	out := []Checkpoint{}
+	if m.ckpt == nil {
+		return out, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	defer cancel()
+	var keys []string
+	for _, r := range rows {
+		if isPrompt(r.Role, r.Content) && r.TurnID != "" && m.ckpt.Has(ctx, id, r.TurnID) {
+			out = append(out, Checkpoint{MessageID: r.ID, TurnID: r.TurnID, Prompt: store.MessageText(r.Content), At: r.At})
+			keys = append(keys, r.TurnID+".start")
+		}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	stats, err := m.ckpt.Stats(ctx, id, info.Cwd, keys)
+	if err != nil {
+		return nil, apierror.New(http.StatusInternalServerError, apierror.CodeInternal, "failed to compare the checkpoints with the folder: %v", err)
+	}
+	for i := range out {
+		out[i].Files = stats[i]
+	}
+	return out, nil
+}
+
+// Rewind puts session id back to just before one of its prompts: its
+// folder (req.Files) and what its agent remembers (req.Conversation). It
+// is refused while a turn runs. The transcript keeps everything, with a
+// mark where the rewind happened; an applied rewind is told to every
+// client (session.rewound).
+func (m *Manager) Rewind(id string, req RewindRequest) (RewindResult, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return RewindResult{}, err
+	}
+	switch {
+	case req.MessageID == nil:
+		return RewindResult{}, apierror.New(http.StatusBadRequest, apierror.CodeBadRequest, "messageId is required: the id of a prompt in GET /v1/sessions/%s/messages", id)
+	case !req.Files && !req.Conversation:
+		return RewindResult{}, apierror.New(http.StatusBadRequest, apierror.CodeBadRequest, "nothing to rewind: set files, conversation or both")
+	}
+	s.mu.Lock()
+	if err := s.rewindable(); err != nil {
+		s.mu.Unlock()
+		return RewindResult{}, err
+	}
+	if !req.DryRun {
+		s.rewinding = true
+		defer func() {
+			s.mu.Lock()
+			s.rewinding = false
+			s.mu.Unlock()
+		}()
+	}
+	s.awaitCheckpoints()
+	info := s.info
+	s.mu.Unlock()
+
+	rows, err := m.Messages(id)
+	if err != nil {
+		return RewindResult{}, err
+	}
+	k := promptRow(rows, *req.MessageID)
+	if k < 0 {
+		return RewindResult{}, apierror.New(http.StatusBadRequest, apierror.CodeBadRequest, "message %d is not a prompt of session %s", *req.MessageID, id)
+	}
+	res := RewindResult{Files: []RewoundFile{}, Skipped: []checkpoint.Skipped{}, MessageID: rows[k].ID, TurnID: rows[k].TurnID}
+	var resume *resumePoint
+	if req.Conversation {
+		res.Conversation.DroppedTurns = droppedTurns(rows, k)
+		// Found before anything changes: a prompt that cannot be
+		// rewound to changes nothing.
+		if resume, err = m.resumeBefore(rows, k); err != nil {
+			return RewindResult{}, err
+		}
+	}
+	if req.Files {
+		if err := m.rewindFiles(id, info.Cwd, rows[k], req, &res); err != nil {
+			return res, err
+		}
+	}
+	if req.DryRun {
+		return res, nil
+	}
+	if req.Conversation {
+		if err := s.rewindConversation(*resume); err != nil {
+			return res, err
+		}
+	}
+	res.Applied = true
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mark, _ := json.Marshal([]any{map[string]any{"type": eventlog.EvSessionRewound, "messageId": res.MessageID, "turnId": res.TurnID,
+		"files": req.Files, "conversation": req.Conversation, "droppedTurns": res.Conversation.DroppedTurns}})
+	s.addMessage(store.MessageRow{SessionID: id, TurnID: res.TurnID, Role: roleRewind, Content: mark,
+		At: time.Now().UTC().Format(time.RFC3339Nano)}, "a rewind")
+	s.emit(eventlog.EvSessionRewound, "", res)
+	return res, nil
+}
+
+// rewindable refuses a rewind while a turn runs, an agent starts or
+// another rewind is under way; the caller holds s.mu.
+func (s *session) rewindable() error {
+	switch {
+	case s.turn != nil || s.launching != nil:
+		return apierror.New(http.StatusConflict, apierror.CodeConflict, "a turn is running in this session: stop it or wait for it to end, then rewind")
+	case s.rewinding:
+		return apierror.New(http.StatusConflict, apierror.CodeConflict, "another rewind of this session is under way")
+	}
+	return nil
+}
+
+// promptRow is the index in rows of the prompt with id messageID, or -1.
+func promptRow(rows []store.MessageRow, messageID int64) int {
+	for i, r := range rows {
+		if r.ID == messageID && isPrompt(r.Role, r.Content) {
+			return i
+		}
+	}
+	return -1
+}
+
+// droppedTurns counts the prompts at or after rows[k] that the agent's
+// conversation still holds: those an earlier rewind of the conversation
+// dropped are not counted again.
+func droppedTurns(rows []store.MessageRow, k int) int {
+	live := map[int64]bool{}
+	var order []int64
+	for _, r := range rows {
+		switch {
+		case isPrompt(r.Role, r.Content):
+			live[r.ID] = true
+			order = append(order, r.ID)
+		case r.Role == roleRewind:
+			var mark []struct {
+				MessageID    int64 `json:"messageId"`
+				Conversation bool  `json:"conversation"`
+			}
+			if json.Unmarshal(r.Content, &mark) == nil && len(mark) == 1 && mark[0].Conversation {
+				drop := false
+				for _, id := range order {
+					drop = drop || id == mark[0].MessageID
+					if drop {
+						live[id] = false
+					}
+				}
+			}
+		}
+	}
+	n := 0
+	for _, r := range rows[k:] {
+		if isPrompt(r.Role, r.Content) && live[r.ID] {
+			n++
+		}
+	}
+	return n
+}
+
+// rewindFiles plans (or applies) the folder's rewind to the checkpoint
+// taken before prompt row, into res.
+func (m *Manager) rewindFiles(id, cwd string, row store.MessageRow, req RewindRequest, res *RewindResult) error {
+	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	defer cancel()
+	if m.ckpt == nil || row.TurnID == "" || !m.ckpt.Has(ctx, id, row.TurnID) {
+		return apierror.New(http.StatusConflict, apierror.CodeConflict, "message %d has no checkpoint of the folder (it was sent before Konsole kept them, or its snapshot failed): only the conversation can be rewound to it", row.ID)
+	}
+	plan, err := m.ckpt.RewindTo(ctx, id, cwd, row.TurnID, req.Overwrite, req.DryRun)
+	for _, f := range plan.Files {
+		res.Files = append(res.Files, RewoundFile{Path: f.Path, Status: f.Status, Insertions: f.Insertions, Deletions: f.Deletions,
+			ChangedOutside: f.ChangedOutside, Restored: f.Restored})
+	}
+	res.Skipped = append(res.Skipped, plan.Skipped...)
+	res.Nested = plan.Nested
+	if errors.Is(err, checkpoint.ErrNotFound) {
+		return apierror.New(http.StatusConflict, apierror.CodeConflict, "message %d has no checkpoint of the folder", row.ID)
+	}
+	if err != nil {
+		return apierror.New(http.StatusInternalServerError, apierror.CodeInternal, "failed to rewind the folder: %v", err)
+	}
+	return nil
+}
+
+// resumePoint is where the conversation goes on after a rewind: the
+// agent session From, kept up to the entry At; the zero value is a new
+// conversation (a rewind to the first prompt).
+type resumePoint struct{ From, At string }
+
+// resumeBefore finds, in the CLI's record, the entry just before the
+// prompt rows[k]: its uuid and conversation, noted at the end of its turn
+// (finishTurn), name it there.
+func (m *Manager) resumeBefore(rows []store.MessageRow, k int) (*resumePoint, error) {
+	uuid, agentID := "", ""
+	for _, r := range rows[k:] {
+		if r.Role != "turn" || r.TurnID != rows[k].TurnID {
+			continue
+		}
+		var end []struct {
+			UUID    string `json:"userMessageUuid"`
+			AgentID string `json:"agentSessionId"`
+		}
+		if json.Unmarshal(r.Content, &end) == nil && len(end) == 1 {
+			uuid, agentID = end[0].UUID, end[0].AgentID
+		}
+		break
+	}
+	if uuid == "" || agentID == "" {
+		return nil, apierror.New(http.StatusConflict, apierror.CodeConflict, "the conversation cannot be rewound to message %d: Konsole did not see the agent take it (the turn did not end, or it ran before Konsole kept rewind points)", rows[k].ID)
+	}
+	_, msgs, err := m.ReadHistory(agentID)
+	if err != nil {
+		return nil, err
+	}
+	prev := ""
+	for _, msg := range msgs {
+		if msg.UUID == uuid {
+			if prev == "" {
+				return &resumePoint{}, nil
+			}
+			return &resumePoint{From: agentID, At: prev}, nil
+		}
+		if msg.UUID != "" {
+			prev = msg.UUID
+		}
+	}
+	return nil, apierror.New(http.StatusConflict, apierror.CodeConflict, "the CLI's record of conversation %q does not hold message %d", agentID, rows[k].ID)
+}
+
+// rewindConversation ends the session's agent, so that its next prompt
+// starts one that resumes at p (a new conversation for the zero p) with
+// a new id (--fork-session): the record of the turns dropped stays as it
+// was.
+func (s *session) rewindConversation(p resumePoint) error {
+	s.mu.Lock()
+	if s.turn != nil || s.launching != nil {
+		s.mu.Unlock()
+		return apierror.New(http.StatusConflict, apierror.CodeConflict, "a turn started in this session during the rewind")
+	}
+	proc, pumped := s.detach()
+	if p.From == "" {
+		s.info.AgentSessionID, s.info.Fork = "", nil
+	} else {
+		s.info.Fork = &ForkPoint{From: p.From, At: p.At}
+	}
+	s.changed()
+	s.mu.Unlock()
+	if proc != nil {
+		stopProcess(proc, 2*time.Second, s.m.cfg.EscalateStep)
+		<-pumped
+	}
+	return nil
+}
+
+// detach lets go of the session's agent process without ending the
+// session: what its pump reads from now on is dropped, and its exit is
+// not the session's (exited sees another process). The caller holds s.mu,
+// ends the process and waits for pumped.
+func (s *session) detach() (*claude.Process, chan struct{}) {
+	p, pumped := s.proc, s.pumped
+	if p == nil {
+		return nil, nil
+	}
+	s.proc = nil
+	s.info.AgentPID = 0
+	s.initID = ""
+	for id, ch := range s.controls {
+		ch <- claude.ControlResponse{RequestID: id, Subtype: "error", Error: "the agent was restarted for a rewind"}
+		delete(s.controls, id)
+	}
+	return p, pumped
+}
