@@ -97,8 +97,11 @@ says() {
 smoke() {
   local home=$check/home-$RANDOM url="" pid i body
   mkdir -p "$home"
+  # The file exists before the background start opens it: a sed that ran
+  # first would fail the script (set -e) on a busy machine.
+  : > "$home/out"
   HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share KONSOLE_TOKEN=dist-smoke \
-    "$@" konsole --listen 127.0.0.1:0 --data "$home/data" > "$home/out" 2>&1 &
+    "$@" konsole --listen 127.0.0.1:0 --data "$home/data" >> "$home/out" 2>&1 &
   pid=$!
   # Under qemu-user on a busy machine a start takes seconds: wait for the
   # line that says it listens, up to 2 minutes.

@@ -1,11 +1,14 @@
-// FleetState: the Konsoles the bridge follows, each with its own state, as
-// reactive state: fed by hello, konsole and konsoles frames, changed over
-// /api/konsoles. Which groups are collapsed and where new sessions start
-// are remembered in localStorage.
+// KonsoleStore: the Konsoles the bridge follows (the fleet), each with its
+// own state, as reactive state: fed by hello, konsole and konsoles frames,
+// changed over /api/konsoles. Which groups are collapsed and where new
+// sessions start are remembered in localStorage. It also asks a Konsole
+// about the folders on its machine, where a session can start.
 
-import type { Api } from './api';
-import type { KonsoleStatus } from './console-client';
-import { LOCAL, pickKonsole, sortKonsoles, type AddKonsoleBody, type KonsoleInfo } from './konsoles';
+import { createContext } from 'svelte';
+import type { Api } from '../api';
+import type { KonsoleStatus } from '../console-client';
+import { LOCAL, pickKonsole, sortKonsoles, withKonsole, type AddKonsoleBody, type KonsoleInfo } from '../konsoles';
+import type { RecentFolder } from '../types';
 
 const COLLAPSED_KEY = 'konui.collapsedKonsoles';
 const PICK_KEY = 'konui.newSessionKonsole';
@@ -27,7 +30,7 @@ function store(key: string, v: unknown): void {
   }
 }
 
-export class FleetState {
+export class KonsoleStore {
   konsoles: KonsoleInfo[] = $state([]);
   /** Konsole ids whose group is folded away in the sidebar. */
   collapsed: Record<string, boolean> = $state(stored(COLLAPSED_KEY, {}));
@@ -177,4 +180,23 @@ export class FleetState {
     const { state, attempt, retryInMs, retryAt, error, latencyMs } = cur;
     this.konsoles[i] = { ...k, state, attempt, retryInMs, retryAt, error, latencyMs };
   }
+
+  async recentFolders(konsoleId: string): Promise<RecentFolder[]> {
+    try {
+      return (await this.api().get<{ folders: RecentFolder[] }>(withKonsole('/folders/recent', konsoleId))).folders ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Folders on a Konsole's machine that complete a typed path (never files). */
+  async dirs(prefix: string, konsoleId: string): Promise<{ path: string; name: string; git?: boolean }[]> {
+    try {
+      return (await this.api().get<{ dirs: { path: string; name: string; git?: boolean }[] }>(withKonsole('/fs/dirs?prefix=' + encodeURIComponent(prefix), konsoleId))).dirs ?? [];
+    } catch {
+      return [];
+    }
+  }
 }
+
+export const [getKonsoles, setKonsoles] = createContext<KonsoleStore>();

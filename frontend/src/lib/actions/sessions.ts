@@ -3,63 +3,72 @@
 // with a sentence. Requests for a session go to the bridge, which routes
 // them to the session's Konsole.
 
-import { ApiError } from './api';
-import type { AppState } from './app.svelte';
-import { errorText } from './errors';
-import { fileNameOf } from './find';
-import type { PromptImage } from './images';
-import type { NewSessionOptions, Session } from './types';
+import { createContext } from 'svelte';
+import { ApiError } from '../api';
+import { errorText } from '../errors';
+import { fileNameOf } from '../find';
+import type { PromptImage } from '../images';
+import type { ConnectionStore } from '../stores/connection.svelte';
+import type { NoticeStore } from '../stores/notices.svelte';
+import type { SessionStore } from '../stores/sessions.svelte';
+import type { TranscriptStore } from '../stores/transcripts.svelte';
+import type { NewSessionOptions, Session } from '../types';
+import type { Navigator } from './navigation';
 
 export class SessionActions {
-  constructor(private app: AppState) {}
+  constructor(
+    private connection: ConnectionStore,
+    private sessions: SessionStore,
+    private transcripts: TranscriptStore,
+    private notices: NoticeStore,
+    private nav: Navigator,
+  ) {}
 
   /** Starts a session on the Konsole the options name (the bridge's default when none). */
   async createSession(o: NewSessionOptions): Promise<void> {
-    const app = this.app;
     const body: Record<string, string | boolean> = { cwd: o.cwd };
     for (const k of ['title', 'model', 'permissionMode', 'effort', 'konsoleId'] as const) if (o[k]) body[k] = o[k]!;
     if (o.worktree) body.worktree = true;
-    const s = await app.api.post<Session>('/sessions', body);
-    app.upsertSession({ ...s, konsoleId: s.konsoleId ?? o.konsoleId });
-    app.select(s.id);
-    if (s.status === 'error') app.toast('The agent did not start: ' + (s.lastError ?? 'unknown error'), 'error');
+    const s = await this.connection.api.post<Session>('/sessions', body);
+    this.sessions.upsert({ ...s, konsoleId: s.konsoleId ?? o.konsoleId });
+    this.nav.select(s.id);
+    if (s.status === 'error') this.notices.toast('The agent did not start: ' + (s.lastError ?? 'unknown error'), 'error');
   }
 
   /** Changes a session's model, permission mode, title or archived flag mid-session. */
   async updateSession(id: string, patch: { model?: string; permissionMode?: string; title?: string; archived?: boolean }): Promise<boolean> {
     try {
-      this.app.upsertSession(await this.app.api.patch<Session>(`/sessions/${id}`, patch));
-      this.app.loadInfo(id);
+      this.sessions.upsert(await this.connection.api.patch<Session>(`/sessions/${id}`, patch));
+      this.sessions.loadInfo(id);
       return true;
     } catch (e) {
-      this.app.toast(errorText(e), 'error');
+      this.notices.toast(errorText(e), 'error');
       return false;
     }
   }
 
   async rename(id: string, title: string): Promise<void> {
     try {
-      this.app.upsertSession(await this.app.api.patch<Session>(`/sessions/${id}`, { title }));
+      this.sessions.upsert(await this.connection.api.patch<Session>(`/sessions/${id}`, { title }));
     } catch (e) {
-      this.app.toast(errorText(e), 'error');
+      this.notices.toast(errorText(e), 'error');
     }
   }
 
   async end(id: string): Promise<void> {
     try {
-      await this.app.api.del(`/sessions/${id}`);
+      await this.connection.api.del(`/sessions/${id}`);
     } catch (e) {
-      this.app.toast(errorText(e), 'error');
+      this.notices.toast(errorText(e), 'error');
     }
   }
 
   send(text: string): void {
-    const app = this.app;
-    const sid = app.selected;
+    const sid = this.sessions.selected;
     if (!sid || !text.trim()) return;
-    const p = app.client.prompt(sid, text);
-    const t = app.transcripts.get(sid);
-    t.addPending(p.clientMessageId, text, app.client.connected ? 'sending' : 'queued');
+    const p = this.connection.client.prompt(sid, text);
+    const t = this.transcripts.get(sid);
+    t.addPending(p.clientMessageId, text, this.connection.client.connected ? 'sending' : 'queued');
     t.sent++;
   }
 
@@ -69,39 +78,36 @@ export class SessionActions {
    * prompt box keeps the text and images and a toast says why.
    */
   async sendImages(text: string, images: PromptImage[]): Promise<boolean> {
-    const app = this.app;
-    const sid = app.selected;
+    const sid = this.sessions.selected;
     if (!sid || !text.trim()) return false;
     const clientMessageId = crypto.randomUUID();
-    const t = app.transcripts.get(sid);
+    const t = this.transcripts.get(sid);
     t.addPending(clientMessageId, text, 'sending', undefined, images);
     t.sent++;
     try {
-      await app.api.post(`/sessions/${sid}/prompt`, { text, clientMessageId, images });
+      await this.connection.api.post(`/sessions/${sid}/prompt`, { text, clientMessageId, images });
       return true;
     } catch (e) {
       t.removePending(clientMessageId);
-      app.toast('Not sent: ' + errorText(e), 'error');
+      this.notices.toast('Not sent: ' + errorText(e), 'error');
       return false;
     }
   }
 
   discard(clientMessageId: string): void {
-    const app = this.app;
-    const sid = app.queue.find((q) => q.clientMessageId === clientMessageId)?.sessionId;
-    app.client.discard(clientMessageId);
-    if (sid) app.transcripts.peek(sid)?.removePending(clientMessageId);
+    const sid = this.connection.queue.find((q) => q.clientMessageId === clientMessageId)?.sessionId;
+    this.connection.client.discard(clientMessageId);
+    if (sid) this.transcripts.peek(sid)?.removePending(clientMessageId);
   }
 
   async stop(): Promise<void> {
-    const app = this.app;
-    const sid = app.selected;
-    if (!sid || app.stopping[sid]) return;
-    app.stopping[sid] = true;
-    const ack = await app.client.request('stop', { sessionId: sid });
+    const sid = this.sessions.selected;
+    if (!sid || this.sessions.stopping[sid]) return;
+    this.sessions.stopping[sid] = true;
+    const ack = await this.connection.client.request('stop', { sessionId: sid });
     if (!ack.ok) {
-      app.stopping[sid] = false;
-      app.toast('Stop failed: ' + ack.error, 'error');
+      this.sessions.stopping[sid] = false;
+      this.notices.toast('Stop failed: ' + ack.error, 'error');
     }
   }
 
@@ -120,40 +126,40 @@ export class SessionActions {
   }
 
   private async answerWith(sessionId: string, requestId: string, fields: Record<string, unknown>): Promise<void> {
-    const item = this.app.transcripts.peek(sessionId)?.get(requestId);
+    const item = this.transcripts.peek(sessionId)?.get(requestId);
     if (item?.kind === 'permission') item.state = 'answering';
-    const ack = await this.app.client.request('permission', { sessionId, requestId, ...fields });
+    const ack = await this.connection.client.request('permission', { sessionId, requestId, ...fields });
     if (!ack.ok) {
       if (item?.kind === 'permission') item.state = 'pending';
-      this.app.toast('Could not answer: ' + ack.error, 'error');
+      this.notices.toast('Could not answer: ' + ack.error, 'error');
     }
   }
 
   async editWaiting(sid: string, queueId: string, patch: { text?: string; position?: number }): Promise<void> {
-    await this.quietly(() => this.app.api.patch(`/sessions/${sid}/queue/${queueId}`, patch));
+    await this.quietly(() => this.connection.api.patch(`/sessions/${sid}/queue/${queueId}`, patch));
   }
 
   async removeWaiting(sid: string, queueId: string): Promise<void> {
-    await this.quietly(() => this.app.api.del(`/sessions/${sid}/queue/${queueId}`));
+    await this.quietly(() => this.connection.api.del(`/sessions/${sid}/queue/${queueId}`));
   }
 
   async sendWaiting(sid: string, queueId: string): Promise<void> {
-    await this.quietly(() => this.app.api.post(`/sessions/${sid}/queue/${queueId}/send`, {}));
+    await this.quietly(() => this.connection.api.post(`/sessions/${sid}/queue/${queueId}/send`, {}));
   }
 
   /** Removes a session rule; Konsole restarts the session's agent to do it. */
   async removeRule(id: string, tool: string): Promise<void> {
     try {
-      await this.app.api.del(`/sessions/${id}/rules/${encodeURIComponent(tool)}`);
-      this.app.rules[id] = (this.app.rules[id] ?? []).filter((r) => r.toolName !== tool);
+      await this.connection.api.del(`/sessions/${id}/rules/${encodeURIComponent(tool)}`);
+      this.sessions.rules[id] = (this.sessions.rules[id] ?? []).filter((r) => r.toolName !== tool);
     } catch (e) {
-      this.app.toast('Could not remove the rule: ' + (e as Error).message, 'error');
+      this.notices.toast('Could not remove the rule: ' + (e as Error).message, 'error');
     }
   }
 
   /** Downloads a session as Markdown or JSON (the token goes in a header, not the address). */
   async exportSession(id: string, format: 'md' | 'json'): Promise<void> {
-    const { info } = this.app;
+    const { info } = this.connection;
     try {
       const resp = await fetch(info.apiBase + '/api/sessions/' + id + '/export?format=' + format, { headers: { Authorization: 'Bearer ' + info.token } });
       if (!resp.ok) throw new ApiError((await resp.json().catch(() => null))?.error ?? `HTTP ${resp.status}`, resp.status, 'http');
@@ -164,40 +170,38 @@ export class SessionActions {
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     } catch (e) {
-      this.app.toast('Could not export the session: ' + errorText(e), 'error');
+      this.notices.toast('Could not export the session: ' + errorText(e), 'error');
     }
   }
 
   /** Starts a session that shares a session's conversation up to the end of the turn of a prompt. */
   async fork(sessionId: string, item: { messageId?: number; turnId?: string }): Promise<void> {
-    const app = this.app;
     try {
       let messageId = item.messageId;
       if (messageId == null && item.turnId) {
-        const m = await app.api.get<{ messages: { id: number; role: string; turnId?: string }[] }>(`/sessions/${sessionId}/messages`);
+        const m = await this.connection.api.get<{ messages: { id: number; role: string; turnId?: string }[] }>(`/sessions/${sessionId}/messages`);
         messageId = m.messages.find((r) => r.role === 'user' && r.turnId === item.turnId)?.id;
       }
-      const s = await app.api.post<Session>(`/sessions/${sessionId}/fork`, messageId == null ? {} : { messageId });
+      const s = await this.connection.api.post<Session>(`/sessions/${sessionId}/fork`, messageId == null ? {} : { messageId });
       // A fork runs on the Konsole of the session it came from.
-      app.upsertSession({ ...s, konsoleId: s.konsoleId ?? app.sessions.find((x) => x.id === sessionId)?.konsoleId });
-      app.select(s.id);
-      app.toast('Forked into a new session: ' + s.title, 'info');
+      this.sessions.upsert({ ...s, konsoleId: s.konsoleId ?? this.sessions.list.find((x) => x.id === sessionId)?.konsoleId });
+      this.nav.select(s.id);
+      this.notices.toast('Forked into a new session: ' + s.title, 'info');
     } catch (e) {
-      app.toast('Could not fork: ' + errorText(e), 'error');
+      this.notices.toast('Could not fork: ' + errorText(e), 'error');
     }
   }
 
   /** Continues a conversation of a Konsole's CLI history as a Konui session on that Konsole. */
   async continueConversation(c: { cwd: string; agentSessionId: string }, konsoleId?: string): Promise<void> {
-    const app = this.app;
-    const existing = app.sessions.find((s) => s.agentSessionId === c.agentSessionId && (!konsoleId || !s.konsoleId || s.konsoleId === konsoleId));
-    if (existing) return app.select(existing.id);
+    const existing = this.sessions.list.find((s) => s.agentSessionId === c.agentSessionId && (!konsoleId || !s.konsoleId || s.konsoleId === konsoleId));
+    if (existing) return this.nav.select(existing.id);
     try {
-      const s = await app.api.post<Session>('/sessions', { cwd: c.cwd, resume: c.agentSessionId, ...(konsoleId ? { konsoleId } : {}) });
-      app.upsertSession({ ...s, konsoleId: s.konsoleId ?? konsoleId });
-      app.select(s.id);
+      const s = await this.connection.api.post<Session>('/sessions', { cwd: c.cwd, resume: c.agentSessionId, ...(konsoleId ? { konsoleId } : {}) });
+      this.sessions.upsert({ ...s, konsoleId: s.konsoleId ?? konsoleId });
+      this.nav.select(s.id);
     } catch (e) {
-      app.toast('Could not continue: ' + errorText(e), 'error');
+      this.notices.toast('Could not continue: ' + errorText(e), 'error');
     }
   }
 
@@ -205,7 +209,9 @@ export class SessionActions {
     try {
       await f();
     } catch (e) {
-      this.app.toast(errorText(e), 'error');
+      this.notices.toast(errorText(e), 'error');
     }
   }
 }
+
+export const [getSessionActions, setSessionActions] = createContext<SessionActions>();

@@ -3,13 +3,13 @@
 // does (docs/protocol.md).
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddKonsoleForm } from './add-konsole.svelte';
-import { Api } from './api';
-import { FleetState } from './fleet.svelte';
-import type { KonsoleInfo } from './konsoles';
+import { AddKonsoleForm } from '../add-konsole.svelte';
+import { Api } from '../api';
+import type { KonsoleInfo } from '../konsoles';
+import { KonsoleStore } from './konsoles.svelte';
 
-describe('FleetState', () => {
-  const fleet = (now = () => 1000) => new FleetState(() => new Api('http://127.0.0.1:1', 't'), now);
+describe('KonsoleStore', () => {
+  const fleet = (now = () => 1000) => new KonsoleStore(() => new Api('http://127.0.0.1:1', 't'), now);
 
   it('changes only the Konsole a konsole frame names', () => {
     const f = fleet();
@@ -35,7 +35,7 @@ describe('FleetState', () => {
 
   it('reports Konsoles that are new or turned on, and those that are gone', () => {
     const gone: string[][] = [];
-    const f = new FleetState(() => new Api('http://127.0.0.1:1', 't'), () => 1000, (ids) => gone.push(ids));
+    const f = new KonsoleStore(() => new Api('http://127.0.0.1:1', 't'), () => 1000, (ids) => gone.push(ids));
     f.set([{ id: 'local', name: 'Local', state: 'connected' }, { id: 'dev', name: 'dev', state: 'down', enabled: false }]);
     expect(f.set([{ id: 'local', name: 'Local', state: 'connected' }, { id: 'dev', name: 'dev', state: 'connecting', enabled: true }, { id: 'ci', name: 'ci', state: 'connecting' }])).toEqual({
       added: ['dev', 'ci'],
@@ -90,7 +90,7 @@ describe('AddKonsoleForm', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const form = (api = base) => {
-    const fleet = new FleetState(() => new Api(api, 'bridge-token'));
+    const fleet = new KonsoleStore(() => new Api(api, 'bridge-token'));
     return { fleet, form: new AddKonsoleForm((b) => fleet.add(b)) };
   };
 
@@ -150,7 +150,7 @@ describe('AddKonsoleForm', () => {
 
   it('tells the app which Konsole was removed, so that its sessions go with it', async () => {
     const gone: string[][] = [];
-    const fleet = new FleetState(() => new Api(base, 'bridge-token'), Date.now, (ids) => gone.push(ids));
+    const fleet = new KonsoleStore(() => new Api(base, 'bridge-token'), Date.now, (ids) => gone.push(ids));
     fleet.set([{ id: 'local', name: 'Local', state: 'connected' }, { id: 'box', name: 'Box', state: 'down' }]);
     await fleet.remove('box');
     expect(bodies.at(-1)).toMatchObject({ method: 'DELETE', url: '/api/konsoles/box' });
@@ -174,7 +174,7 @@ describe('AddKonsoleForm', () => {
 // The answer to a REST call about a Konsole is a snapshot from when the
 // bridge answered; the WebSocket's frames may have said something newer
 // by the time it arrives.
-describe('FleetState with a bridge that answers late', () => {
+describe('KonsoleStore with a bridge that answers late', () => {
   let server: Server;
   let base = '';
   let release: () => void = () => {};
@@ -204,7 +204,7 @@ describe('FleetState with a bridge that answers late', () => {
     // Before, the answer ("reconnecting", taken as the retry began) replaced
     // the "connected" of the frame that came first, and the Retry button
     // stayed on a connected Konsole (fleet.e2e.ts: "expected 0, got 1").
-    const f = new FleetState(() => new Api(base, 't'), () => 1000);
+    const f = new KonsoleStore(() => new Api(base, 't'), () => 1000);
     f.set([{ id: 'local', name: 'Local', state: 'connected' }, { id: 'dev', name: 'dev box', state: 'reconnecting', attempt: 3, retryInMs: 8000 }]);
     const at = waiting();
     const retried = f.retry('dev');
@@ -217,7 +217,7 @@ describe('FleetState with a bridge that answers late', () => {
   });
 
   it('takes the rest of the entry from the answer', async () => {
-    const f = new FleetState(() => new Api(base, 't'), () => 1000);
+    const f = new KonsoleStore(() => new Api(base, 't'), () => 1000);
     f.set([{ id: 'dev', name: 'dev box', state: 'connected', enabled: true }]);
     const at = waiting();
     const renamed = f.rename('dev', 'Build box');
@@ -228,7 +228,7 @@ describe('FleetState with a bridge that answers late', () => {
   });
 
   it('keeps the list of the hello when the list read at start comes after it', async () => {
-    const f = new FleetState(() => new Api(base, 't'), () => 1000);
+    const f = new KonsoleStore(() => new Api(base, 't'), () => 1000);
     const at = waiting();
     const loaded = f.load();
     await at;

@@ -2,11 +2,12 @@
 // them), kept current by kontask events; events may bring only a preview of
 // a big output, and the whole one is then read over REST.
 
-import type { Api } from './api';
-import { mergeKontaskEvent, type KontaskEventData } from './kontasks';
-import type { Kontask } from './types';
+import { createContext } from 'svelte';
+import type { Api } from '../api';
+import { mergeKontaskEvent, type KontaskEventData } from '../kontasks';
+import type { Kontask } from '../types';
 
-/** What the store needs of the app. */
+/** What the store needs of the other stores. */
 export interface KontaskHost {
   readonly api: Api;
   toast(text: string, tone: 'kontask', kontaskId: string): void;
@@ -15,6 +16,8 @@ export interface KontaskHost {
 
 export class KontaskStore {
   list: Kontask[] = $state([]);
+  /** The kontask the Kontasks view shows whole (null: the list). */
+  open: string | null = $state(null);
   // Kontasks held with only a preview of their output, and those whose
   // whole output is being fetched.
   private previewOnly = new Set<string>();
@@ -94,3 +97,5 @@ export class KontaskStore {
     }
   }
 }
+
+export const [getKontasks, setKontasks] = createContext<KontaskStore>();

@@ -2,26 +2,31 @@
 // page over REST while live events for them are held back and applied
 // after the load, so nothing is shown twice or lost.
 
-import type { Api } from './api';
-import type { KonsoleEvent, QueuedPrompt } from './console-client';
-import { Transcript } from './transcript.svelte';
-import type { Session } from './types';
+import { createContext } from 'svelte';
+import type { Api } from '../api';
+import type { KonsoleEvent, QueuedPrompt } from '../console-client';
+import { errorText } from '../errors';
+import { Transcript } from '../transcript.svelte';
+import type { Session } from '../types';
 
 /** Messages per page of a transcript. */
 export const PAGE = 300;
 
-/** What the store needs of the app. */
+/** What the store needs of the other stores. */
 export interface TranscriptHost {
   readonly api: Api;
+  /** The sessions listed (a loaded transcript takes its session's active turn). */
   readonly sessions: Session[];
+  /** The prompts the console client holds: they show as pending rows. */
   readonly queue: QueuedPrompt[];
   toast(text: string, tone: 'error'): void;
-  errorText(e: unknown): string;
 }
 
 export class TranscriptStore {
   /** Per session: the oldest message shown and whether older pages remain. */
   pages: Record<string, { oldest: number; more: boolean; loading: boolean }> = $state({});
+  /** A search hit to scroll to once its session's transcript has loaded. */
+  focus: { sessionId: string; messageId: number } | null = $state(null);
   private map = new Map<string, Transcript>();
   private loading = new Map<string, KonsoleEvent[]>();
 
@@ -81,7 +86,7 @@ export class TranscriptStore {
       for (const ev of this.loading.get(id) ?? []) t.applyAfterLoad(ev);
       for (const q of this.host.queue) if (q.sessionId === id) t.addPending(q.clientMessageId, q.text, q.state === 'failed' ? 'failed' : q.state, q.error);
     } catch (e) {
-      this.host.toast(this.host.errorText(e), 'error');
+      this.host.toast(errorText(e), 'error');
     } finally {
       this.loading.delete(id);
     }
@@ -104,7 +109,7 @@ export class TranscriptStore {
       if (rows.length) pg.oldest = rows[0].id;
       return rows.length ? t.prepend(rows) : 0;
     } catch (e) {
-      this.host.toast(this.host.errorText(e), 'error');
+      this.host.toast(errorText(e), 'error');
       return 0;
     } finally {
       pg.loading = false;
@@ -136,3 +141,5 @@ export class TranscriptStore {
     this.map.get(ev.sessionId)?.apply(ev);
   }
 }
+
+export const [getTranscripts, setTranscripts] = createContext<TranscriptStore>();
