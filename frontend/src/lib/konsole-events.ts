@@ -21,6 +21,7 @@ export const konsoleEvents = {
   heartbeat: 'heartbeat',
   agentUpdated: 'agent.updated',
   permissionRules: 'permission.rules',
+  sessionRewound: 'session.rewound',
 } as const;
 
 export type KonsoleEventType = (typeof konsoleEvents)[keyof typeof konsoleEvents];
