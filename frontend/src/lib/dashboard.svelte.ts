@@ -239,6 +239,13 @@ export class Dashboard {
       if (text) this.notices.announce('Claude: ' + clip(text, 300));
     }
     if (!ev.sessionId) return;
+    if (ev.type === konsoleEvents.sessionRewound) {
+      // The folder changed (the Changes panel refreshes), and the
+      // transcript gains its divider: read again with it.
+      sessions.sawToolResult(ev.sessionId);
+      if (this.transcripts.peek(ev.sessionId)) this.transcripts.load(ev.sessionId);
+      return;
+    }
     if (ev.type === konsoleEvents.message && (d.content ?? []).some((b: any) => b.type === 'tool_result')) {
       // A tool may have changed files: the Changes panel refreshes on this.
       sessions.sawToolResult(ev.sessionId);

@@ -209,3 +209,22 @@ export function agentProblem(a: AgentInstall): string {
       return 'Claude Code was not found';
   }
 }
+
+/** What a rewind to a prompt changes (or would): POST /sessions/{id}/rewind's answer. */
+export interface RewindResult {
+  applied: boolean;
+  files: { path: string; status: 'modified' | 'added' | 'deleted'; insertions: number; deletions: number; changedOutside: boolean; restored: boolean }[];
+  conversation: { droppedTurns: number };
+  skipped: { path: string; size: number }[];
+  nested?: string[];
+  messageId: number;
+  turnId: string;
+}
+
+/** A prompt to rewind to: its text and where it is in Konsole's transcript. */
+export interface RewindTarget {
+  sessionId: string;
+  text: string;
+  messageId?: number;
+  turnId?: string;
+}
