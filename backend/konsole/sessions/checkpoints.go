@@ -28,7 +28,7 @@ func openCheckpoints(m *Manager) *checkpoint.Store {
 		m.lg.Error("failed to open the checkpoint store; prompts are not checkpointed", "err", err)
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	ctx, cancel := context.WithTimeout(m.ckptCtx, checkpointTimeout)
 	defer cancel()
 	if err := st.Prune(ctx, func(id string) bool { return m.sessions[id] != nil }); err != nil {
 		m.lg.Warn("failed to remove the checkpoints of sessions that are gone", "err", err)
@@ -53,7 +53,7 @@ func (s *session) checkpointStart(t *turn) {
 	if prev != nil {
 		<-prev
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	ctx, cancel := context.WithTimeout(s.m.ckptCtx, checkpointTimeout)
 	_, err := st.Begin(ctx, id, cwd, t.id)
 	cancel()
 	s.mu.Lock()
@@ -94,10 +94,32 @@ func (s *session) checkpointEnd(t *turn) {
 	go s.endJob(t.id)()
 }
 
-// endJob readies the end snapshot of turn turnID and returns it to run
-// with s.mu released. The caller holds s.mu. s.checkpointed is closed when
-// it is done: the next snapshot and a rewind wait for it, and Close does.
+// endJob readies the end snapshot of turn turnID (see job).
 func (s *session) endJob(turnID string) func() {
+	return s.job("at the end of a turn", func(ctx context.Context, st *checkpoint.Store, id, cwd string) error {
+		_, err := st.End(ctx, id, cwd, turnID)
+		return err
+	})
+}
+
+// checkpointBaseline snapshots a new session's folder in the background,
+// so that its first prompt waits for no more than what changed since:
+// the first snapshot of a folder reads every file. The caller holds s.mu.
+func (s *session) checkpointBaseline() {
+	if s.m.ckpt == nil {
+		return
+	}
+	go s.job("as the session starts", func(ctx context.Context, st *checkpoint.Store, id, cwd string) error {
+		_, err := st.Take(ctx, id, cwd, "created")
+		return err
+	})()
+}
+
+// job readies a snapshot (take) of the session's folder and returns it to
+// run with s.mu released, after the jobs before it. The caller holds s.mu.
+// s.checkpointed is closed when it is done: the next snapshot and a rewind
+// wait for it, and Close does. A failure is logged with what it was for.
+func (s *session) job(what string, take func(ctx context.Context, st *checkpoint.Store, id, cwd string) error) func() {
 	st, id, cwd, prev := s.m.ckpt, s.info.ID, s.info.Cwd, s.checkpointed
 	done := make(chan struct{})
 	s.checkpointed = done
@@ -106,10 +128,10 @@ func (s *session) endJob(turnID string) func() {
 		if prev != nil {
 			<-prev
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+		ctx, cancel := context.WithTimeout(s.m.ckptCtx, checkpointTimeout)
 		defer cancel()
-		if _, err := st.End(ctx, id, cwd, turnID); err != nil {
-			s.m.lg.Warn("failed to snapshot the session's folder at the end of a turn", "session", id, "turn", turnID, "err", err)
+		if err := take(ctx, st, id, cwd); err != nil {
+			s.m.lg.Warn("failed to snapshot the session's folder "+what, "session", id, "err", err)
 		}
 	}
 }

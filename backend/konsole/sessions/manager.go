@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,8 +70,11 @@ type Manager struct {
 	// blobs writes the Manager's own values (capabilities) off any lock.
 	blobs *writer
 	// ckpt keeps the snapshots of the sessions' folders (checkpoints.go);
-	// nil without a data folder.
-	ckpt *checkpoint.Store
+	// nil without a data folder. ckptCtx ends when the Manager closes: a
+	// snapshot under way (the first of a large folder) is not waited for.
+	ckpt       *checkpoint.Store
+	ckptCtx    context.Context
+	ckptCancel context.CancelFunc
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when
@@ -150,6 +154,7 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 		s.publish()
 		m.sessions[s.info.ID] = s
 	}
+	m.ckptCtx, m.ckptCancel = context.WithCancel(context.Background())
 	m.ckpt = openCheckpoints(m)
 	return m, nil
 }
@@ -236,6 +241,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	m.sessions[s.info.ID] = s
 	m.mu.Unlock()
 	s.emit(eventlog.EvSessionCreated, "", map[string]any{"session": s.info})
+	s.checkpointBaseline()
 	if err := s.launch(); err != nil {
 		s.info.Status, s.info.LastError = StatusError, errText(err)
 	}
@@ -413,6 +419,7 @@ func (m *Manager) Close() {
 	}
 	m.closing = true
 	m.mu.Unlock()
+	m.ckptCancel()
 	all := m.all()
 	var wg sync.WaitGroup
 	for _, s := range all {

@@ -93,7 +93,7 @@ func (m *Manager) Checkpoints(id string) ([]Checkpoint, error) {
 	if m.ckpt == nil {
 		return out, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	ctx, cancel := context.WithTimeout(m.ckptCtx, checkpointTimeout)
 	defer cancel()
 	var keys []string
 	for _, r := range rows {
@@ -251,7 +251,7 @@ func droppedTurns(rows []store.MessageRow, k int) int {
 // rewindFiles plans (or applies) the folder's rewind to the checkpoint
 // taken before prompt row, into res.
 func (m *Manager) rewindFiles(id, cwd string, row store.MessageRow, req RewindRequest, res *RewindResult) error {
-	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	ctx, cancel := context.WithTimeout(m.ckptCtx, checkpointTimeout)
 	defer cancel()
 	if m.ckpt == nil || row.TurnID == "" || !m.ckpt.Has(ctx, id, row.TurnID) {
 		return apierror.New(http.StatusConflict, apierror.CodeConflict, "message %d has no checkpoint of the folder (it was sent before Konsole kept them, or its snapshot failed): only the conversation can be rewound to it", row.ID)
