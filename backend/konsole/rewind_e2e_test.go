@@ -268,3 +268,45 @@ func TestRewindPutsFilesAndConversationBackToAPrompt(t *testing.T) {
 	}
 	st.Until(t, 30*time.Second, kt.TurnCompleted(turn))
 }
+
+// In a session on its own worktree, the checkpoint is of the worktree: a
+// rewind removes what the turn made there, the Changes listing follows,
+// and the worktree's .git file and the repository are left as they were.
+func TestRewindInAWorktreeSession(t *testing.T) {
+	h := kt.Start(t, kt.Options{})
+	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
+	st := h.Events(-1)
+	sid, dir := worktreeSession(t, h, st, "rewind")
+	dotGit, err := os.ReadFile(filepath.Join(dir, ".git"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := run(t, h.Work, "rev-parse", "HEAD")
+	turn(t, h, st, sid, "[[bash: echo made > made.txt && echo changed > a.txt]]")
+	status, c := h.Do("GET", "/v1/sessions/"+sid+"/changes", nil)
+	if status != http.StatusOK || len(c["files"].([]any)) != 2 {
+		t.Fatalf("changes before the rewind: %d %v", status, c)
+	}
+	status, list := h.Do("GET", "/v1/sessions/"+sid+"/checkpoints", nil)
+	if status != http.StatusOK || len(list["checkpoints"].([]any)) != 1 {
+		t.Fatalf("checkpoints: %d %v", status, list)
+	}
+	msgID := list["checkpoints"].([]any)[0].(map[string]any)["messageId"]
+	status, res := h.Do("POST", "/v1/sessions/"+sid+"/rewind", map[string]any{"messageId": msgID, "files": true})
+	if status != http.StatusOK || len(res["files"].([]any)) != 2 {
+		t.Fatalf("rewind: %d %v", status, res)
+	}
+	status, c = h.Do("GET", "/v1/sessions/"+sid+"/changes", nil)
+	if status != http.StatusOK || len(c["files"].([]any)) != 0 {
+		t.Fatalf("changes after the rewind: %d %v", status, c)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "a.txt")); string(b) != "a\n" {
+		t.Errorf("a.txt after the rewind: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, ".git")); string(b) != string(dotGit) {
+		t.Errorf("the worktree's .git file changed: %q", b)
+	}
+	if now := run(t, h.Work, "rev-parse", "HEAD"); now != head {
+		t.Errorf("the repository's HEAD moved: %s -> %s", head, now)
+	}
+}
