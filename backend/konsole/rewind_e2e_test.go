@@ -225,6 +225,12 @@ func TestRewindPutsFilesAndConversationBackToAPrompt(t *testing.T) {
 	}
 	sameFolder(t, "the folder after the rewind with overwrite", folderState(t, h.Work), beforeTwo)
 
+	// The export says where the rewinds were.
+	if status, md := h.DoRaw("GET", "/v1/sessions/"+sid+"/export?format=md", nil, h.Token); status != http.StatusOK ||
+		!strings.Contains(string(md), fmt.Sprintf("*Rewound (files and conversation) to just before prompt %v*", msgID)) {
+		t.Errorf("the export: %d\n%s", status, md)
+	}
+
 	// The next prompt continues from just before the second one.
 	runTurn(t, h, st, sid, stepFour)
 	var last *fakeapi.Request
