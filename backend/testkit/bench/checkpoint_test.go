@@ -66,7 +66,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 	}
 	ratio := float64(snap.median()) / float64(stash.median())
 	var body strings.Builder
-	fmt.Fprintf(&body, "A repository of 10,000 files (1,000 folders of 10). %d rounds, each: 5 files edited and 1 made, then a snapshot into the session's shadow store (`git status` against the last snapshot, `update-index` of what changed, `write-tree`, `commit-tree`, `update-ref`: five git processes), then `git stash create` run directly in the repository (baseline; it does not see the new untracked file).\n\n", rounds)
+	fmt.Fprintf(&body, "A repository of 10,000 files (1,000 folders of 10). %d rounds, each: 5 files edited and 1 made, then a snapshot into the session's shadow store (`git status` against the last snapshot, `update-index` of what changed, `write-tree`, `commit-tree`: four git processes; the refs are written as files), then `git stash create` run directly in the repository (baseline; it does not see the new untracked file).\n\n", rounds)
 	fmt.Fprintf(&body, "| | p50 | max |\n|---|---|---|\n")
 	fmt.Fprintf(&body, "| snapshot (checkpoint.Store.Take) | %s | %s |\n", ms(snap.median()), ms(snap.max()))
 	fmt.Fprintf(&body, "| git stash create, directly (baseline) | %s | %s |\n", ms(stash.median()), ms(stash.max()))
