@@ -83,7 +83,7 @@ FUZZ = -run '^$$' -fuzzminimizetime 200x
 test-fuzz:
 	$(GO) test $(FUZZ) -fuzz '^FuzzParseLine$$' -fuzztime 20000x ./backend/konsole/agent/claude
 	$(GO) test $(FUZZ) -fuzz '^FuzzValidate$$' -fuzztime 200000x ./backend/konsole/kontask
-	$(GO) test $(FUZZ) -fuzz '^FuzzSSEReader$$' -fuzztime 10000x ./backend/bridge
+	$(GO) test $(FUZZ) -fuzz '^FuzzSSEReader$$' -fuzztime 10000x ./backend/bridge/upstream
 	$(GO) test $(FUZZ) -fuzz '^FuzzFrameDecoder$$' -fuzztime 30000x ./backend/bridge
 
 # The Debian package of the desktop app (scripts/package.sh says what is in it).

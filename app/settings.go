@@ -70,11 +70,7 @@ func OpenSettings(path string) (*SettingsStore, error) {
 
 // DefaultSettingsPath is settings.json under konui's config folder.
 func DefaultSettingsPath() (string, error) {
-	d, err := paths.ConfigDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(d, "settings.json"), nil
+	return paths.ConfigFile("settings.json")
 }
 
 // Get returns a copy of the settings.

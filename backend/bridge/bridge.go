@@ -11,8 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/bridge/hub"
+	"github.com/konui/konui/backend/bridge/notify"
+	"github.com/konui/konui/backend/bridge/upstream"
 	"github.com/konui/konui/backend/shared/agentpeer"
 	"github.com/konui/konui/backend/shared/auth"
+	"github.com/konui/konui/backend/shared/clock"
+	"github.com/konui/konui/backend/shared/defaults"
 	"github.com/konui/konui/backend/shared/httpguard"
 	"github.com/konui/konui/backend/shared/httpjson"
 )
@@ -57,6 +62,9 @@ type Config struct {
 	MaxEventBytes     int           // largest Konsole event, 64 MiB
 	HealthInterval    time.Duration // GET /healthz of each connected Konsole, 10 s
 	MergeTimeout      time.Duration // a Konsole's share of a merged list, 2 s
+	// Clock times the clients' heartbeats and stale checks (nil: the real
+	// clock; tests move a fake one).
+	Clock clock.Clock
 	// Observer, when set, sees every Konsole event once, in order per
 	// Konsole, as it reaches the clients (the desktop app's notifications
 	// and tray), with the id of the Konsole it came from. Calls come one at
@@ -86,39 +94,17 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.HeartbeatInterval, 30*time.Second)
-	def(&c.StaleAfter, 90*time.Second)
-	def(&c.WriteTimeout, 10*time.Second)
-	def(&c.RequestTimeout, 5*time.Second)
-	def(&c.Watchdog, 45*time.Second)
-	def(&c.HealthInterval, 10*time.Second)
-	def(&c.MergeTimeout, 2*time.Second)
-	if c.ReplayFrames <= 0 {
-		c.ReplayFrames = 20_000
-	}
-	if c.ReplayBytes <= 0 {
-		c.ReplayBytes = 32 << 20
-	}
-	if c.ClientQueue <= 0 {
-		c.ClientQueue = 4096
-	}
-	if c.ReadLimit <= 0 {
-		c.ReadLimit = 1 << 20
-	}
+	// The WebSocket's sizes and times (heartbeat, stale, write, replay,
+	// queue, read limit) are the hub's: hub.Options has their defaults.
+	defaults.Set(&c.RequestTimeout, 5*time.Second)
+	defaults.Set(&c.Watchdog, 45*time.Second)
+	defaults.Set(&c.HealthInterval, 10*time.Second)
+	defaults.Set(&c.MergeTimeout, 2*time.Second)
 	if c.Backoff.Min <= 0 {
-		c.Backoff = Backoff{Min: time.Second, Max: 30 * time.Second, Jitter: 0.2}
+		c.Backoff = upstream.DefaultBackoff
 	}
-	if c.DownAfter <= 0 {
-		c.DownAfter = 5
-	}
-	if c.MaxEventBytes <= 0 {
-		c.MaxEventBytes = 64 << 20
-	}
+	defaults.Set(&c.DownAfter, 5)
+	defaults.Set(&c.MaxEventBytes, 64<<20)
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
 	}
@@ -145,7 +131,7 @@ var WailsOrigins = []string{"wails://wails", "http://wails.localhost"}
 type Bridge struct {
 	cfg Config
 	lg  *slog.Logger
-	hub *hub
+	hub *hub.Hub
 	// mu guards the Konsoles' list only; it is never held across a call
 	// to a Konsole.
 	mu     sync.RWMutex
@@ -156,10 +142,7 @@ type Bridge struct {
 	index  locator
 	obsMu  sync.Mutex
 	// notes is nil without a Notifier.
-	notes *notifications
-	// wsHosts are the configured origins' hosts, the patterns given to the
-	// WebSocket library's own origin check, which runs after guard's.
-	wsHosts []string
+	notes *notify.Notifications
 
 	cancel    context.CancelFunc
 	notesDone chan struct{}
@@ -189,15 +172,21 @@ func New(cfg Config) (*Bridge, error) {
 		cfg.Logger.Warn("other processes of this user may be able to read the bridge's memory", "err", err)
 	}
 	b := &Bridge{cfg: cfg, lg: cfg.Logger, notesDone: make(chan struct{}), ks: map[string]*konsole{}}
+	// The configured origins' hosts are the patterns given to the
+	// WebSocket library's own origin check, which runs after guard's.
+	var wsHosts []string
 	for _, o := range cfg.Origins {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
-			b.wsHosts = append(b.wsHosts, u.Host)
+			wsHosts = append(wsHosts, u.Host)
 		}
 	}
-	b.hub = newHub(cfg.ReplayFrames, cfg.ReplayBytes)
+	b.hub = hub.New(hub.Options{ReplayFrames: cfg.ReplayFrames, ReplayBytes: cfg.ReplayBytes, ClientQueue: cfg.ClientQueue,
+		ReadLimit: cfg.ReadLimit, WriteTimeout: cfg.WriteTimeout, HeartbeatInterval: cfg.HeartbeatInterval, StaleAfter: cfg.StaleAfter,
+		OriginHosts: wsHosts, Primary: LocalID, Request: b.handleRequest, NotText: ackJSON("", nil, badRequest("frames must be JSON text")),
+		Clock: cfg.Clock, Logger: cfg.Logger})
 	if cfg.Notifier != nil {
 		var err error
-		if b.notes, err = newNotifications(cfg.Notifier, cfg.StateDir, b.apiOf, cfg.Logger); err != nil {
+		if b.notes, err = notify.New(notify.Options{Notifier: cfg.Notifier, StateDir: cfg.StateDir, API: b.apiOf, LocalID: LocalID, Logger: cfg.Logger}); err != nil {
 			return nil, err
 		}
 	}
@@ -205,7 +194,7 @@ func New(cfg Config) (*Bridge, error) {
 		k := newKonsole(b, s)
 		b.ks[s.ID] = k
 		b.order = append(b.order, s.ID)
-		b.hub.addKonsole(k.info())
+		b.hub.AddKonsole(k.info())
 	}
 	// Agents on this machine reach the bridge's loopback port as easily as
 	// Konsole's: their processes are refused here too.
@@ -213,12 +202,20 @@ func New(cfg Config) (*Bridge, error) {
 	return b, nil
 }
 
-// apiOf is the REST client of Konsole id, or nil when it is gone.
-func (b *Bridge) apiOf(id string) *konsoleAPI {
+// apiOf is the REST client of Konsole id for the notifications' catch-up,
+// or nil when it is gone.
+func (b *Bridge) apiOf(id string) notify.Getter {
 	if k := b.konsole(id); k != nil {
-		return k.api
+		return getter{k.api}
 	}
 	return nil
+}
+
+// getter reads a Konsole's route through its REST client.
+type getter struct{ api *konsoleAPI }
+
+func (g getter) Get(ctx context.Context, path string) (json.RawMessage, error) {
+	return g.api.do(ctx, "GET", path, nil)
 }
 
 // Start follows the Konsoles' events in the background until Close.
@@ -233,14 +230,14 @@ func (b *Bridge) Start() {
 	b.ctx, b.cancel = ctx, cancel
 	b.mu.Unlock()
 	for _, k := range b.all() {
-		if b.hub.konsoleInfo(k.spec.ID).Enabled {
+		if b.hub.KonsoleInfo(k.spec.ID).Enabled {
 			k.start(ctx)
 		}
 	}
 	go func() {
 		defer close(b.notesDone)
 		if b.notes != nil {
-			b.notes.run(ctx)
+			b.notes.Run(ctx)
 		}
 	}()
 }
@@ -263,7 +260,7 @@ func (b *Bridge) Close() {
 		if cancel != nil {
 			<-b.notesDone
 		}
-		b.hub.closeAll(CloseShutdown, "the bridge is shutting down")
+		b.hub.CloseAll(CloseShutdown, "the bridge is shutting down")
 	})
 }
 
@@ -278,14 +275,14 @@ func (b *Bridge) State() KonsoleState {
 	if k == nil {
 		return KonsoleState{State: StateDown, Error: "no Konsole is configured"}
 	}
-	st := b.hub.konsoleInfo(k.spec.ID).state()
+	st := b.hub.KonsoleInfo(k.spec.ID).ConnState()
 	st.LastID = k.up.LastID()
 	return st
 }
 
-func (b *Bridge) deliver(k *konsole, ev upstreamEvent) {
+func (b *Bridge) deliver(k *konsole, ev upstream.Event) {
 	id := k.spec.ID
-	b.hub.publishEvent(id, ev)
+	b.hub.PublishEvent(id, ev)
 	if ev.SessionID != "" {
 		b.index.claim(kindSession, ev.SessionID, id)
 	}
@@ -302,17 +299,17 @@ func (b *Bridge) deliver(k *konsole, ev upstreamEvent) {
 		b.obsMu.Unlock()
 	}
 	if b.notes != nil {
-		b.notes.event(id, ev)
+		b.notes.Event(id, ev)
 	}
 }
 
 func (b *Bridge) setState(k *konsole, st KonsoleState) {
-	b.hub.setState(k.spec.ID, st)
+	b.hub.SetState(k.spec.ID, st)
 	if st.State != StateConnected {
 		return
 	}
 	if b.notes != nil {
-		b.notes.connected(k.spec.ID)
+		b.notes.Connected(k.spec.ID)
 	}
 	if b.cfg.Connected != nil {
 		b.cfg.Connected(k.spec.ID)
@@ -323,7 +320,7 @@ func (b *Bridge) routes() http.Handler {
 	mux := http.NewServeMux()
 	// The token and the origin (cross-site WebSocket hijacking) are checked
 	// before the upgrade, as on every route.
-	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.serveWS)))
+	mux.Handle("GET /api/console/ws", b.guard(http.HandlerFunc(b.hub.ServeWS)))
 	mux.Handle("GET /api/health", b.guard(http.HandlerFunc(b.health)))
 	b.fleetRoutes(mux)
 	b.tokenRoutes(mux)
@@ -392,8 +389,8 @@ func (b *Bridge) configuredOrigin(origin string) bool {
 }
 
 func (b *Bridge) health(w http.ResponseWriter, r *http.Request) {
-	seq, clients := b.hub.stats()
-	frames, bytes := b.hub.replayStats()
+	seq, clients := b.hub.Stats()
+	frames, bytes := b.hub.ReplayStats()
 	httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok", "version": b.cfg.Version, "konsole": b.State(), "konsoles": b.listed(),
 		"seq": seq, "clients": clients, "replay": map[string]int{"frames": frames, "bytes": bytes}})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/testkit/fakeclock"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
@@ -26,34 +27,54 @@ func health(t *testing.T, h *bridgeHarness) map[string]any {
 	return m
 }
 
+// The keep-alive runs on a fake clock that the test moves: with the
+// defaults (a heartbeat and ping every 30 s, stale after 90 s without a
+// frame or pong) each client is checked every 30 s. A client that sends
+// nothing is dropped at the first check past 90 s, and only then; one that
+// sends a frame between checks stays, however slow the machine is.
 func TestAStaleClientIsDropped(t *testing.T) {
 	k := kt.Start(t, kt.Options{})
-	// A ping every 100 ms; a client is stale after 3 s without a pong. The
-	// silent client misses 30 pings; the live one has to answer one of them.
-	// (With 500 ms, the live client's reader, starved on a busy machine,
-	// missed all five and was dropped too: "clients: 0".)
-	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) {
-		c.HeartbeatInterval, c.StaleAfter = 100*time.Millisecond, 3*time.Second
-	})
+	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := startBridge(t, k.URL, k.Token, func(c *bridge.Config) { c.Clock = clk })
 	// A raw client that never reads: it answers no ping and sends nothing.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, h.wsBase+"/api/console/ws?token="+h.token+"&clientId=silent", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.CloseNow()
-	// A live client keeps answering pings (its reader runs) and stays.
 	live := h.connect("clientId=live")
-	deadline := time.Now().Add(30 * time.Second)
-	for health(t, h)["clients"].(float64) != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the stale client was not dropped: %v", health(t, h))
+	clk.WaitTickers(t, 2) // both clients' keep-alives are running
+	// The checks at 30, 60 and 90 s: nobody has been silent for more than
+	// 90 s. Advance returns once both keep-alives took the tick; the live
+	// client then sends a frame, as the dashboard's pings do.
+	for range 3 {
+		clk.Advance(30 * time.Second)
+		if ack := live.request("ping", nil); !ack.OK {
+			t.Fatalf("the live client's ping failed: %+v", ack)
 		}
-		time.Sleep(50 * time.Millisecond)
+	}
+	if n := health(t, h)["clients"].(float64); n != 2 {
+		t.Fatalf("%v clients after 90 s, want 2: a client was dropped before it was stale", n)
+	}
+	// 120 s: the silent client has been silent for 120 s; the live one for 30.
+	clk.Advance(30 * time.Second)
+	clk.WaitTickers(t, 1) // the silent client's keep-alive ended: it was dropped
+	if n := health(t, h)["clients"].(float64); n != 1 {
+		t.Fatalf("%v clients after the stale check, want 1", n)
+	}
+	// It learns why: after what was queued for it, a close with 4002.
+	for {
+		if _, _, err := conn.Read(ctx); err != nil {
+			if code := websocket.CloseStatus(err); code != bridge.CloseStale {
+				t.Fatalf("the silent client's connection ended with %v (%v), want %d", code, err, bridge.CloseStale)
+			}
+			break
+		}
 	}
 	beats := live.until(5*time.Second, func(f frame) bool { return f.Type == "heartbeat" })
-	if len(beats) == 0 {
+	if len(beats) == 0 || beats[len(beats)-1].Type != "heartbeat" {
 		t.Fatal("no heartbeat frame")
 	}
 	if ack := live.request("ping", nil); !ack.OK {

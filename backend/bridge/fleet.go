@@ -39,32 +39,6 @@ type KonsoleSpec struct {
 	Disabled bool
 }
 
-// KonsoleInfo is one Konsole as GET /api/konsoles, hello and the konsoles
-// frame show it.
-type KonsoleInfo struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	URL       string `json:"url"`
-	State     string `json:"state"`
-	Version   string `json:"version"`
-	Kind      string `json:"kind"`
-	Enabled   bool   `json:"enabled"`
-	Removable bool   `json:"removable"`
-	Attempt   int    `json:"attempt"`
-	RetryInMs int64  `json:"retryInMs"`
-	Error     string `json:"error"`
-	// LatencyMs is the last round trip of GET /healthz, null until one
-	// was measured.
-	LatencyMs *float64 `json:"latencyMs"`
-	// LastEventID is the last Konsole event id the bridge delivered.
-	LastEventID int64 `json:"lastEventId,omitempty"`
-}
-
-// state is the KonsoleState part of the info.
-func (i KonsoleInfo) state() KonsoleState {
-	return KonsoleState{State: i.State, URL: i.URL, Attempt: i.Attempt, RetryInMs: i.RetryInMs, Error: i.Error, LastID: i.LastEventID}
-}
-
 // Fleet turns a person's request into a Konsole and remembers the list
 // (backend/bridge/fleet). Errors that are *APIError reach the client as they are;
 // any other is 400 bad_request.
@@ -137,7 +111,7 @@ func (b *Bridge) AddKonsole(spec KonsoleSpec) error {
 	// (hub.mu nests inside b.mu, never the other way round, and the hub
 	// never blocks), so a removal cannot fall between the two and leave
 	// clients a Konsole the bridge no longer has.
-	b.hub.addKonsole(k.info())
+	b.hub.AddKonsole(k.info())
 	ctx := b.ctx
 	b.mu.Unlock()
 	if ctx != nil && !spec.Disabled {
@@ -163,7 +137,7 @@ func (b *Bridge) RemoveKonsole(id string) error {
 			break
 		}
 	}
-	b.hub.removeKonsole(id)
+	b.hub.RemoveKonsole(id)
 	b.mu.Unlock()
 	// Removal is final: whoever still holds k (a PATCH that enables it, an
 	// AddKonsole about to start it) can no longer start its upstream, which
@@ -176,7 +150,7 @@ func (b *Bridge) RemoveKonsole(id string) error {
 
 // Konsoles lists the Konsoles followed, in the order they were added.
 func (b *Bridge) Konsoles() []KonsoleInfo {
-	infos := b.hub.konsoleInfos()
+	infos := b.hub.KonsoleInfos()
 	for i := range infos {
 		if k := b.konsole(infos[i].ID); k != nil {
 			infos[i].LastEventID = k.up.LastID()

@@ -111,7 +111,7 @@ func (b *Bridge) postKonsole(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), addWait)
 	defer cancel()
-	for b.hub.konsoleInfo(spec.ID).State == StateConnecting && ctx.Err() == nil {
+	for b.hub.KonsoleInfo(spec.ID).State == StateConnecting && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
 		case <-time.After(20 * time.Millisecond):
@@ -122,7 +122,7 @@ func (b *Bridge) postKonsole(w http.ResponseWriter, r *http.Request) {
 
 // info is one Konsole's entry with its resume point.
 func (b *Bridge) info(id string) KonsoleInfo {
-	i := b.hub.konsoleInfo(id)
+	i := b.hub.KonsoleInfo(id)
 	if k := b.konsole(id); k != nil {
 		i.LastEventID = k.up.LastID()
 	}
@@ -179,7 +179,7 @@ func (b *Bridge) patchKonsole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.Name != nil {
-		b.hub.updateKonsole(id, func(i *KonsoleInfo) { i.Name = *p.Name })
+		b.hub.UpdateKonsole(id, func(i *KonsoleInfo) { i.Name = *p.Name })
 	}
 	if p.Enabled != nil {
 		b.setEnabled(k, *p.Enabled)
@@ -199,7 +199,7 @@ func (b *Bridge) setEnabled(k *konsole, on bool) {
 		return
 	}
 	if on {
-		b.hub.updateKonsole(k.spec.ID, func(i *KonsoleInfo) {
+		b.hub.UpdateKonsole(k.spec.ID, func(i *KonsoleInfo) {
 			i.Enabled, i.State, i.Error, i.Attempt, i.RetryInMs = true, StateConnecting, "", 0, 0
 		})
 		if ctx != nil {
@@ -208,7 +208,7 @@ func (b *Bridge) setEnabled(k *konsole, on bool) {
 		return
 	}
 	k.stop()
-	b.hub.updateKonsole(k.spec.ID, func(i *KonsoleInfo) {
+	b.hub.UpdateKonsole(k.spec.ID, func(i *KonsoleInfo) {
 		i.Enabled, i.State, i.Error, i.Attempt, i.RetryInMs, i.LatencyMs = false, StateDown, disabledError, 0, 0, nil
 	})
 }
@@ -227,7 +227,7 @@ func (b *Bridge) retryKonsole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := http.StatusOK
-	if k.up.retryNow() {
+	if k.up.RetryNow() {
 		status = http.StatusAccepted
 	}
 	httpjson.Write(w, status, map[string]any{"konsole": b.info(id)})

@@ -121,7 +121,7 @@ func TestARemovedKonsoleStaysRemovedWhenAnEnableRacesItsDelete(t *testing.T) {
 			revived++
 			k.stop() // this test's own clean-up of the revived upstream
 		}
-		if b.konsole(id) != nil || b.hub.konsoleInfo(id).ID != "" {
+		if b.konsole(id) != nil || b.hub.KonsoleInfo(id).ID != "" {
 			t.Fatalf("round %d: the removed Konsole is still listed", i)
 		}
 	}
@@ -187,7 +187,7 @@ func TestAddAndRemoveOfOneKonsoleLeaveTheListsInAgreement(t *testing.T) {
 		if k.running() {
 			t.Fatalf("round %d: the upstream of the removed Konsole %s runs (Resolve called %d times)", i, id, started.Load())
 		}
-		if b.hub.konsoleInfo(id).ID != "" {
+		if b.hub.KonsoleInfo(id).ID != "" {
 			t.Fatalf("round %d: the hub still lists the removed Konsole %s", i, id)
 		}
 		if !closed.Load() {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/bridge/upstream"
 	"github.com/konui/konui/backend/shared/httpjson"
 )
 
@@ -22,7 +23,7 @@ import (
 type konsole struct {
 	b      *Bridge
 	spec   KonsoleSpec
-	up     *upstream
+	up     *upstream.Follower
 	api    *konsoleAPI
 	proxy  *httputil.ReverseProxy
 	health time.Duration
@@ -47,10 +48,10 @@ type konsole struct {
 func newKonsole(b *Bridge, spec KonsoleSpec) *konsole {
 	k := &konsole{b: b, spec: spec, url: spec.URL, token: spec.Token, health: b.cfg.HealthInterval}
 	k.api = &konsoleAPI{endpoint: k.endpoint, refresh: k.refresh, client: spec.HTTPClient}
-	k.up = &upstream{display: spec.URL, endpoint: k.streamEndpoint, client: spec.HTTPClient,
-		backoff: b.cfg.Backoff, watchdog: b.cfg.Watchdog, downAfter: b.cfg.DownAfter, maxEvent: b.cfg.MaxEventBytes,
-		lg: b.lg.With("konsole", spec.ID), deliver: func(ev upstreamEvent) { b.deliver(k, ev) },
-		setState: func(st KonsoleState) { b.setState(k, st) }, retry: make(chan struct{})}
+	k.up = upstream.New(upstream.Options{Display: spec.URL, Endpoint: k.streamEndpoint, Client: spec.HTTPClient,
+		Backoff: b.cfg.Backoff, Watchdog: b.cfg.Watchdog, DownAfter: b.cfg.DownAfter, MaxEvent: b.cfg.MaxEventBytes,
+		Logger: b.lg.With("konsole", spec.ID), Deliver: func(ev upstream.Event) { b.deliver(k, ev) },
+		SetState: func(st KonsoleState) { b.setState(k, st) }})
 	k.proxy = k.newProxy()
 	return k
 }
@@ -120,7 +121,7 @@ func (k *konsole) start(ctx context.Context) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); k.checkHealth(ctx) }()
-		k.up.run(ctx)
+		k.up.Run(ctx)
 		wg.Wait()
 	}()
 }
@@ -177,7 +178,7 @@ func (k *konsole) checkHealth(ctx context.Context) {
 		case <-poll.C:
 		case <-soon.C:
 		}
-		if k.b.hub.konsoleInfo(k.spec.ID).State != StateConnected {
+		if k.b.hub.KonsoleInfo(k.spec.ID).State != StateConnected {
 			if measured {
 				measured = false
 				soon.Reset(200 * time.Millisecond)
@@ -197,7 +198,7 @@ func (k *konsole) checkHealth(ctx context.Context) {
 		if err != nil {
 			// No answer: the last round trip no longer says how it is.
 			cancel()
-			k.b.hub.setHealth(k.spec.ID, nil, "")
+			k.b.hub.SetHealth(k.spec.ID, nil, "")
 			continue
 		}
 		var h struct {
@@ -207,7 +208,7 @@ func (k *konsole) checkHealth(ctx context.Context) {
 		resp.Body.Close()
 		cancel()
 		ms := float64(time.Since(began).Microseconds()) / 1000
-		k.b.hub.setHealth(k.spec.ID, &ms, h.Version)
+		k.b.hub.SetHealth(k.spec.ID, &ms, h.Version)
 	}
 }
 

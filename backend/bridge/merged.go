@@ -3,18 +3,16 @@ package bridge
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/konui/konui/backend/bridge/merge"
 	"github.com/konui/konui/backend/shared/httpjson"
 )
 
@@ -110,65 +108,21 @@ func forwardQuery(r *http.Request, drop ...string) url.Values {
 	return q
 }
 
-// tagged returns a JSON object with "konsoleId" added as its last member:
-// a parser keeps the last of two equal keys, so a Konsole cannot name
-// another Konsole for its own items.
-func tagged(obj json.RawMessage, konsoleID string) json.RawMessage {
-	obj = bytes.TrimSpace(obj)
-	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
-		return obj
-	}
-	body := bytes.TrimSpace(obj[1 : len(obj)-1])
-	out := make([]byte, 0, len(obj)+len(konsoleID)+16)
-	out = append(out, '{')
-	out = append(out, body...)
-	if len(body) > 0 {
-		out = append(out, ',')
-	}
-	out = append(out, `"konsoleId":`...)
-	out = append(out, mustJSON(konsoleID)...)
-	return append(out, '}')
-}
-
-// item is one element of a merged list with what it is ordered by.
-type item struct {
-	raw json.RawMessage
-	at  time.Time
-}
-
 // items reads the list under key of each share, tagging every element
-// with its Konsole and noting its id in the index under kind.
-func (b *Bridge) items(got []share, key, timeField string, kind itemKind, index bool) [][]item {
-	out := make([][]item, 0, len(got))
+// with its Konsole and, when index is set, noting its id in the index
+// under kind.
+func (b *Bridge) items(got []share, key, timeField string, kind itemKind, index bool) [][]merge.Item {
+	out := make([][]merge.Item, 0, len(got))
 	for _, s := range got {
-		var body map[string]json.RawMessage
-		json.Unmarshal(s.raw, &body)
-		var list []json.RawMessage
-		json.Unmarshal(body[key], &list)
-		its := make([]item, 0, len(list))
-		for _, el := range list {
-			var head map[string]json.RawMessage
-			if json.Unmarshal(el, &head) != nil {
-				continue
+		its := merge.Items(s.raw, key, timeField, s.k.spec.ID)
+		if index {
+			for _, it := range its {
+				if it.ID != "" {
+					b.index.claim(kind, it.ID, s.k.spec.ID)
+				}
 			}
-			var at time.Time
-			json.Unmarshal(head[timeField], &at)
-			var id string
-			json.Unmarshal(head["id"], &id)
-			if index && id != "" {
-				b.index.claim(kind, id, s.k.spec.ID)
-			}
-			its = append(its, item{raw: tagged(el, s.k.spec.ID), at: at})
 		}
 		out = append(out, its)
-	}
-	return out
-}
-
-func raws(its []item) []json.RawMessage {
-	out := make([]json.RawMessage, len(its))
-	for i, it := range its {
-		out[i] = it.raw
 	}
 	return out
 }
@@ -181,9 +135,8 @@ func (b *Bridge) listSessions(w http.ResponseWriter, r *http.Request) {
 		writeMergeError(w, err, unavailable)
 		return
 	}
-	all := slices.Concat(b.items(got, "sessions", "createdAt", kindSession, true)...)
-	slices.SortStableFunc(all, func(a, c item) int { return a.at.Compare(c.at) })
-	httpjson.Write(w, http.StatusOK, map[string]any{"sessions": raws(all), "unavailable": unavailable})
+	all := merge.Oldest(b.items(got, "sessions", "createdAt", kindSession, true))
+	httpjson.Write(w, http.StatusOK, map[string]any{"sessions": all, "unavailable": unavailable})
 }
 
 // writeMergeError answers a merged request that no Konsole answered.
@@ -196,25 +149,6 @@ func writeMergeError(w http.ResponseWriter, err error, unavailable []string) {
 	writeError(w, err)
 }
 
-// mergedCursor is the nextCursor of a merged kontask list: each Konsole's
-// own cursor, by Konsole id, base64url of its JSON.
-func encodeCursor(c map[string]string) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (map[string]string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c map[string]string
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || len(c) == 0 {
-		return nil, badRequest("cursor is not one the bridge gave out (pass back nextCursor as it is)")
-	}
-	return c, nil
-}
-
 // listKontasks merges every Konsole's kontasks, newest first. A page holds
 // up to limit kontasks of each Konsole; nextCursor continues every
 // Konsole that has more.
@@ -222,8 +156,8 @@ func (b *Bridge) listKontasks(w http.ResponseWriter, r *http.Request) {
 	var only map[string]string
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		var err error
-		if only, err = decodeCursor(c); err != nil {
-			writeError(w, err)
+		if only, err = merge.DecodeCursor(c); err != nil {
+			writeError(w, badRequest("%s", err.Error()))
 			return
 		}
 	}
@@ -232,8 +166,7 @@ func (b *Bridge) listKontasks(w http.ResponseWriter, r *http.Request) {
 		writeMergeError(w, err, unavailable)
 		return
 	}
-	all := slices.Concat(b.items(got, "kontasks", "createdAt", kindKontask, true)...)
-	slices.SortStableFunc(all, func(a, c item) int { return c.at.Compare(a.at) })
+	all := merge.Newest(b.items(got, "kontasks", "createdAt", kindKontask, true))
 	total := 0
 	next := map[string]string{}
 	for _, s := range got {
@@ -247,9 +180,9 @@ func (b *Bridge) listKontasks(w http.ResponseWriter, r *http.Request) {
 			next[s.k.spec.ID] = page.NextCursor
 		}
 	}
-	out := map[string]any{"kontasks": raws(all), "total": total, "unavailable": unavailable}
+	out := map[string]any{"kontasks": all, "total": total, "unavailable": unavailable}
 	if len(next) > 0 {
-		out["nextCursor"] = encodeCursor(next)
+		out["nextCursor"] = merge.EncodeCursor(next)
 	}
 	httpjson.Write(w, http.StatusOK, out)
 }
@@ -266,20 +199,7 @@ func (b *Bridge) search(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 {
 		limit = n
 	}
-	lists := b.items(got, "hits", "at", kindSession, false)
-	hits := []json.RawMessage{}
-	for i := 0; len(hits) < limit; i++ {
-		more := false
-		for _, l := range lists {
-			if i < len(l) && len(hits) < limit {
-				hits = append(hits, l[i].raw)
-				more = true
-			}
-		}
-		if !more {
-			break
-		}
-	}
+	hits := merge.Interleave(b.items(got, "hits", "at", kindSession, false), limit)
 	httpjson.Write(w, http.StatusOK, map[string]any{"hits": hits, "unavailable": unavailable})
 }
 
@@ -345,5 +265,5 @@ func (b *Bridge) createSession(w http.ResponseWriter, r *http.Request) {
 	if head.ID != "" {
 		b.index.put(kindSession, head.ID, k.spec.ID)
 	}
-	httpjson.WriteRaw(w, http.StatusCreated, tagged(sess, k.spec.ID))
+	httpjson.WriteRaw(w, http.StatusCreated, merge.Tagged(sess, k.spec.ID))
 }

@@ -39,6 +39,6 @@ func (b *Bridge) rotateToken(w http.ResponseWriter, r *http.Request) {
 	k.epMu.Unlock()
 	// The stream opened with the old token was ended by Konsole; the next
 	// attempt uses the new one at once rather than after a backoff.
-	k.up.retryNow()
+	k.up.RetryNow()
 	httpjson.Write(w, http.StatusOK, map[string]any{"konsole": b.info(id), "rotated": true})
 }

@@ -217,11 +217,7 @@ func konsoleToken(f konsoleFlags, dataDir string) (konsoleTokenChoice, error) {
 
 // storedKonsoleTokenPath is where `konui konsole` keeps the token it made.
 func storedKonsoleTokenPath() (string, error) {
-	dir, err := paths.ConfigDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "konsole-token"), nil
+	return paths.ConfigFile("konsole-token")
 }
 
 func absPath(p string) string {

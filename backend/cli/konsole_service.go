@@ -215,18 +215,19 @@ func serviceTokenFile(f konsoleFlags) (path string, created bool, err error) {
 	if f.tokenFile != "" {
 		return absPath(from), false, nil
 	}
-	dir, err := paths.ConfigDir()
-	if err != nil {
-		return "", false, err
-	}
 	if t != "" {
-		path = filepath.Join(dir, "konsole-service-token")
+		if path, err = paths.ConfigFile("konsole-service-token"); err != nil {
+			return "", false, err
+		}
+		dir := filepath.Dir(path)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", false, fmt.Errorf("failed to create %s: %w", dir, err)
 		}
 		return path, false, atomicfile.Write(path, []byte(t+"\n"), 0o600)
 	}
-	path = filepath.Join(dir, "konsole-token")
+	if path, err = storedKonsoleTokenPath(); err != nil {
+		return "", false, err
+	}
 	_, created, err = auth.LoadOrCreateToken(path)
 	return path, created, err
 }

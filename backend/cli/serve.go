@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/cli/stack"
@@ -127,11 +126,10 @@ func serve(ctx context.Context, f serveFlags, lg *slog.Logger, stdout io.Writer)
 // in the config folder, so that a bookmarked URL keeps working. from names
 // the file; created says it was made just now.
 func storedServeToken() (token, from string, created bool, err error) {
-	dir, err := paths.ConfigDir()
+	path, err := paths.ConfigFile("serve-token")
 	if err != nil {
 		return "", "", false, err
 	}
-	path := filepath.Join(dir, "serve-token")
 	token, created, err = auth.LoadOrCreateToken(path)
 	return token, path, created, err
 }

@@ -28,37 +28,17 @@ import (
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/kontaskmcp"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
+	"github.com/konui/konui/backend/testkit/mcptest"
 )
-
-// bearer adds a token to every request of an MCP client.
-type bearer struct{ token string }
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 func mcpClient(t *testing.T, h *kt.Harness, token string) (*mcp.ClientSession, error) {
 	t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	return c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: h.URL + "/mcp",
-		HTTPClient: &http.Client{Transport: bearer{token}}, DisableStandaloneSSE: true, MaxRetries: -1}, nil)
+	return mcptest.Dial(h.URL+"/mcp", token)
 }
 
 func callTool(t *testing.T, cs *mcp.ClientSession, name string, args any) (string, bool) {
 	t.Helper()
-	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	var text strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*mcp.TextContent); ok {
-			text.WriteString(tc.Text)
-		}
-	}
-	return text.String(), res.IsError
+	return mcptest.Call(t, cs, name, args)
 }
 
 // agentMCPToken reads the session token from the agent's environment, where

@@ -15,13 +15,15 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/konui/konui/backend/shared/tail"
 )
 
 // conn is one running ssh process and what its remote side answered.
 type conn struct {
 	cmd    *exec.Cmd
 	stdin  io.Closer
-	stderr *tail
+	stderr *tail.Buffer
 	done   chan struct{} // closed when ssh has ended
 	exit   int           // ssh's exit code once done; -1 when killed
 	runErr error
@@ -129,7 +131,7 @@ func (t *Tunnel) spawn(ctx context.Context, lport int, rhost string, rport int) 
 		return nil, &Error{Code: CodeSSH, Message: fmt.Sprintf("failed to start ssh: %v", err)}
 	}
 	lines := &lineWriter{found: make(chan []byte, 1)}
-	c := &conn{cmd: cmd, stdin: stdin, stderr: &tail{max: 8 << 10}, done: make(chan struct{}), localPort: lport}
+	c := &conn{cmd: cmd, stdin: stdin, stderr: tail.New(8 << 10), done: make(chan struct{}), localPort: lport}
 	cmd.Stdout = lines
 	cmd.Stderr = c.stderr
 	// Bounds the copying of ssh's output once it has ended (a ProxyCommand
@@ -248,27 +250,4 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 	}
-}
-
-// tail keeps the last max bytes written to it: ssh's stderr, for sentences.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/konui/konui/backend/shared/defaults"
 )
 
 // DefaultRemotePort is the port a Konsole started by `konui konsole
@@ -55,21 +57,12 @@ func (o *Options) defaults() {
 	if len(o.SSH) == 0 {
 		o.SSH = []string{"ssh"}
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&o.StartTimeout, 45*time.Second)
-	def(&o.ConnectTimeout, 15*time.Second)
-	def(&o.AliveInterval, 15*time.Second)
-	def(&o.HealthTimeout, 3*time.Second)
-	if o.AliveCountMax <= 0 {
-		o.AliveCountMax = 3
-	}
-	if o.RemotePort <= 0 {
-		o.RemotePort = DefaultRemotePort
-	}
+	defaults.Set(&o.StartTimeout, 45*time.Second)
+	defaults.Set(&o.ConnectTimeout, 15*time.Second)
+	defaults.Set(&o.AliveInterval, 15*time.Second)
+	defaults.Set(&o.HealthTimeout, 3*time.Second)
+	defaults.Set(&o.AliveCountMax, 3)
+	defaults.Set(&o.RemotePort, DefaultRemotePort)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -67,11 +66,7 @@ type Config struct {
 
 // DefaultFleetPath is konsoles.json in konui's config folder.
 func DefaultFleetPath() (string, error) {
-	dir, err := paths.ConfigDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, fleet.FileName), nil
+	return paths.ConfigFile(fleet.FileName)
 }
 
 // OpenFleet opens the stored list at path with SSH Konsoles reached

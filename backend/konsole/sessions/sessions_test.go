@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/konui/konui/backend/konsole/agent/claude"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
+	"github.com/konui/konui/backend/testkit/claudetest"
 	"github.com/konui/konui/backend/testkit/fakeapi"
 )
 
@@ -31,19 +31,6 @@ func TestMain(m *testing.M) {
 		os.Exit(fakeAgent(mode))
 	}
 	os.Exit(m.Run())
-}
-
-// claudePath is the pinned CLI, failing the test when it is not installed.
-func claudePath(t testing.TB) string {
-	if p := os.Getenv("KONUI_TEST_CLAUDE"); p != "" {
-		return p
-	}
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", "..", ".tools", "claude", "node_modules", ".bin", "claude")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the Claude Code CLI is not installed at %s: run \"make setup\" (or set KONUI_TEST_CLAUDE)", p)
-	}
-	return p
 }
 
 // rig is one Manager over its own data folder; the agents' HOME and the
@@ -99,10 +86,8 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if r.log, err = eventlog.NewLog(r.st, 0, nil); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"HOME=" + r.home, "PATH=" + os.Getenv("PATH"), "ANTHROPIC_BASE_URL=" + r.fake.URL,
-		"ANTHROPIC_API_KEY=sk-ant-fake-key-for-tests", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-		"DISABLE_AUTOUPDATER=1", "DISABLE_TELEMETRY=1"}
-	bin := claudePath(t)
+	env := claudetest.Env(r.home, r.fake.URL)
+	bin := claudetest.Path(t)
 	if o.agent != "" {
 		if bin, err = os.Executable(); err != nil {
 			t.Fatal(err)

@@ -20,6 +20,16 @@ func ConfigDir() (string, error) {
 	return filepath.Join(d, "konui"), nil
 }
 
+// ConfigFile is the file name in ConfigDir (a token, the settings, the
+// list of Konsoles).
+func ConfigFile(name string) (string, error) {
+	d, err := ConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, name), nil
+}
+
 // DataDir is konui's folder under the XDG data dir.
 func DataDir() (string, error) {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -25,36 +24,17 @@ import (
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/sessions"
+	"github.com/konui/konui/backend/testkit/claudetest"
 	"github.com/konui/konui/backend/testkit/fakeapi"
 )
 
 // ClaudePath returns the pinned Claude Code CLI, failing the test with the
-// command to run when it is not installed.
-func ClaudePath(t testing.TB) string {
-	if p := os.Getenv("KONUI_TEST_CLAUDE"); p != "" {
-		return p
-	}
-	_, file, _, _ := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "..", "..", "..", ".tools", "claude", "node_modules", ".bin", "claude")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the Claude Code CLI is not installed at %s: run \"make setup\" (or set KONUI_TEST_CLAUDE)", p)
-	}
-	return p
-}
+// command to run when it is not installed (claudetest.Path).
+func ClaudePath(t testing.TB) string { t.Helper(); return claudetest.Path(t) }
 
 // AgentEnv is the environment for the CLI: offline, on the fake API, with a
-// throwaway HOME.
-func AgentEnv(home, apiURL string) []string {
-	return []string{
-		"HOME=" + home,
-		"PATH=" + os.Getenv("PATH"),
-		"ANTHROPIC_BASE_URL=" + apiURL,
-		"ANTHROPIC_API_KEY=sk-ant-fake-key-for-tests",
-		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-		"DISABLE_AUTOUPDATER=1",
-		"DISABLE_TELEMETRY=1",
-	}
-}
+// throwaway HOME (claudetest.Env).
+func AgentEnv(home, apiURL string) []string { return claudetest.Env(home, apiURL) }
 
 // Options adjust Start.
 type Options struct {

@@ -9,11 +9,12 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/konui/konui/backend/shared/tail"
 	"github.com/konui/konui/backend/shared/textclip"
 )
 
@@ -98,7 +99,7 @@ type Process struct {
 	out    chan Output
 	done   chan struct{}
 	err    error
-	stderr tail
+	stderr *tail.Buffer
 	seq    atomic.Int64
 	tag    string // see AgentTagEnv
 	// tree is the CLI and what it starts: its process group on Unix, a
@@ -129,7 +130,7 @@ func Start(opts Options) (*Process, error) {
 	}
 	cmd.SysProcAttr = sysProcAttr()
 	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{}), tag: tag}
-	p.stderr.max = 8 << 10
+	p.stderr = tail.New(8 << 10)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the CLI's stdin: %w", err)
@@ -162,7 +163,7 @@ func Start(opts Options) (*Process, error) {
 	go p.read(stdout)
 	go func() {
 		defer close(stderr.done)
-		io.Copy(&p.stderr, stderr)
+		io.Copy(p.stderr, stderr)
 	}()
 	go p.wait(stdout, stderr)
 	return p, nil
@@ -184,7 +185,7 @@ func (p *Process) Err() error {
 }
 
 // StderrTail returns the last few KiB the CLI wrote to stderr.
-func (p *Process) StderrTail() string { return p.stderr.String() }
+func (p *Process) StderrTail() string { return strings.TrimSpace(p.stderr.String()) }
 
 // wait owns the end of the process: its exit, then the end of its output
 // (drain), then the processes it left behind, then Done.
@@ -353,28 +354,3 @@ func (p *Process) Escalate(step time.Duration) {
 	}
 	<-p.done
 }
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tail) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, b...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(b), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(bytes.TrimSpace(t.buf))
-}
-
-var _ io.Writer = (*tail)(nil)

@@ -1,4 +1,4 @@
-package bridge
+package notify
 
 import (
 	"bytes"
@@ -13,7 +13,31 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/konui/konui/backend/bridge/upstream"
 )
+
+// LocalID is the bridge's id of the local Konsole, as the bridge passes it.
+const LocalID = "local"
+
+// httpGetter GETs a real server's route, as the bridge's REST client does.
+type httpGetter struct {
+	base   string
+	client *http.Client
+}
+
+func (g httpGetter) Get(ctx context.Context, path string) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", g.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
 
 type countNotifier struct{ got chan string }
 
@@ -28,7 +52,7 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 	dir := t.TempDir()
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ns, err := newNotifications(&countNotifier{got: make(chan string, 10)}, dir, nil, lg)
+	ns, err := New(Options{Notifier: &countNotifier{got: make(chan string, 10)}, StateDir: dir, LocalID: LocalID, Logger: lg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +74,7 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 
 	os.WriteFile(filepath.Join(dir, notifyStateFile), []byte("{not json"), 0o600)
 	n := &countNotifier{got: make(chan string, 10)}
-	ns2, err := newNotifications(n, dir, nil, lg)
+	ns2, err := New(Options{Notifier: n, StateDir: dir, LocalID: LocalID, Logger: lg})
 	if err != nil {
 		t.Fatalf("an unreadable state file stopped the bridge: %v", err)
 	}
@@ -60,7 +84,7 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 	ns2.offer([]incomingKontask{{LocalID, kontaskJSON("new", time.Now())}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { ns2.run(ctx); close(done) }()
+	go func() { ns2.Run(ctx); close(done) }()
 	select {
 	case id := <-n.got:
 		if id != "new" {
@@ -74,10 +98,10 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 }
 
 // runNotifications runs ns until the test ends.
-func runNotifications(t *testing.T, ns *notifications) {
+func runNotifications(t *testing.T, ns *Notifications) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { ns.run(ctx); close(done) }()
+	go func() { ns.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 }
 
@@ -98,14 +122,14 @@ func waitNotified(t *testing.T, n *countNotifier, want ...string) {
 func TestTheDeliveryPathOnlyQueuesAKontaskAndTheNotifierGoroutineWritesTheState(t *testing.T) {
 	dir := t.TempDir()
 	n := &countNotifier{got: make(chan string, 10)}
-	ns, err := newNotifications(n, dir, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ns, err := New(Options{Notifier: n, StateDir: dir, LocalID: LocalID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	stateFile := filepath.Join(dir, notifyStateFile)
 	before, _ := os.ReadFile(stateFile)
 	raw, _ := json.Marshal(map[string]any{"type": "kontask.created", "data": map[string]any{"kontask": kontaskJSON("k1", time.Now())}})
-	ns.event(LocalID, upstreamEvent{ID: 1, Type: "kontask.created", Raw: raw})
+	ns.Event(LocalID, upstream.Event{ID: 1, Type: "kontask.created", Raw: raw})
 	// Nothing runs ns yet: whatever event did, it did on the delivery path.
 	if after, _ := os.ReadFile(stateFile); string(after) != string(before) {
 		t.Fatalf("the delivery path wrote the state file: %s", after)
@@ -124,7 +148,7 @@ func TestTheDeliveryPathOnlyQueuesAKontaskAndTheNotifierGoroutineWritesTheState(
 // taken at once, and notified once the write is through.
 func TestAStalledStateWriteDoesNotHoldTheDeliveryPath(t *testing.T) {
 	n := &countNotifier{got: make(chan string, 10)}
-	ns, err := newNotifications(n, t.TempDir(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ns, err := New(Options{Notifier: n, StateDir: t.TempDir(), LocalID: LocalID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,12 +158,12 @@ func TestAStalledStateWriteDoesNotHoldTheDeliveryPath(t *testing.T) {
 		<-release
 		return writeState(path, b)
 	}
-	created := func(id string) upstreamEvent {
+	created := func(id string) upstream.Event {
 		raw, _ := json.Marshal(map[string]any{"type": "kontask.created", "data": map[string]any{"kontask": kontaskJSON(id, time.Now())}})
-		return upstreamEvent{ID: 1, Type: "kontask.created", Raw: raw}
+		return upstream.Event{ID: 1, Type: "kontask.created", Raw: raw}
 	}
 	runNotifications(t, ns)
-	ns.event(LocalID, created("k1"))
+	ns.Event(LocalID, created("k1"))
 	select {
 	case <-writing:
 	case <-time.After(5 * time.Second):
@@ -147,7 +171,7 @@ func TestAStalledStateWriteDoesNotHoldTheDeliveryPath(t *testing.T) {
 	}
 	took := make(chan struct{})
 	go func() {
-		ns.event(LocalID, created("k2"))
+		ns.Event(LocalID, created("k2"))
 		close(took)
 	}()
 	select {
@@ -170,9 +194,8 @@ func TestOneUnreadableKontaskDoesNotEndTheCatchUp(t *testing.T) {
 	defer srv.Close()
 	var logged bytes.Buffer
 	n := &countNotifier{got: make(chan string, 10)}
-	ns, err := newNotifications(n, "", func(string) *konsoleAPI {
-		return &konsoleAPI{endpoint: func() (string, string) { return srv.URL, "t" }, client: srv.Client()}
-	}, slog.New(slog.NewTextHandler(&logged, nil)))
+	ns, err := New(Options{Notifier: n, LocalID: LocalID, API: func(string) Getter { return httpGetter{srv.URL, srv.Client()} },
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

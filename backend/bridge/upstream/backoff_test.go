@@ -1,4 +1,4 @@
-package bridge
+package upstream
 
 import (
 	"testing"
@@ -8,9 +8,7 @@ import (
 // The schedule of docs/protocol.md: 1 s doubling to 30 s with ±20% jitter,
 // never giving up, back to 1 s after a connection.
 func TestTheReconnectScheduleDoublesFromOneSecondToThirtyWithJitterAndNeverStops(t *testing.T) {
-	b := Config{}
-	b.defaults()
-	s := b.Backoff.schedule()
+	s := DefaultBackoff.schedule()
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
 	for round := 0; round < 2; round++ {
 		for i, w := range want {

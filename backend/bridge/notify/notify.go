@@ -1,4 +1,4 @@
-package bridge
+package notify
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/bridge/upstream"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/shared/atomicfile"
 	"github.com/konui/konui/backend/shared/textclip"
@@ -49,11 +50,31 @@ type Notifier interface {
 	KontaskCreated(k Kontask)
 }
 
+// Getter reads one of a Konsole's REST routes (GET base+path with its
+// token), answering the body or an error.
+type Getter interface {
+	Get(ctx context.Context, path string) (json.RawMessage, error)
+}
+
+// Options configure Notifications.
+type Options struct {
+	Notifier Notifier
+	// StateDir keeps the kontasks already notified and when the bridge
+	// first started; "" keeps them in memory (every start is a first).
+	StateDir string
+	// API gives the REST client of a Konsole, nil once it is removed.
+	API func(konsoleID string) Getter
+	// LocalID is the local Konsole's id: its kontasks keep the key they
+	// had before the bridge followed several Konsoles.
+	LocalID string
+	Logger  *slog.Logger
+}
+
 // notifyWindow bounds the memory of notified kontasks: a kontask older than
 // this is neither caught up nor notified, so its id can be forgotten.
 const notifyWindow = 7 * 24 * time.Hour
 
-// notifyStateFile is kept in Config.StateDir.
+// notifyStateFile is kept in Options.StateDir.
 const notifyStateFile = "notified-kontasks.json"
 
 // notifyState is what survives a bridge restart.
@@ -64,16 +85,16 @@ type notifyState struct {
 	Notified map[string]time.Time `json:"notified"`
 }
 
-// notifications decides which kontasks to notify and calls the Notifier
-// from its own goroutine. The caller should call run, and stop it through
+// Notifications decides which kontasks to notify and calls the Notifier
+// from its own goroutine. The caller should call Run, and stop it through
 // its context.
-type notifications struct {
-	n    Notifier
-	path string // "" keeps the state in memory only
-	// apiOf gives the REST client of a Konsole (nil once it is removed).
-	apiOf func(konsoleID string) *konsoleAPI
-	lg    *slog.Logger
-	now   func() time.Time
+type Notifications struct {
+	n       Notifier
+	path    string // "" keeps the state in memory only
+	apiOf   func(konsoleID string) Getter
+	localID string
+	lg      *slog.Logger
+	now     func() time.Time
 	// write stores the state file's bytes (atomicfile.Write by default).
 	write func(path string, b []byte) error
 
@@ -85,7 +106,7 @@ type notifications struct {
 
 	mu sync.Mutex
 	// incoming holds kontasks seen on the delivery path, not yet judged:
-	// judging one writes the state file, which run does, off that path.
+	// judging one writes the state file, which Run does, off that path.
 	incoming []incomingKontask
 	queue    []Kontask
 	// catchUp holds the Konsoles to catch up with.
@@ -103,10 +124,14 @@ type incomingKontask struct {
 // bridge asks for a catch-up instead, which finds them over REST.
 const maxIncoming = 1024
 
-func newNotifications(n Notifier, stateDir string, apiOf func(string) *konsoleAPI, lg *slog.Logger) (*notifications, error) {
-	ns := &notifications{n: n, apiOf: apiOf, lg: lg, now: time.Now, write: writeState, wake: make(chan struct{}, 1), catchUp: map[string]bool{}}
-	if stateDir != "" {
-		ns.path = filepath.Join(stateDir, notifyStateFile)
+// New loads the state of Options.StateDir (writing it on a first start).
+func New(o Options) (*Notifications, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	ns := &Notifications{n: o.Notifier, apiOf: o.API, localID: o.LocalID, lg: o.Logger, now: time.Now, write: writeState, wake: make(chan struct{}, 1), catchUp: map[string]bool{}}
+	if o.StateDir != "" {
+		ns.path = filepath.Join(o.StateDir, notifyStateFile)
 	}
 	if err := ns.load(); err != nil {
 		return nil, err
@@ -115,7 +140,7 @@ func newNotifications(n Notifier, stateDir string, apiOf func(string) *konsoleAP
 }
 
 // load reads the stored state, or starts one whose Since is now.
-func (ns *notifications) load() error {
+func (ns *Notifications) load() error {
 	ns.state = notifyState{Since: ns.now().UTC(), Notified: map[string]time.Time{}}
 	if ns.path == "" {
 		return nil
@@ -152,7 +177,7 @@ func writeState(path string, b []byte) error {
 }
 
 // saveLocked writes the state; the caller holds smu (or is load).
-func (ns *notifications) saveLocked() error {
+func (ns *Notifications) saveLocked() error {
 	if ns.path == "" {
 		return nil
 	}
@@ -166,9 +191,9 @@ func (ns *notifications) saveLocked() error {
 	return ns.write(ns.path, b)
 }
 
-// event looks at one Konsole event on the delivery path; it never blocks
-// and does no I/O: run judges the kontask.
-func (ns *notifications) event(konsoleID string, ev upstreamEvent) {
+// Event looks at one Konsole event on the delivery path; it never blocks
+// and does no I/O: Run judges the kontask.
+func (ns *Notifications) Event(konsoleID string, ev upstream.Event) {
 	if ev.Type != eventlog.EvKontaskCreated {
 		return
 	}
@@ -197,7 +222,7 @@ func (ns *notifications) event(konsoleID string, ev upstreamEvent) {
 // all of them) before queueing them: a crash in between loses
 // notifications rather than repeating them. It runs on the notifier's
 // goroutines; the delivery path only waits for mu, never for the disk.
-func (ns *notifications) offer(in []incomingKontask) {
+func (ns *Notifications) offer(in []incomingKontask) {
 	var fresh []Kontask
 	ns.smu.Lock()
 	cutoff := ns.now().Add(-notifyWindow)
@@ -211,7 +236,7 @@ func (ns *notifications) offer(in []incomingKontask) {
 		// The local Konsole's kontasks keep the key they had before the
 		// bridge followed several; another Konsole's are its id and theirs.
 		key := k.ID
-		if it.konsoleID != LocalID {
+		if it.konsoleID != ns.localID {
 			key = it.konsoleID + "/" + k.ID
 		}
 		if k.CreatedAt.Before(ns.state.Since) || k.CreatedAt.Before(cutoff) {
@@ -238,24 +263,24 @@ func (ns *notifications) offer(in []incomingKontask) {
 	ns.poke()
 }
 
-// connected asks for a catch-up of one Konsole: kontasks created there
+// Connected asks for a catch-up of one Konsole: kontasks created there
 // while the bridge was away.
-func (ns *notifications) connected(konsoleID string) {
+func (ns *Notifications) Connected(konsoleID string) {
 	ns.mu.Lock()
 	ns.catchUp[konsoleID] = true
 	ns.mu.Unlock()
 	ns.poke()
 }
 
-func (ns *notifications) poke() {
+func (ns *Notifications) poke() {
 	select {
 	case ns.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run calls the Notifier for queued kontasks and runs catch-ups until ctx ends.
-func (ns *notifications) run(ctx context.Context) {
+// Run calls the Notifier for queued kontasks and runs catch-ups until ctx ends.
+func (ns *Notifications) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -297,7 +322,7 @@ const catchUpPages = 10
 
 // fetchMissed lists Konsole's kontasks newest first back to Since (or the
 // window) and offers them oldest first; offer drops those already notified.
-func (ns *notifications) fetchMissed(ctx context.Context, konsoleID string) {
+func (ns *Notifications) fetchMissed(ctx context.Context, konsoleID string) {
 	api := ns.apiOf(konsoleID)
 	if api == nil {
 		return
@@ -316,7 +341,7 @@ func (ns *notifications) fetchMissed(ctx context.Context, konsoleID string) {
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
-		raw, err := api.do(rctx, "GET", path, nil)
+		raw, err := api.Get(rctx, path)
 		cancel()
 		if err != nil {
 			ns.lg.Warn("failed to catch up on kontasks created while the bridge was away", "konsole", konsoleID, "err", err)

@@ -1,4 +1,4 @@
-package bridge
+package upstream
 
 import (
 	"bytes"
@@ -28,8 +28,8 @@ const (
 	StateDown         = "down"
 )
 
-// KonsoleState is the bridge's view of its Konsole connection.
-type KonsoleState struct {
+// State is the bridge's view of one Konsole connection.
+type State struct {
 	State     string `json:"state"`
 	URL       string `json:"url"`
 	Attempt   int    `json:"attempt,omitempty"`
@@ -38,81 +38,39 @@ type KonsoleState struct {
 	LastID    int64  `json:"lastEventId"`
 }
 
-// upstreamEvent is one Konsole event as received: its id (0 for reset and
+// Event is one Konsole event as received: its id (0 for reset and
 // heartbeat), type, and the JSON of the whole event.
-type upstreamEvent struct {
+type Event struct {
 	ID        int64
 	Type      string
 	SessionID string
 	Raw       json.RawMessage
 }
 
-// Backoff is the reconnect schedule: Min doubling to Max, with jitter.
-type Backoff struct {
-	Min, Max time.Duration
-	// Jitter is the fraction of each delay that is randomised (0.2 = +-20%).
-	Jitter float64
+// Options configure a Follower; every field is needed.
+type Options struct {
+	// Display is the URL shown in the state; Endpoint gives the base URL
+	// and token of each connection attempt (an error counts as a failed
+	// attempt, its sentence is the state's error).
+	Display  string
+	Endpoint func(ctx context.Context) (base, token string, err error)
+	// Client carries the TLS settings; it must have no Timeout.
+	Client    *http.Client
+	Backoff   Backoff
+	Watchdog  time.Duration // reconnect when Konsole is silent this long
+	DownAfter int           // failed attempts before the state is "down"
+	MaxEvent  int           // largest event, in bytes
+	Logger    *slog.Logger
+	// Deliver gets each new event once, in order; SetState each change of
+	// the connection. Both run on Run's goroutine and must not block.
+	Deliver  func(Event)
+	SetState func(State)
 }
 
-// schedule returns the reconnect delays as a cenkalti/backoff policy that
-// never gives up: the bridge follows Konsole for as long as it runs.
-func (b Backoff) schedule() *backoff.ExponentialBackOff {
-	eb := &backoff.ExponentialBackOff{InitialInterval: b.Min, MaxInterval: b.Max, Multiplier: 2,
-		RandomizationFactor: b.Jitter, MaxElapsedTime: 0, Stop: backoff.Stop, Clock: backoff.SystemClock}
-	eb.Reset()
-	return eb
-}
-
-// retryPlan says when to connect again after a connection ended.
-type retryPlan struct {
-	schedule *backoff.ExponentialBackOff
-	tries    int // connections tried since the last one that connected
-	attempt  int // of those, the failures counted by the backoff
-	quick    int // quick retries left after a stream that worked ended
-}
-
-func newRetryPlan(b Backoff) *retryPlan { return &retryPlan{schedule: b.schedule()} }
-
-// After a stream that worked for a while ends (Konsole restarting, a proxy
-// timing out) the bridge resumes at once and, while Konsole is coming back,
-// tries again every quickRetry for quickRetries times before the backoff:
-// a Konsole restart is followed within a tenth of a second of its return
-// instead of after the backoff's first steps (seconds).
-const (
-	quickRetries = 10
-	quickRetry   = 100 * time.Millisecond
-)
-
-// next returns the wait before the next connection, which try it is since
-// the last connection (what people are shown), and how many backoff
-// failures came before it (what "down" is judged by: quick retries and a
-// resume do not count), given whether the last connection connected and
-// how long it lasted.
-func (p *retryPlan) next(connected bool, lasted time.Duration) (delay time.Duration, try, attempt int) {
-	if connected {
-		p.tries, p.attempt = 0, 0
-		p.schedule.Reset()
-		if lasted > time.Second {
-			p.quick = quickRetries
-			p.tries++
-			return 0, p.tries, 0
-		}
-		p.quick = 0 // a stream that ends at once is a failure like any other
-	} else if p.quick > 0 {
-		p.quick--
-		p.tries++
-		return quickRetry, p.tries, 0
-	}
-	p.tries++
-	p.attempt++
-	return p.schedule.NextBackOff(), p.tries, p.attempt
-}
-
-// upstream follows GET /v1/events for as long as its context lives,
-// reconnecting with backoff and resuming with Last-Event-ID.
-type upstream struct {
-	// display is the URL shown in the state; endpoint gives the base URL
-	// and token of each connection attempt.
+// Follower follows GET /v1/events of one Konsole for as long as Run's
+// context lives, reconnecting with backoff and resuming with
+// Last-Event-ID.
+type Follower struct {
 	display   string
 	endpoint  func(ctx context.Context) (base, token string, err error)
 	client    *http.Client
@@ -121,20 +79,26 @@ type upstream struct {
 	downAfter int
 	maxEvent  int
 	lg        *slog.Logger
-	deliver   func(upstreamEvent)
-	setState  func(KonsoleState)
+	deliver   func(Event)
+	setState  func(State)
 
 	mu     sync.Mutex
 	lastID int64
 
-	// retry cuts the wait before the next connection short (retryNow).
+	// retry cuts the wait before the next connection short (RetryNow).
 	retry chan struct{}
 }
 
-// retryNow makes a waiting upstream connect at once instead of at the end
-// of its backoff; an upstream that is connected or connecting is left as
-// it is. It reports whether one was waiting.
-func (u *upstream) retryNow() bool {
+// New makes a Follower; it connects on Run.
+func New(o Options) *Follower {
+	return &Follower{display: o.Display, endpoint: o.Endpoint, client: o.Client, backoff: o.Backoff, watchdog: o.Watchdog,
+		downAfter: o.DownAfter, maxEvent: o.MaxEvent, lg: o.Logger, deliver: o.Deliver, setState: o.SetState, retry: make(chan struct{})}
+}
+
+// RetryNow makes a waiting Follower connect at once instead of at the end
+// of its backoff; a Follower that is connected or connecting is left
+// as it is. It reports whether one was waiting.
+func (u *Follower) RetryNow() bool {
 	select {
 	case u.retry <- struct{}{}:
 		return true
@@ -156,16 +120,18 @@ func (e *statusError) Error() string {
 	return "Konsole answered HTTP " + strconv.Itoa(e.status)
 }
 
-func (u *upstream) LastID() int64 {
+// LastID is the id of the last event delivered (where a reconnection
+// resumes).
+func (u *Follower) LastID() int64 {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.lastID
 }
 
-// run loops until ctx ends. The r3labs client makes one attempt per call
+// Run follows the Konsole until ctx ends. The r3labs client makes one attempt per call
 // (backoff.StopBackOff); this loop owns reconnection, because the client's
 // own gives up after 15 minutes and returns nil on a cleanly closed stream.
-func (u *upstream) run(ctx context.Context) {
+func (u *Follower) Run(ctx context.Context) {
 	plan := newRetryPlan(u.backoff)
 	for ctx.Err() == nil {
 		began := time.Now()
@@ -183,7 +149,7 @@ func (u *upstream) run(ctx context.Context) {
 		if attempt > u.downAfter || (errors.As(err, &se) && (se.status == 401 || se.status == 403)) {
 			state = StateDown
 		}
-		u.setState(KonsoleState{State: state, URL: u.display, Attempt: try, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
+		u.setState(State{State: state, URL: u.display, Attempt: try, RetryInMs: delay.Milliseconds(), Error: msg, LastID: u.LastID()})
 		// Said once per outage (and when it is judged down), not on
 		// every retry of a Konsole that stays away for days.
 		level := slog.LevelDebug
@@ -206,7 +172,7 @@ func (u *upstream) run(ctx context.Context) {
 
 // once makes one connection and reads it until it fails, ends, or the
 // watchdog sees nothing (not even a heartbeat) for too long.
-func (u *upstream) once(ctx context.Context) (connected bool, err error) {
+func (u *Follower) once(ctx context.Context) (connected bool, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	base, token, err := u.endpoint(ctx)
@@ -242,7 +208,7 @@ func (u *upstream) once(ctx context.Context) (connected bool, err error) {
 			}
 			u.mu.Unlock()
 		}
-		u.setState(KonsoleState{State: StateConnected, URL: u.display, LastID: u.LastID()})
+		u.setState(State{State: StateConnected, URL: u.display, LastID: u.LastID()})
 		return nil
 	}
 	go func() {
@@ -288,7 +254,7 @@ func (u *upstream) once(ctx context.Context) (connected bool, err error) {
 
 // handle delivers one event. connStart is where Konsole started this
 // stream: after a reset (its log no longer matches ours) ids restart there.
-func (u *upstream) handle(m *sse.Event, connStart int64) {
+func (u *Follower) handle(m *sse.Event, connStart int64) {
 	typ := string(m.Event)
 	if typ == eventlog.EvHeartbeat {
 		return
@@ -321,5 +287,5 @@ func (u *upstream) handle(m *sse.Event, connStart int64) {
 	// which is only possible inside JSON strings) replaced: the event goes
 	// to the clients in a WebSocket text frame, which a browser drops, with
 	// the connection, when it is not UTF-8.
-	u.deliver(upstreamEvent{ID: head.ID, Type: head.Type, SessionID: head.SessionID, Raw: bytes.ToValidUTF8(m.Data, []byte("\uFFFD"))})
+	u.deliver(Event{ID: head.ID, Type: head.Type, SessionID: head.SessionID, Raw: bytes.ToValidUTF8(m.Data, []byte("\uFFFD"))})
 }
