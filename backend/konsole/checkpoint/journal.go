@@ -58,8 +58,11 @@ func (s *Store) End(ctx context.Context, session, folder, key string) (Snapshot,
 
 // Has says whether the turn key of session has its snapshot from before
 // its prompt.
-func (s *Store) Has(ctx context.Context, session, key string) bool {
-	_, err := s.Get(ctx, session, key+".start")
+func (s *Store) Has(session, key string) bool {
+	if checkName("the session id", session) != nil || checkName("the turn", key) != nil {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(s.dir, session, "git", filepath.FromSlash(ref(key+".start"))))
 	return err == nil
 }
 
@@ -75,7 +78,7 @@ func (s *Store) RewindTo(ctx context.Context, session, folder, key string, overw
 		return Plan{}, err
 	}
 	i := slices.Index(keys, key)
-	if i < 0 || !s.Has(ctx, session, key) {
+	if i < 0 || !s.Has(session, key) {
 		return Plan{}, ErrNotFound
 	}
 	var turns []Turn

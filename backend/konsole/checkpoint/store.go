@@ -377,20 +377,25 @@ func (s *Store) Get(ctx context.Context, session, name string) (Snapshot, error)
 	}
 	// Reading a commit needs no work tree and no gate: objects and refs
 	// are written whole.
-	sh := &shadow{folder: gd, env: shadowEnv(gd, gd, filepath.Join(s.dir, session, "index"))}
+	sh := &shadow{dir: filepath.Join(s.dir, session), folder: gd, env: shadowEnv(gd, gd, filepath.Join(s.dir, session, "index"))}
 	return sh.read(ctx, ref(name))
 }
 
 // read returns the snapshot commit rev names.
 func (sh *shadow) read(ctx context.Context, rev string) (Snapshot, error) {
-	id, err := worktree.RunOwn(ctx, sh.folder, sh.env, nil, "rev-parse", "-q", "--verify", rev+"^{commit}")
+	id := rev
+	if strings.HasPrefix(rev, "refs/") {
+		// A ref of the store is a file (keep), read without a git.
+		b, err := os.ReadFile(filepath.Join(sh.dir, "git", filepath.FromSlash(rev)))
+		if err != nil {
+			return Snapshot{}, ErrNotFound
+		}
+		id = strings.TrimSpace(string(b))
+	}
+	snap := Snapshot{ID: id}
+	body, err := worktree.RunOwn(ctx, sh.folder, sh.env, nil, "cat-file", "commit", id)
 	if err != nil {
 		return Snapshot{}, ErrNotFound
-	}
-	snap := Snapshot{ID: strings.TrimSpace(string(id))}
-	body, err := sh.git(ctx, nil, "cat-file", "commit", snap.ID)
-	if err != nil {
-		return Snapshot{}, err
 	}
 	head, msg, _ := strings.Cut(string(body), "\n\n")
 	for _, l := range strings.Split(head, "\n") {

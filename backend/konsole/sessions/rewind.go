@@ -97,7 +97,7 @@ func (m *Manager) Checkpoints(id string) ([]Checkpoint, error) {
 	defer cancel()
 	var keys []string
 	for _, r := range rows {
-		if isPrompt(r.Role, r.Content) && r.TurnID != "" && m.ckpt.Has(ctx, id, r.TurnID) {
+		if isPrompt(r.Role, r.Content) && r.TurnID != "" && m.ckpt.Has(id, r.TurnID) {
 			out = append(out, Checkpoint{MessageID: r.ID, TurnID: r.TurnID, Prompt: store.MessageText(r.Content), At: r.At})
 			keys = append(keys, r.TurnID+".start")
 		}
@@ -253,7 +253,7 @@ func droppedTurns(rows []store.MessageRow, k int) int {
 func (m *Manager) rewindFiles(id, cwd string, row store.MessageRow, req RewindRequest, res *RewindResult) error {
 	ctx, cancel := context.WithTimeout(m.ckptCtx, checkpointTimeout)
 	defer cancel()
-	if m.ckpt == nil || row.TurnID == "" || !m.ckpt.Has(ctx, id, row.TurnID) {
+	if m.ckpt == nil || row.TurnID == "" || !m.ckpt.Has(id, row.TurnID) {
 		return apierror.New(http.StatusConflict, apierror.CodeConflict, "message %d has no checkpoint of the folder (it was sent before Konsole kept them, or its snapshot failed): only the conversation can be rewound to it", row.ID)
 	}
 	plan, err := m.ckpt.RewindTo(ctx, id, cwd, row.TurnID, req.Overwrite, req.DryRun)
