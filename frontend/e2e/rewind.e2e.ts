@@ -67,6 +67,23 @@ describe('rewind in Chromium', () => {
     await page.getByTestId('turn-end').nth(ends).waitFor();
   });
 
+  it('shows the dialog on a narrow screen, and Cancel applies nothing', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    const first = page.getByTestId('user-msg').filter({ hasText: 'echo one > one.txt' });
+    await first.scrollIntoViewIfNeeded();
+    await first.getByTestId('rewind').click();
+    const dialog = page.getByTestId('rewind-dialog');
+    await dialog.getByTestId('rewind-dropped').waitFor();
+    const box = await dialog.boundingBox();
+    expect(box!.width).toBeLessThanOrEqual(390);
+    await shot(page, 'rewind-preview-narrow');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(existsSync(join(stack.work, 'one.txt'))).toBe(true);
+    expect(await page.getByTestId('rewind-divider').count()).toBe(1);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('Edit and resend puts the prompt back in the box with the conversation before it', async () => {
     const first = page.getByTestId('user-msg').filter({ hasText: 'echo one > one.txt' });
     await first.hover();
