@@ -33,7 +33,6 @@ describe('the changes panel in Chromium', () => {
     await page.getByTestId('cwd').fill(stack.work);
     await page.getByLabel('Title').fill('Tidy the module');
     await page.getByTestId('new-worktree').check();
-    await page.getByRole('button', { name: 'Model, mode, effort…' }).click();
     await page.getByTestId('new-mode').selectOption('acceptEdits');
     await page.getByTestId('create-session').click();
     await page.getByTestId('session-status').first().filter({ hasText: 'idle' }).waitFor();

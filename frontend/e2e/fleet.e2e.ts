@@ -128,6 +128,7 @@ describe('several Konsoles in Chromium', () => {
     await newSession(page, stack);
     await group(firstId).getByTestId('session-item').first().waitFor();
 
+    await page.getByTestId('new-session').click();
     await page.getByTestId('new-konsole').selectOption(devId);
     await page.getByTestId('cwd').fill(stack.work);
     await page.getByTestId('create-session').click();
@@ -148,6 +149,7 @@ describe('several Konsoles in Chromium', () => {
     expect(await group(devId).getByTestId('session-item').count()).toBe(1);
     await page.reload();
     await page.getByTestId('conn-state').and(page.locator('[data-state="connected"]')).waitFor();
+    await page.getByTestId('new-session').click();
     expect(await page.getByTestId('new-konsole').inputValue()).toBe(devId);
   });
 

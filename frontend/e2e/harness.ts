@@ -203,8 +203,12 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, name + '.png') });
 }
 
-/** Starts a session in the stack's work folder through the sidebar. */
+/**
+ * Starts a session in the stack's work folder from the start screen (shown
+ * while no session is open; "+ New session" in the sidebar opens it).
+ */
 export async function newSession(page: Page, stack: Stack): Promise<void> {
+  if (!(await page.getByTestId('start-screen').isVisible())) await page.getByTestId('new-session').click();
   await page.getByTestId('cwd').fill(stack.work);
   await page.getByTestId('create-session').click();
   await page.getByTestId('session-status').first().filter({ hasText: 'idle' }).waitFor();

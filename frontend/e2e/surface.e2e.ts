@@ -14,7 +14,6 @@ describe('the console surface in Chromium', () => {
     page = await connectedPage(stack);
     // A session in plan mode, chosen in the new-session form.
     await page.getByTestId('cwd').fill(stack.work);
-    await page.getByRole('button', { name: 'Model, mode, effort…' }).click();
     await page.getByTestId('new-mode').selectOption('plan');
     await page.getByTestId('new-effort').selectOption('high');
     await page.getByTestId('create-session').click();

@@ -164,7 +164,8 @@ export class Dashboard {
         this.agents.loadAgent(id);
       }
       const list = this.sessions.list;
-      if (!this.sessions.selected && list.length) this.nav.select(list[list.length - 1].id);
+      // The newest session opens, unless the person opened the start screen.
+      if (!this.sessions.selected && list.length && !this.ui.starting) this.nav.select(list[list.length - 1].id);
       if (all) this.transcripts.reloadAll();
     } catch (e) {
       this.notices.toast(errorText(e), 'error');

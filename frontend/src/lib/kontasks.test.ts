@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeKontaskEvent } from './kontasks';
+import { mergeKontaskEvent, outputDocument } from './kontasks';
 import type { Kontask } from './types';
 
 const kontask = (output: string, status: Kontask['status'] = 'pending'): Kontask => ({
@@ -35,5 +35,17 @@ describe('mergeKontaskEvent', () => {
   it('asks again when what it has is only a preview', () => {
     const r = mergeKontaskEvent(kontask('<p>prev'), false, { kontask: kontask('<p>prev', 'completed'), outputTruncated: true });
     expect(r.fetchBody).toBe(true);
+  });
+});
+
+describe('outputDocument', () => {
+  const colors = { bg: '#1c1e23', fg: '#e4e6eb', muted: '#a2a7b3', accent: '#61afef', line: '#33363e', codeBg: '#101114' };
+
+  it('draws the output in the theme colours it is given, under a CSP that loads nothing', () => {
+    const doc = outputDocument('<p>hi</p>', colors, 'dark');
+    expect(doc).toContain("content=\"default-src 'none';");
+    expect(doc).toContain('background:#1c1e23;color:#e4e6eb');
+    expect(doc).toContain(':root{color-scheme:dark}');
+    expect(doc.endsWith('<body><p>hi</p></body></html>')).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
 import type { KonsoleEvent } from './console-client';
 import { konsoleEvents } from './konsole-events';
 import type { PromptImage } from './images';
+import { localCommand } from './tool-names';
 
 /**
  * One row of the console. rewound marks the rows of turns a rewind of the
@@ -61,6 +62,8 @@ type ItemKind =
   | { kind: 'compact'; id: string; turnId?: string; trigger?: string; preTokens?: number }
   /** A rewind's divider, just before the prompt it went back to. */
   | { kind: 'rewind'; id: string; turnId?: string; messageId?: number; files: boolean; conversation: boolean; droppedTurns?: number }
+  /** A line Claude Code printed for a local slash command ("Set model to ..."), not a prompt. */
+  | { kind: 'note'; id: string; turnId?: string; text: string; error?: boolean }
   | {
       kind: 'turn-end';
       id: string;
@@ -371,8 +374,16 @@ export class Transcript {
       return;
     }
     if (role === 'user') {
+      // Claude Code's own user messages (a slash command's output, its
+      // caveat) read as a line of the transcript, never as a prompt bubble.
+      const own = content.length && content.every((b) => b.type === 'text') ? localCommand(content.map((b) => b.text ?? '').join('')) : null;
+      if (own && own.kind === 'hidden') return;
+      if (own && own.kind === 'output') {
+        if (own.text) this.add({ kind: 'note', id: `note:${rowId ?? ++this.seq}:${turnId ?? ''}`, turnId, text: own.text, error: own.error });
+        return;
+      }
       if (prompt) {
-        const text = content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
+        const text = own?.kind === 'command' ? own.text : content.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('');
         const images = content
           .filter((b) => b.type === 'image' && b.source?.type === 'base64')
           .map((b) => ({ mediaType: b.source.media_type, data: b.source.data }));

@@ -20,6 +20,7 @@ export class Navigator {
   select(id: string): void {
     this.sessions.selected = id;
     this.ui.view = 'console';
+    this.ui.starting = false;
     this.ui.drawerOpen = false;
     this.transcripts.get(id);
     this.sessions.loadInfo(id);
@@ -27,9 +28,18 @@ export class Navigator {
     this.sessions.loadRules(id);
   }
 
-  showKontask(id: string): void {
+  /** Shows the start screen: a folder, a first prompt, the model and mode. */
+  startNew(): void {
+    this.ui.view = 'console';
+    this.ui.starting = true;
+    this.ui.drawerOpen = false;
+  }
+
+  /** Shows a kontask whole; from, the session whose transcript showed its card. */
+  showKontask(id: string, from: string | null = null): void {
     this.ui.view = 'kontasks';
     this.kontasks.open = id;
+    this.kontasks.openedFrom = from;
   }
 
   /** Opens a search hit: the session scrolled to the message, or the kontask. */

@@ -31,8 +31,9 @@ export class SessionActions {
     if (o.worktree) body.worktree = true;
     const s = await this.connection.api.post<Session>('/sessions', body);
     this.sessions.upsert({ ...s, konsoleId: s.konsoleId ?? o.konsoleId });
+    // The session opens: why its agent did not start shows there (or in the
+    // banner about the CLI), not again in a toast.
     this.nav.select(s.id);
-    if (s.status === 'error') this.notices.toast('The agent did not start: ' + (s.lastError ?? 'unknown error'), 'error');
   }
 
   /** Changes a session's model, permission mode, title or archived flag mid-session. */

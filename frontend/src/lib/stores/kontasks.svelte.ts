@@ -18,6 +18,8 @@ export class KontaskStore {
   list: Kontask[] = $state([]);
   /** The kontask the Kontasks view shows whole (null: the list). */
   open: string | null = $state(null);
+  /** The session whose transcript card opened the kontask: the full view offers the way back. */
+  openedFrom: string | null = $state(null);
   // Kontasks held with only a preview of their output, and those whose
   // whole output is being fetched.
   private previewOnly = new Set<string>();

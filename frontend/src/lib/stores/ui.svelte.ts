@@ -17,6 +17,8 @@ export class UiStore {
   rewind: RewindTarget | null = $state(null);
   /** Text for a session's prompt box ("Edit and resend"); the box takes it and clears this. */
   promptFill: { sessionId: string; text: string } | null = $state(null);
+  /** The start screen instead of the open session ("+ New session"); it shows too while none is open. */
+  starting = $state(false);
 }
 
 export const [getUi, setUi] = createContext<UiStore>();
