@@ -73,7 +73,7 @@ type RewoundConversation struct {
 	DroppedTurns int `json:"droppedTurns"`
 }
 
-// Rewound is the transcript's mark of a rewind: the dashboard draws the
+// roleRewind is the role of the transcript's mark of a rewind: the dashboard draws the
 // turns from MessageID to it dimmed, under a "Rewound to here" divider.
 const roleRewind = "rewind"
 
