@@ -7,7 +7,7 @@ BIN := bin/konui
 VERSION := $(shell cat VERSION)
 LDFLAGS := -s -w
 
-.PHONY: setup bindings frontend build desktop run test test-loaded test-vet test-go test-ui test-e2e test-desktop test-fuzz test-package bench package icons version clean
+.PHONY: setup bindings frontend build desktop run test test-loaded test-vet test-lint test-go test-ui test-e2e test-desktop test-fuzz test-package bench package icons version clean
 .PHONY: test-cross dist
 
 setup:
@@ -41,7 +41,7 @@ run: desktop
 # The targets "make test" runs, in order. Each runs even when one before it
 # failed; the end lists the failed ones and the exit status is non-zero if
 # any did (scripts/test-all.sh). Add a suite here to have "make test" run it.
-TEST_TARGETS = test-vet test-ui test-go test-e2e test-desktop test-fuzz test-package test-cross
+TEST_TARGETS = test-vet test-lint test-ui test-go test-e2e test-desktop test-fuzz test-package test-cross
 
 test: setup frontend
 	MAKE="$(MAKE)" ./scripts/test-all.sh $(TEST_TARGETS)
@@ -54,6 +54,18 @@ test-loaded:
 
 test-vet:
 	$(GO) vet ./...
+
+# golangci-lint beyond go vet (.golangci.yml says what it checks), over each
+# build (scripts/test-lint.sh lists them). Go builds it into .tools on first
+# use; this is the one place its version is pinned.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := .tools/golangci-lint/$(GOLANGCI_LINT_VERSION)/golangci-lint
+
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/$(dir $(GOLANGCI_LINT)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+test-lint: $(GOLANGCI_LINT)
+	./scripts/test-lint.sh $(GOLANGCI_LINT)
 
 # Type checks and unit tests of the dashboard.
 test-ui:

@@ -102,7 +102,8 @@ func choiceActions(raw json.RawMessage) []Action {
 // its input, clipped on characters.
 func toolSummary(input json.RawMessage) string {
 	var in map[string]any
-	json.Unmarshal(input, &in)
+	// input that is not an object has none of the keys: the fallbacks below apply.
+	_ = json.Unmarshal(input, &in)
 	for _, key := range []string{"command", "file_path", "notebook_path", "path", "url", "pattern"} {
 		if v, ok := in[key].(string); ok && v != "" {
 			return clip(v, noteBodyChars-40)
@@ -118,7 +119,8 @@ func (d *Desktop) permissionRequested(konsoleID, sessionID string, data json.Raw
 		ToolName  string          `json:"toolName"`
 		Input     json.RawMessage `json:"input"`
 	}
-	json.Unmarshal(data, &p)
+	// malformed data has no request id, and is ignored below.
+	_ = json.Unmarshal(data, &p)
 	if p.RequestID != "" {
 		d.mu.Lock()
 		d.perms[p.RequestID] = waitingPerm{SessionID: sessionID, ToolName: p.ToolName, Konsole: konsoleID, At: time.Now()}

@@ -51,7 +51,9 @@ func (s *noteServer) CloseNotification(id uint32) *dbus.Error {
 	s.mu.Lock()
 	s.closed = append(s.closed, id)
 	s.mu.Unlock()
-	s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", id, uint32(3))
+	if err := s.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.NotificationClosed", id, uint32(3)); err != nil {
+		return dbus.MakeFailedError(err)
+	}
 	return nil
 }
 
@@ -118,7 +120,9 @@ func startAnswerRig(t *testing.T, actions bool, tray func(*dbus.Conn) Tray) *ans
 	}
 	t.Cleanup(func() { conn.Close() })
 	srv := &noteServer{conn: conn, actions: actions}
-	conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if err := conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
 	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("failed to own the notification service: %v %v", err, reply)
 	}

@@ -81,7 +81,9 @@ func TestGeneratedBindingsAreCurrent(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags bindings: %v\n%s", err, out)
 	}
-	os.WriteFile(filepath.Join(dir, "wails.json"), []byte(`{"name":"Konui","wailsjsdir":"."}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "wails.json"), []byte(`{"name":"Konui","wailsjsdir":"."}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	run := exec.Command(bin)
 	run.Dir = dir
 	run.Env = append(os.Environ(), "tsprefix=", "tssuffix=", "tsoutputtype=classes")

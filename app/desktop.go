@@ -174,7 +174,7 @@ func (d *Desktop) connect() error {
 	defer d.connMu.Unlock()
 	select {
 	case <-d.done:
-		return errors.New("Konui is shutting down")
+		return errors.New("Konui is shutting down") //nolint:staticcheck // Konui is the app's name
 	default:
 	}
 	if d.stack != nil {
@@ -282,7 +282,8 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 		d.seen(ev.SessionID)
 	case eventlog.EvTurnCompleted:
 		var t struct{ Reason string }
-		json.Unmarshal(ev.Data, &t)
+		// an unknown or missing reason reads as a finished turn.
+		_ = json.Unmarshal(ev.Data, &t)
 		d.turnFinished(konsoleID, ev.SessionID)
 		if d.wantNotify(func(s Settings) bool { return s.NotifyTurns }, true) {
 			d.queue(Notification{Title: clip("Turn "+map[string]string{"completed": "finished", "interrupted": "interrupted", "error": "failed"}[t.Reason]+

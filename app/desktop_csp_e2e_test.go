@@ -112,7 +112,9 @@ func TestDesktopWindowLoadsNoRemoteSource(t *testing.T) {
 	// would be asked for at once. The screenshot shows the message.
 	time.Sleep(3 * time.Second)
 	artifacts := filepath.Join(root, "test-artifacts")
-	os.MkdirAll(artifacts, 0o755)
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("import", "-window", "root", filepath.Join(artifacts, "desktop-remote-sources.png")).CombinedOutput(); err != nil {
 		t.Fatalf("screenshot: %v %s", err, out)
 	}

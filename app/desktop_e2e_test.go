@@ -109,15 +109,21 @@ func TestDesktopWindowNotifiesTraysAndStaysSingle(t *testing.T) {
 	}
 	defer conn.Close()
 	notes := &notifyServer{}
-	conn.Export(notes, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if err := conn.Export(notes, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
 	own(t, conn, "org.freedesktop.Notifications")
 	w := &watcher{}
-	conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher")
-	prop.Export(conn, "/StatusNotifierWatcher", prop.Map{"org.kde.StatusNotifierWatcher": {
+	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prop.Export(conn, "/StatusNotifierWatcher", prop.Map{"org.kde.StatusNotifierWatcher": {
 		"IsStatusNotifierHostRegistered": {Value: true},
 		"RegisteredStatusNotifierItems":  {Value: []string{}},
 		"ProtocolVersion":                {Value: int32(0)},
-	}})
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	own(t, conn, "org.kde.StatusNotifierWatcher")
 
 	k := kt.Start(t, kt.Options{})
@@ -159,7 +165,9 @@ func TestDesktopWindowNotifiesTraysAndStaysSingle(t *testing.T) {
 	})
 	time.Sleep(2 * time.Second) // let the page render the new kontask
 	artifacts := filepath.Join(root, "test-artifacts")
-	os.MkdirAll(artifacts, 0o755)
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	shot := filepath.Join(artifacts, "desktop-window.png")
 	if out, err := exec.Command("import", "-window", "root", shot).CombinedOutput(); err != nil {
 		t.Fatalf("screenshot: %v %s", err, out)

@@ -132,7 +132,9 @@ func TestPauseAndSettingsSilenceNotifications(t *testing.T) {
 	}
 	d.KontaskCreated(bridge.Kontask{ID: "k1", Title: "quiet"})
 	d.SetPaused(false)
-	d.SetNotifications(false, true, true)
+	if err := d.SetNotifications(false, true, true); err != nil {
+		t.Fatal(err)
+	}
 	d.KontaskCreated(bridge.Kontask{ID: "k2", Title: "off"})
 	d.flush()
 	if len(n.all()) != 0 {
@@ -159,7 +161,9 @@ func TestTurnAndPermissionNoticesOnlyWhenTheWindowIsInTheBackground(t *testing.T
 	if a := n.all(); a[0].Title != "Turn interrupted in api-server" || !strings.HasPrefix(a[1].Title, "Claude asks to use Bash") {
 		t.Fatalf("notifications %+v", a)
 	}
-	d.SetNotifications(true, false, false)
+	if err := d.SetNotifications(true, false, false); err != nil {
+		t.Fatal(err)
+	}
 	d.observe("local", "turn.completed", ev("s1", map[string]any{"reason": "completed"}))
 	d.flush()
 	if len(n.all()) != 2 {

@@ -40,7 +40,9 @@ func TestClosingHidesToTheTrayOnlyWhileATrayHostIsThere(t *testing.T) {
 	st, _ := OpenSettings(filepath.Join(t.TempDir(), "settings.json"))
 	var host atomic.Bool
 	d := NewDesktop(DesktopConfig{Settings: st, TrayHost: host.Load})
-	d.SetHideToTray(true)
+	if err := d.SetHideToTray(true); err != nil {
+		t.Fatal(err)
+	}
 	if d.HidesOnClose() || d.GetSettings().TrayAvailable {
 		t.Fatal("the window would hide with no tray host to bring it back")
 	}
@@ -48,7 +50,9 @@ func TestClosingHidesToTheTrayOnlyWhileATrayHostIsThere(t *testing.T) {
 	if !d.HidesOnClose() || !d.GetSettings().TrayAvailable {
 		t.Fatal("a tray host is there but closing does not hide")
 	}
-	d.SetHideToTray(false)
+	if err := d.SetHideToTray(false); err != nil {
+		t.Fatal(err)
+	}
 	if d.HidesOnClose() {
 		t.Fatal("hides although the setting is off")
 	}
@@ -118,7 +122,9 @@ func TestAClaudePathSetInSettingsIsCheckedSavedAndUsedAtOnce(t *testing.T) {
 		t.Fatalf("found a CLI in an empty home: %+v", in)
 	}
 	old := filepath.Join(home, "old-claude")
-	os.WriteFile(old, []byte("#!/bin/sh\necho '1.0.44 (Claude Code)'\n"), 0o755)
+	if err := os.WriteFile(old, []byte("#!/bin/sh\necho '1.0.44 (Claude Code)'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	in, err := d.SetClaudePath(old)
 	if err != nil || in.Code != "agent_too_old" || d.GetSettings().ClaudePath != "" {
 		t.Fatalf("an old CLI: %+v %v, saved %q", in, err, d.GetSettings().ClaudePath)

@@ -48,7 +48,9 @@ func konsoleIDs(d *Desktop) map[string]string {
 func TestTheSettingsProfilesMoveIntoTheFleetOnceWithTheirIDsAndTokens(t *testing.T) {
 	remote := kt.Start(t, kt.Options{})
 	dir := filepath.Join(t.TempDir(), "konui")
-	os.MkdirAll(dir, 0o700)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	settingsPath := filepath.Join(dir, "settings.json")
 	old := `{"profiles":[{"id":"devbox1","name":"Dev box","url":"` + remote.URL + `","token":"` + remote.Token + `"}],"active":"devbox1","notifyKontasks":true}`
 	if err := os.WriteFile(settingsPath, []byte(old), 0o600); err != nil {

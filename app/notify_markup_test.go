@@ -42,7 +42,9 @@ func TestNotificationBodiesAreEscapedForMarkupServers(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv := &markupServer{caps: tc.caps}
-		conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+		if err := conn.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+			t.Fatal(err)
+		}
 		if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 			t.Fatalf("failed to own the name: %v %v", err, reply)
 		}
@@ -60,7 +62,9 @@ func TestNotificationBodiesAreEscapedForMarkupServers(t *testing.T) {
 		if len(got) != 1 || got[0] != tc.want {
 			t.Errorf("capabilities %v: body %q, want %q", tc.caps, got, tc.want)
 		}
-		conn.ReleaseName("org.freedesktop.Notifications")
+		if _, err := conn.ReleaseName("org.freedesktop.Notifications"); err != nil {
+			t.Fatal(err)
+		}
 		conn.Close()
 	}
 }

@@ -41,7 +41,9 @@ func notifierAgainst(t *testing.T, srv any, conn **dbus.Conn) *DBusNotifier {
 	}
 	t.Cleanup(func() { c.Close() })
 	*conn = c
-	c.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
+	if err := c.Export(srv, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
 	if reply, err := c.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("failed to own the notification service: %v %v", err, reply)
 	}

@@ -20,7 +20,9 @@ func TestASecondLaunchHandsItsArgsToTheRunningOne(t *testing.T) {
 	defer first.Close()
 	name, path := singleInstanceName(UniqueID)
 	h := raiseHandler{got: make(chan string, 1)}
-	first.Export(h, path, name)
+	if err := first.Export(h, path, name); err != nil {
+		t.Fatal(err)
+	}
 	if r, err := first.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatal(err, r)
 	}

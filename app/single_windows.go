@@ -51,6 +51,8 @@ func raiseRunning(id string, args []string) bool {
 	}
 	cds := copyDataStruct{dwData: wmCopyDataSecondInstance, cbData: uint32(len(msg) * 2), lpData: uintptr(unsafe.Pointer(&msg[0]))}
 	// SendMessage returns once the running konui has read the data.
-	procSendMessage.Call(hwnd, wmCopyData, 0, uintptr(unsafe.Pointer(&cds)))
+	// Call's error is the thread's last error, set whatever SendMessage did;
+	// a running konui that could not read the data shows no window either way.
+	_, _, _ = procSendMessage.Call(hwnd, wmCopyData, 0, uintptr(unsafe.Pointer(&cds)))
 	return true
 }

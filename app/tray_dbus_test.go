@@ -89,12 +89,16 @@ func TestTheTrayMenuListsAWaitingRequestUntilItIsAnswered(t *testing.T) {
 	var host *sniWatcher
 	r := startAnswerRig(t, true, func(conn *dbus.Conn) Tray {
 		w := &sniWatcher{}
-		conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher")
-		prop.Export(conn, "/StatusNotifierWatcher", prop.Map{"org.kde.StatusNotifierWatcher": {
+		if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+			t.Fatalf("failed to export the watcher: %v", err)
+		}
+		if _, err := prop.Export(conn, "/StatusNotifierWatcher", prop.Map{"org.kde.StatusNotifierWatcher": {
 			"IsStatusNotifierHostRegistered": {Value: true},
 			"RegisteredStatusNotifierItems":  {Value: []string{}},
 			"ProtocolVersion":                {Value: int32(0)},
-		}})
+		}}); err != nil {
+			t.Fatalf("failed to export the watcher's properties: %v", err)
+		}
 		if reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 			t.Fatalf("failed to own the watcher: %v %v", err, reply)
 		}

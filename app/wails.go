@@ -171,10 +171,12 @@ func (w *wailsApp) domReady(ctx context.Context) {
 func (w *wailsApp) beforeClose(ctx context.Context) bool {
 	x, y := runtime.WindowGetPosition(ctx)
 	wd, ht := runtime.WindowGetSize(ctx)
-	w.settings.Update(func(s *Settings) error {
+	if err := w.settings.Update(func(s *Settings) error {
 		s.Window = &Geometry{X: x, Y: y, Width: wd, Height: ht}
 		return nil
-	})
+	}); err != nil {
+		w.lg.Warn("failed to save the window's geometry", "err", err)
+	}
 	w.mu.Lock()
 	quitting := w.quitting
 	w.mu.Unlock()

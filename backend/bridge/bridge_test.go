@@ -24,7 +24,9 @@ func TestDeltasArriveInOrderThroughTheBridge(t *testing.T) {
 		t.Fatalf("prompt ack: %s", ack.Error)
 	}
 	var r struct{ TurnID string }
-	json.Unmarshal(ack.Result, &r)
+	if err := json.Unmarshal(ack.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	frames := c.until(60*time.Second, turnDone(r.TurnID))
 	var text strings.Builder
 	var lastSeq, lastID int64
@@ -58,7 +60,9 @@ func TestAClientThatDropsAndResumesWithSinceGetsNoGapAndNoDuplicate(t *testing.T
 	c := h.connect("clientId=resumer")
 	ack := c.request("prompt", map[string]any{"sessionId": sid, "text": "[[long 120]]"})
 	var r struct{ TurnID string }
-	json.Unmarshal(ack.Result, &r)
+	if err := json.Unmarshal(ack.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	seen := map[int64]bool{}
 	var seqs []int64
 	record := func(fs []frame) {
@@ -162,7 +166,9 @@ func TestTheRESTAPIIsProxiedWithTheBridgeToken(t *testing.T) {
 	}
 	resp, _ = http.Get(h.srv.URL + "/api/sessions?token=" + h.token)
 	var list struct{ Sessions []map[string]any }
-	json.NewDecoder(resp.Body).Decode(&list)
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
 	if len(list.Sessions) != 1 {
 		t.Fatalf("sessions via proxy: %v", list)
 	}

@@ -70,7 +70,10 @@ func TestDropAndResumeCyclesLoseAndRepeatNothing(t *testing.T) {
 				return
 			default:
 			}
-			k.Server.Log().Append("test.tick", "", "", map[string]any{"i": i})
+			if _, err := k.Server.Log().Append("test.tick", "", "", map[string]any{"i": i}); err != nil {
+				t.Error(err)
+				return
+			}
 			if i%10 == 9 {
 				time.Sleep(2 * time.Millisecond)
 			}
@@ -169,7 +172,9 @@ func TestKill9CyclesOfKonsoleLoseAndRepeatNothing(t *testing.T) {
 	k := &konsoleProcess{t: t, bin: buildKonui(t), addr: freeAddr(t), token: "kill9-cycles-token", data: t.TempDir(),
 		env: append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)}
 	work := filepath.Join(home, "work")
-	os.MkdirAll(work, 0o755)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	k.start()
 	defer k.stop()
 
@@ -187,7 +192,9 @@ func TestKill9CyclesOfKonsoleLoseAndRepeatNothing(t *testing.T) {
 			t.Fatalf("cycle %d: prompt: %s", i, a.Error)
 		}
 		var r struct{ TurnID string }
-		json.Unmarshal(a.Result, &r)
+		if err := json.Unmarshal(a.Result, &r); err != nil {
+			t.Fatal(err)
+		}
 		cut[r.TurnID] = true
 		deltas := 0
 		want := 3 + i%5 // kill at a different point of the turn each time
@@ -213,7 +220,9 @@ func TestKill9CyclesOfKonsoleLoseAndRepeatNothing(t *testing.T) {
 		t.Fatalf("prompt after the crashes: %s", a.Error)
 	}
 	var r struct{ TurnID string }
-	json.Unmarshal(a.Result, &r)
+	if err := json.Unmarshal(a.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	frames = append(frames, c.until(90*time.Second, turnDone(r.TurnID))...)
 
 	var got []int64

@@ -111,7 +111,10 @@ func TestASlowClientDoesNotSlowAFastOneAndIsToldToResume(t *testing.T) {
 	pad := strings.Repeat("x", 16<<10)
 	go func() {
 		for i := 0; i < n; i++ {
-			k.Server.Log().Append("test.tick", "", "", map[string]any{"i": i, "pad": pad})
+			if _, err := k.Server.Log().Append("test.tick", "", "", map[string]any{"i": i, "pad": pad}); err != nil {
+				t.Error(err)
+				return
+			}
 			if i%50 == 49 {
 				time.Sleep(10 * time.Millisecond)
 			}
@@ -185,7 +188,9 @@ func TestAClientThatReadsNothingIsEndedByTheWriteTimeout(t *testing.T) {
 			t.Fatalf("the stuck client was not ended after %d events of 16 KiB: %v", sent, health(t, h))
 		}
 		for range 50 {
-			k.Server.Log().Append("test.tick", "", "", map[string]any{"i": sent, "pad": pad})
+			if _, err := k.Server.Log().Append("test.tick", "", "", map[string]any{"i": sent, "pad": pad}); err != nil {
+				t.Fatal(err)
+			}
 			sent++
 		}
 		// The fast client keeps reading meanwhile: it must get all.

@@ -32,11 +32,13 @@ func TestFleetKill9OfOneKonsoleMidStreamHoldsUpNoOtherAndItResumesExactly(t *tes
 	for _, id := range ids {
 		home := t.TempDir()
 		work[id] = filepath.Join(home, "work")
-		os.MkdirAll(work[id], 0o755)
+		if err := os.MkdirAll(work[id], 0o755); err != nil {
+			t.Fatal(err)
+		}
 		k := &konsoleProcess{t: t, bin: bin, addr: freeAddr(t), token: "fleet-kill9-" + id, data: t.TempDir(),
 			env: append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)}
 		k.start()
-		defer k.stop()
+		t.Cleanup(k.stop)
 		procs[id] = k
 		specs = append(specs, bridge.KonsoleSpec{ID: id, Name: "Konsole " + id, URL: "http://" + k.addr, Token: k.token})
 	}

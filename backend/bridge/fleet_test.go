@@ -109,7 +109,9 @@ func TestFleetRoutesEachSessionAndKontaskToItsKonsoleAndMergesTheLists(t *testin
 		t.Fatalf("choose: %s", a.Error)
 	}
 	var chosen struct{ TurnID string }
-	json.Unmarshal(a.Result, &chosen)
+	if err := json.Unmarshal(a.Result, &chosen); err != nil {
+		t.Fatal(err)
+	}
 	answer := ""
 	for _, f := range eventsOf(ws.until(60*time.Second, turnDone(chosen.TurnID)), "b") {
 		if e := f.ev(); e.Type == "text.delta" && e.TurnID == chosen.TurnID {
@@ -153,7 +155,9 @@ func TestFleetRoutesEachSessionAndKontaskToItsKonsoleAndMergesTheLists(t *testin
 		Konsole  struct{ URL, State string }
 		Konsoles []bridge.KonsoleInfo
 	}
-	json.Unmarshal(raw, &hl)
+	if err := json.Unmarshal(raw, &hl); err != nil {
+		t.Fatal(err)
+	}
 	if len(hl.Konsoles) != 3 || hl.Konsole.URL != local.URL || hl.Konsoles[1].ID != "b" || hl.Konsoles[1].State != "connected" {
 		t.Fatalf("hello: %s", raw)
 	}

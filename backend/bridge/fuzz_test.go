@@ -156,7 +156,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			dir = filepath.Join("upstream", "testdata")
 		}
 		p := filepath.Join(dir, "fuzz", target, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}

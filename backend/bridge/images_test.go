@@ -54,7 +54,9 @@ func TestImagesGoOverRESTAndHistoryIsProxied(t *testing.T) {
 	}
 	img.Set(0, 0, color.RGBA{1, 2, 3, 255})
 	var b bytes.Buffer
-	png.Encode(&b, img)
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
 	if b.Len() < 1<<20 {
 		t.Fatalf("the test image is only %d bytes", b.Len())
 	}

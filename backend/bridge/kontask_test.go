@@ -112,13 +112,17 @@ func TestTheNotifierHearsEachNewKontaskOnceAcrossAReconnectWithReplay(t *testing
 		t.Fatalf("prompt: %s", ack.Error)
 	}
 	var turn struct{ TurnID string }
-	json.Unmarshal(ack.Result, &turn)
+	if err := json.Unmarshal(ack.Result, &turn); err != nil {
+		t.Fatal(err)
+	}
 	frames := c.until(90*time.Second, turnDone(turn.TurnID))
 	var created string
 	for _, f := range frames {
 		if e := f.ev(); f.Type == "event" && e.Type == "kontask.created" {
 			var d struct{ Kontask struct{ ID string } }
-			json.Unmarshal(e.Data, &d)
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				t.Fatal(err)
+			}
 			created = d.Kontask.ID
 		}
 	}
@@ -201,12 +205,16 @@ func TestChoosingAKontaskPromptsItsEndedSessionAndMarksIt(t *testing.T) {
 	ack := c.request("prompt", map[string]any{"sessionId": sid,
 		"text": `[[kontask: {"title":"Pick one","choices":[{"label":"Alpha","value":"chosen value alpha","primary":true},{"label":"Beta","value":"beta"}]}]]`})
 	var turn struct{ TurnID string }
-	json.Unmarshal(ack.Result, &turn)
+	if err := json.Unmarshal(ack.Result, &turn); err != nil {
+		t.Fatal(err)
+	}
 	var kid string
 	for _, f := range c.until(90*time.Second, turnDone(turn.TurnID)) {
 		if e := f.ev(); f.Type == "event" && e.Type == "kontask.created" {
 			var d struct{ Kontask struct{ ID string } }
-			json.Unmarshal(e.Data, &d)
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				t.Fatal(err)
+			}
 			kid = d.Kontask.ID
 		}
 	}
@@ -224,7 +232,9 @@ func TestChoosingAKontaskPromptsItsEndedSessionAndMarksIt(t *testing.T) {
 	if !ack.OK {
 		t.Fatalf("choose: %s", ack.Error)
 	}
-	json.Unmarshal(ack.Result, &turn)
+	if err := json.Unmarshal(ack.Result, &turn); err != nil {
+		t.Fatal(err)
+	}
 	var text strings.Builder
 	updated := false
 	for _, f := range c.until(90*time.Second, turnDone(turn.TurnID)) {

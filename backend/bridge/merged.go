@@ -174,7 +174,8 @@ func (b *Bridge) listKontasks(w http.ResponseWriter, r *http.Request) {
 			Total      int    `json:"total"`
 			NextCursor string `json:"nextCursor"`
 		}
-		json.Unmarshal(s.raw, &page)
+		// a page that does not decode adds nothing to the total and has no next cursor.
+		_ = json.Unmarshal(s.raw, &page)
 		total += page.Total
 		if page.NextCursor != "" {
 			next[s.k.spec.ID] = page.NextCursor
@@ -261,7 +262,8 @@ func (b *Bridge) createSession(w http.ResponseWriter, r *http.Request) {
 	var head struct {
 		ID string `json:"id"`
 	}
-	json.Unmarshal(sess, &head)
+	// a session without an id is not indexed.
+	_ = json.Unmarshal(sess, &head)
 	if head.ID != "" {
 		b.index.put(kindSession, head.ID, k.spec.ID)
 	}

@@ -119,7 +119,9 @@ func TestKill9OfKonsoleMidTurnThenRestartLosesAndRepeatsNothing(t *testing.T) {
 	defer fake.Close()
 	k := &konsoleProcess{t: t, bin: buildKonui(t), addr: freeAddr(t), token: "kill9-token", data: t.TempDir(),
 		env: append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)}
-	os.MkdirAll(filepath.Join(home, "work"), 0o755)
+	if err := os.MkdirAll(filepath.Join(home, "work"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	k.start()
 	defer k.stop()
 
@@ -152,7 +154,9 @@ func TestKill9OfKonsoleMidTurnThenRestartLosesAndRepeatsNothing(t *testing.T) {
 		t.Fatalf("prompt after restart: %s", a.Error)
 	}
 	var r struct{ TurnID string }
-	json.Unmarshal(a.Result, &r)
+	if err := json.Unmarshal(a.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	frames = append(frames, c.until(60*time.Second, turnDone(r.TurnID))...)
 
 	var got []int64
@@ -201,7 +205,9 @@ func TestKonuiServeRunsALocalKonsoleAndServesTheDashboard(t *testing.T) {
 	}
 	defer fake.Close()
 	work := filepath.Join(home, "work")
-	os.MkdirAll(work, 0o755)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	addr := freeAddr(t)
 	cmd := exec.Command(buildKonui(t), "serve", "--listen", addr, "--data", t.TempDir(), "--claude", kt.ClaudePath(t), "--log-level", "warn")
 	cmd.Env = append(kt.AgentEnv(home, fake.URL), "XDG_CONFIG_HOME="+home)
@@ -242,10 +248,14 @@ func TestKonuiServeRunsALocalKonsoleAndServesTheDashboard(t *testing.T) {
 		t.Fatalf("create session: %v", err)
 	}
 	var s struct{ ID string }
-	json.NewDecoder(resp.Body).Decode(&s)
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
 	a := c.request("prompt", map[string]any{"sessionId": s.ID, "text": "hello serve"})
 	var r struct{ TurnID string }
-	json.Unmarshal(a.Result, &r)
+	if err := json.Unmarshal(a.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	fs := c.until(60*time.Second, turnDone(r.TurnID))
 	if fs[len(fs)-1].ev().text() != "completed" {
 		t.Fatalf("turn: %s", fs[len(fs)-1].raw)

@@ -151,7 +151,8 @@ func (b *Bridge) handleRequest(ctx context.Context, data []byte) []byte {
 		var head struct {
 			ID string `json:"id"`
 		}
-		json.Unmarshal(data, &head)
+		// best effort: a frame with no readable id is answered without one.
+		_ = json.Unmarshal(data, &head)
 		return ackJSON(head.ID, nil, badRequest("malformed frame: %v", err))
 	}
 	if req.ID == "" {
@@ -244,7 +245,8 @@ func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessag
 			} `json:"choices"`
 		} `json:"context"`
 	}
-	json.Unmarshal(raw, &k)
+	// a kontask that does not decode has no session, refused below.
+	_ = json.Unmarshal(raw, &k)
 	if k.SessionID == "" {
 		return nil, badRequest("this kontask belongs to no session, so its choice has nowhere to go")
 	}

@@ -105,7 +105,8 @@ func kontaskIDOf(raw json.RawMessage) string {
 			KontaskID string `json:"kontaskId"`
 		} `json:"data"`
 	}
-	json.Unmarshal(raw, &e)
+	// an event that does not decode names no kontask.
+	_ = json.Unmarshal(raw, &e)
 	if e.Data.Kontask.ID != "" {
 		return e.Data.Kontask.ID
 	}

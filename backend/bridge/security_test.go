@@ -474,20 +474,26 @@ func TestTokensNeverAppearInLogsOrErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sess struct{ ID string }
-	json.NewDecoder(resp.Body).Decode(&sess)
+	if err := json.NewDecoder(resp.Body).Decode(&sess); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	c := h.connect("clientId=leak")
 	ack := c.request("prompt", map[string]any{"sessionId": sess.ID, "text": `[[kontask: {"title":"Leak check","choices":[{"label":"Go","value":"go on"}]}]]`})
 	keep("ack", ack.raw)
 	var r struct{ TurnID string }
-	json.Unmarshal(ack.Result, &r)
+	if err := json.Unmarshal(ack.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	frames := c.until(90*time.Second, turnDone(r.TurnID))
 	var kontaskID string
 	for _, f := range frames {
 		keep("frame", f.raw)
 		if e := f.ev(); e.Type == "kontask.created" {
 			var d struct{ Kontask struct{ ID string } }
-			json.Unmarshal(e.Data, &d)
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				t.Fatal(err)
+			}
 			kontaskID = d.Kontask.ID
 		}
 	}
@@ -496,7 +502,9 @@ func TestTokensNeverAppearInLogsOrErrors(t *testing.T) {
 	}
 	s := do(t, h.srv.URL, "GET", "/api/sessions/"+sess.ID, h.token, false, "")
 	var st struct{ AgentPid int }
-	json.Unmarshal(s.body, &st)
+	if err := json.Unmarshal(s.body, &st); err != nil {
+		t.Fatal(err)
+	}
 	mcpTok := agentToken(t, st.AgentPid)
 	for _, tok := range badTokens(mcpTok) {
 		keep("mcp", do(t, k.URL, "POST", "/mcp", tok, false, "").body)
@@ -504,7 +512,9 @@ func TestTokensNeverAppearInLogsOrErrors(t *testing.T) {
 	}
 	ack = c.request("prompt", map[string]any{"sessionId": sess.ID, "text": "[[bash: echo hello > hello.txt; cat hello.txt]]"})
 	keep("ack", ack.raw)
-	json.Unmarshal(ack.Result, &r)
+	if err := json.Unmarshal(ack.Result, &r); err != nil {
+		t.Fatal(err)
+	}
 	asked := false
 	for _, f := range c.until(90*time.Second, func(f frame) bool {
 		e := f.ev()

@@ -160,7 +160,11 @@ func serveKonsole(ctx context.Context, f konsoleFlags, dataDir string, lg *slog.
 	if err := runfile.Write(dataDir, info); err != nil {
 		return err
 	}
-	defer runfile.RemoveIfOwn(dataDir, os.Getpid())
+	defer func() {
+		if err := runfile.RemoveIfOwn(dataDir, os.Getpid()); err != nil {
+			lg.Warn("failed to remove the run file", "err", err)
+		}
+	}()
 	if tok.announce != "" {
 		fmt.Fprintln(stdout, tok.announce)
 	}

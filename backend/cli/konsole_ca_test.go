@@ -59,9 +59,13 @@ func TestServeFollowsAnHTTPSKonsoleWithItsCAFile(t *testing.T) {
 		t.Fatalf("a Konsole with its own certificate printed a pairing string:\n%s", k.out.all())
 	}
 	tokenFile := filepath.Join(home, "konsole-token")
-	os.WriteFile(tokenFile, []byte("ca-konsole\n"), 0o600)
+	if err := os.WriteFile(tokenFile, []byte("ca-konsole\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	dashFile := filepath.Join(home, "dash-token")
-	os.WriteFile(dashFile, []byte("dash\n"), 0o600)
+	if err := os.WriteFile(dashFile, []byte("dash\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, c := range []struct {
 		name  string

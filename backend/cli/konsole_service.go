@@ -177,7 +177,10 @@ func uninstallService(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "konui konsole:", fmt.Errorf("failed to remove %s: %w", unitPath, err))
 		return 1
 	}
-	runSystemctl(ctx, systemctl, "daemon-reload")
+	if err := runSystemctl(ctx, systemctl, "daemon-reload"); err != nil {
+		// The unit is gone; systemd forgets it at its next reload.
+		fmt.Fprintln(stderr, "konui konsole:", err)
+	}
 	fmt.Fprintf(stdout, "Stopped, disabled and removed %s.\n", unitPath)
 	return 0
 }

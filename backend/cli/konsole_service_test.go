@@ -20,13 +20,17 @@ func TestTheServiceUnitPassesSystemdAnalyzeAndKeepsTheTokenOutOfItsCommandLine(t
 	t.Setenv("KONSOLE_TOKEN", "unit-secret-token")
 	// A binary whose path and data folder need quoting, % and $ included.
 	dir := filepath.Join(home, "my apps")
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	exe := filepath.Join(dir, "konui")
 	b, err := os.ReadFile(konuiBinary(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(exe, b, 0o755)
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f := konsoleFlags{listen: "0.0.0.0:7421", advertise: "dev.example", claude: "claude", keepEvents: 100_000, logLevel: "info"}
 	tokenFile, _, err := serviceTokenFile(f)
 	if err != nil {
@@ -52,13 +56,17 @@ func TestTheServiceUnitPassesSystemdAnalyzeAndKeepsTheTokenOutOfItsCommandLine(t
 		}
 	}
 	path := filepath.Join(home, serviceName)
-	os.WriteFile(path, []byte(unit), 0o644)
+	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, err := exec.Command(analyze, "verify", "--man=no", path).CombinedOutput()
 	if err != nil || len(strings.TrimSpace(string(out))) != 0 {
 		t.Fatalf("systemd-analyze verify: %v\n%s\n%s", err, out, unit)
 	}
 	// And it does find faults, so that the pass above means something.
-	os.WriteFile(path, []byte(strings.Replace(unit, "KillMode=mixed", "KillMode=sometimes", 1)), 0o644)
+	if err := os.WriteFile(path, []byte(strings.Replace(unit, "KillMode=mixed", "KillMode=sometimes", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if out, _ := exec.Command(analyze, "verify", "--man=no", path).CombinedOutput(); !strings.Contains(string(out), "sometimes") {
 		t.Fatalf("systemd-analyze verify passed a broken unit: %s", out)
 	}

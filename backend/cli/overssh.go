@@ -49,7 +49,8 @@ func runOverSSH(ctx context.Context, f konsoleFlags, fs *flag.FlagSet, stdin io.
 		if !errors.As(err, &e) {
 			e = &overSSHError{Code: "konsole_failed", Message: err.Error()}
 		}
-		json.NewEncoder(stdout).Encode(map[string]string{"error": e.Message, "code": e.Code})
+		// the exit status says it failed even when the caller cannot read why.
+		_ = json.NewEncoder(stdout).Encode(map[string]string{"error": e.Message, "code": e.Code})
 		return 1
 	}
 	if err := json.NewEncoder(stdout).Encode(a); err != nil {
@@ -57,7 +58,7 @@ func runOverSSH(ctx context.Context, f konsoleFlags, fs *flag.FlagSet, stdin io.
 	}
 	closed := make(chan struct{})
 	go func() {
-		io.Copy(io.Discard, stdin)
+		_, _ = io.Copy(io.Discard, stdin) // the end of stdin, however it ends, is the signal
 		close(closed)
 	}()
 	select {
@@ -168,7 +169,9 @@ func startDetached(fs *flag.FlagSet, dataDir string) (pid int, exited <-chan str
 	// Each start appends; past konsoleLogMax the old output moves aside
 	// (one generation kept), so that a long-lived remote does not fill up.
 	if st, err := os.Stat(logPath); err == nil && st.Size() > konsoleLogMax {
-		os.Rename(logPath, logPath+".1")
+		// A log that cannot move aside keeps growing: starting the Konsole
+		// matters more.
+		_ = os.Rename(logPath, logPath+".1")
 	}
 	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -183,7 +186,8 @@ func startDetached(fs *flag.FlagSet, dataDir string) (pid int, exited <-chan str
 		return 0, nil, fmt.Errorf("failed to start the Konsole: %w", err)
 	}
 	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	// How it ended is in its log (lastLogLine); done says only that it did.
+	go func() { _ = cmd.Wait(); close(done) }()
 	return cmd.Process.Pid, done, nil
 }
 
@@ -252,7 +256,9 @@ func lastLogLine(dataDir string) string {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.Size() > 4096 {
-		f.Seek(-4096, io.SeekEnd)
+		if _, err := f.Seek(-4096, io.SeekEnd); err != nil {
+			return "see " + path
+		}
 	}
 	b, _ := io.ReadAll(f)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")

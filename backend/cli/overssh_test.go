@@ -151,7 +151,9 @@ func TestOverSSHSaysWhyTheKonsoleDidNotStart(t *testing.T) {
 	defer busy.Close()
 	// A log grown past its bound moves aside at the next start.
 	data := filepath.Join(home, ".local", "share", "konui", "konsole")
-	os.MkdirAll(data, 0o700)
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(data, "konsole.log"), bytes.Repeat([]byte("old output\n"), konsoleLogMax/10), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +185,9 @@ func TestOverSSHStartsAKonsoleWhenTheOneRunningEndsAsItWaits(t *testing.T) {
 	// The run file names a process that holds the data folder's lock but
 	// does not answer (a Konsole stopped, or one killed as this connection
 	// came).
-	os.MkdirAll(data, 0o700)
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	stuck := exec.Command("sh", "-c", `exec 9>"$1" && flock -x 9 && exec sleep 60`, "sh", runfile.LockPath(data))
 	if err := stuck.Start(); err != nil {
 		t.Fatal(err)

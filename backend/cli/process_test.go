@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -47,7 +48,9 @@ func konuiBinary(t *testing.T) string {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {
-		os.RemoveAll(binDir)
+		if err := os.RemoveAll(binDir); err != nil {
+			fmt.Fprintln(os.Stderr, "failed to remove the test binaries:", err)
+		}
 	}
 	os.Exit(code)
 }
@@ -157,8 +160,9 @@ func (l *lineReader) waitFor(s string, d time.Duration) (string, bool) {
 		case _, open := <-l.more:
 			if !open {
 				l.mu.Lock()
-				defer l.mu.Unlock()
-				for _, line := range l.lines {
+				lines := l.lines
+				l.mu.Unlock()
+				for _, line := range lines {
 					if strings.Contains(line, s) {
 						return line, true
 					}

@@ -21,12 +21,20 @@ func TestRunFromTheCheckoutKonsoleFallsBackToTheRepositorysCLI(t *testing.T) {
 	}
 	checkout := t.TempDir()
 	for _, f := range []string{"go.mod", "wails.json", ".tools/claude/package.json"} {
-		os.MkdirAll(filepath.Dir(filepath.Join(checkout, f)), 0o755)
-		os.WriteFile(filepath.Join(checkout, f), []byte("{}\n"), 0o644)
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(checkout, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(checkout, f), []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cli := filepath.Join(checkout, ".tools", "claude", "node_modules", ".bin", "claude")
-	os.MkdirAll(filepath.Dir(cli), 0o755)
-	os.WriteFile(cli, []byte("#!/bin/sh\necho '2.1.328 (Claude Code)'\n"), 0o755)
+	if err := os.MkdirAll(filepath.Dir(cli), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cli, []byte("#!/bin/sh\necho '2.1.328 (Claude Code)'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(checkout, "bin", "konui")
 	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -62,7 +70,9 @@ func TestRunFromTheCheckoutKonsoleFallsBackToTheRepositorysCLI(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var agent struct{ Path, Version, Source string }
-	json.NewDecoder(resp.Body).Decode(&agent)
+	if err := json.NewDecoder(resp.Body).Decode(&agent); err != nil {
+		t.Fatal(err)
+	}
 	if agent.Path != cli || agent.Source != "repository" || agent.Version != "2.1.328" {
 		t.Fatalf("agent %+v, want %s from the repository", agent, cli)
 	}

@@ -51,8 +51,12 @@ func TestWithoutTheCLIKonsoleSaysSoAndASetPathIsUsedAtOnceAndKept(t *testing.T) 
 
 	// Too old: refused with a sentence, nothing changes.
 	old := filepath.Join(home, "old", "claude")
-	os.MkdirAll(filepath.Dir(old), 0o755)
-	os.WriteFile(old, []byte("#!/bin/sh\necho '1.0.44 (Claude Code)'\n"), 0o755)
+	if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(old, []byte("#!/bin/sh\necho '1.0.44 (Claude Code)'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	status, body := h.Do("PUT", "/v1/agent", map[string]any{"path": old})
 	if status != 422 || body["code"] != "agent_too_old" || !strings.Contains(body["error"].(string), "1.0.44") {
 		t.Fatalf("PUT an old CLI: %d %v", status, body)
@@ -94,7 +98,9 @@ func TestWithoutTheCLIKonsoleSaysSoAndASetPathIsUsedAtOnceAndKept(t *testing.T) 
 func TestKonsoleFindsTheCLIInTheUsersHomeWithoutPATH(t *testing.T) {
 	home := t.TempDir()
 	bin := filepath.Join(home, ".local", "bin")
-	os.MkdirAll(bin, 0o755)
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(kt.ClaudePath(t), filepath.Join(bin, "claude")); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func writeDiff(w http.ResponseWriter, path string, d *worktree.DiffReader, limit
 	} else {
 		bw.WriteString(`","truncated":false}` + "\n")
 	}
-	bw.Flush()
+	_ = bw.Flush() // the answer has begun: a failure is the client gone, with no one left to tell
 }
 
 const hexDigits = "0123456789abcdef"

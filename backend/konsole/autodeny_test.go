@@ -57,7 +57,7 @@ func TestAnUnansweredRequestIsDeniedAutomaticallyWhenAutoDenyIsOn(t *testing.T) 
 	if status, r := h.Do("POST", "/v1/sessions/"+sid+"/permissions/"+req["requestId"].(string), map[string]any{"behavior": "allow"}); status != 200 {
 		t.Fatalf("allow: %d %v", status, r)
 	}
-	evs = st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
+	st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
 	if _, err := os.Stat(filepath.Join(h.Work, "quick.txt")); err != nil {
 		t.Fatalf("the allowed command did not run: %v", err)
 	}

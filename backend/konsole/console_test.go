@@ -240,7 +240,9 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	var q struct {
 		Queue []struct{ ID, Text string } `json:"queue"`
 	}
-	json.Unmarshal(evs[len(evs)-1].Data, &q)
+	if err := json.Unmarshal(evs[len(evs)-1].Data, &q); err != nil {
+		t.Fatal(err)
+	}
 	if len(q.Queue) != 1 || q.Queue[0].Text != "waits after a stop" {
 		t.Fatalf("queue after the stop = %+v", q)
 	}
@@ -323,10 +325,16 @@ func TestFolderCompletionListsFoldersOnly(t *testing.T) {
 	h := kt.Start(t, kt.Options{Claude: "false"})
 	root := t.TempDir()
 	for _, d := range []string{"alpha", "alps", "beta", ".hidden", "alpha/inner"} {
-		os.MkdirAll(filepath.Join(root, d), 0o755)
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.WriteFile(filepath.Join(root, "alpine.txt"), []byte("a file"), 0o644)
-	os.Mkdir(filepath.Join(root, "alpha", ".git"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, "alpine.txt"), []byte("a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "alpha", ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	status, r := h.Do("GET", "/v1/fs/dirs?prefix="+filepath.Join(root, "al"), nil)
 	if status != http.StatusOK {
 		t.Fatalf("dirs: %d %v", status, r)

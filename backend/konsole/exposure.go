@@ -81,10 +81,12 @@ func (e *exposure) watch(content []byte) bool {
 	if seen {
 		return false
 	}
+	// Best effort: a record that cannot be written leaves the token known as
+	// exposed until the Konsole restarts, and the caller acts on it now.
 	f, err := os.OpenFile(e.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err == nil {
-		f.WriteString(d + "\n")
-		f.Close()
+		_, _ = f.WriteString(d + "\n")
+		_ = f.Close()
 	}
 	return true
 }

@@ -170,7 +170,9 @@ func TestSearchPagingExportAndArchive(t *testing.T) {
 	} {
 		status, raw := h.DoRaw("GET", path, nil, h.Token)
 		var e map[string]any
-		json.Unmarshal(raw, &e)
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
 		if status != http.StatusBadRequest || e["code"] != "bad_request" || e["error"] == "" {
 			t.Fatalf("GET %s = %d %s, want 400 bad_request", path, status, raw)
 		}

@@ -42,9 +42,13 @@ func armRepo(t *testing.T, repo, program string) {
 		"diff.external": program, "diff.ev.textconv": program, "core.pager": program} {
 		run(t, repo, "config", k, v)
 	}
-	os.WriteFile(filepath.Join(repo, ".git", "info", "attributes"), []byte("* filter=ev diff=ev\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(repo, ".git", "info", "attributes"), []byte("* filter=ev diff=ev\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, h := range []string{"post-checkout", "reference-transaction", "post-index-change"} {
-		os.WriteFile(filepath.Join(repo, ".git", "hooks", h), []byte("#!/bin/sh\nexec '"+program+"' hook "+h+"\n"), 0o755)
+		if err := os.WriteFile(filepath.Join(repo, ".git", "hooks", h), []byte("#!/bin/sh\nexec '"+program+"' hook "+h+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -59,7 +63,7 @@ func nothingRan(t *testing.T, marker, what string) {
 func hashTree(t *testing.T, dir string) string {
 	t.Helper()
 	var lines []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	if err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -73,7 +77,9 @@ func hashTree(t *testing.T, dir string) string {
 		}
 		lines = append(lines, rel+" "+info.Mode().String()+" "+sum)
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	sort.Strings(lines)
 	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(h[:])
@@ -84,10 +90,18 @@ func hashTree(t *testing.T, dir string) string {
 // objects/ and refs/.
 func bareLayout(t *testing.T, dir, program string) {
 	t.Helper()
-	os.MkdirAll(filepath.Join(dir, "objects"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "refs"), 0o755)
-	os.WriteFile(filepath.Join(dir, "HEAD"), []byte("4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "config"), []byte("[core]\n\tbare = false\n\tworktree = .\n\tfsmonitor = "+program+"\n"), 0o644)
+	if err := os.MkdirAll(filepath.Join(dir, "objects"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "refs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "HEAD"), []byte("4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[core]\n\tbare = false\n\tworktree = .\n\tfsmonitor = "+program+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Issue 25, finding 1: in a plain folder, or a subfolder of a repository,
@@ -105,10 +119,16 @@ func TestChangesNeverRunAProgramAnAgentWroteIntoAFolder(t *testing.T) {
 	// The same layout as .git (a repository git discovers without any
 	// safe.bareRepository question) is not read either: the folder was
 	// no repository when the session was made.
-	os.MkdirAll(filepath.Join(h.Work, ".git"), 0o755)
+	if err := os.MkdirAll(filepath.Join(h.Work, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	bareLayout(t, filepath.Join(h.Work, ".git"), program)
-	os.WriteFile(filepath.Join(h.Work, ".git", "config"), []byte("[core]\n\tfsmonitor = "+program+"\n"), 0o644)
-	os.WriteFile(filepath.Join(h.Work, "notes.txt"), []byte("notes\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(h.Work, ".git", "config"), []byte("[core]\n\tfsmonitor = "+program+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.Work, "notes.txt"), []byte("notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{"/changes", "/changes/diff?path=notes.txt"} {
 		if status, r := h.Do("GET", "/v1/sessions/"+plain+p, nil); status != http.StatusBadRequest || r["code"] != "not_a_repository" {
 			t.Fatalf("%s of a plain folder the agent wrote a .git into: %d %v", p, status, r)
@@ -117,7 +137,9 @@ func TestChangesNeverRunAProgramAnAgentWroteIntoAFolder(t *testing.T) {
 	nothingRan(t, marker, "changes of a plain folder with an agent-written .git")
 
 	repo := t.TempDir()
-	os.MkdirAll(filepath.Join(repo, "pkg"), 0o755)
+	if err := os.MkdirAll(filepath.Join(repo, "pkg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	gitRepo(t, repo, map[string]string{"pkg/a.go": "package a\n"})
 	status, s := h.Do("POST", "/v1/sessions", map[string]any{"cwd": filepath.Join(repo, "pkg")})
 	if status != http.StatusCreated {
@@ -147,10 +169,16 @@ func TestChangesAndWorktreesRunNoProgramOfTheRepositoryAndWriteNothingIntoIt(t *
 	}
 	nothingRan(t, marker, "worktree add")
 	wt := s["id"].(string)
-	os.WriteFile(filepath.Join(s["cwd"].(string), "a.txt"), bytes.Repeat([]byte("two\n"), 1000), 0o644)
+	if err := os.WriteFile(filepath.Join(s["cwd"].(string), "a.txt"), bytes.Repeat([]byte("two\n"), 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	plain := h.CreateSession()
-	os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("three\n"), 0o644)
-	os.WriteFile(filepath.Join(h.Work, "new.txt"), []byte("new\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("three\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.Work, "new.txt"), []byte("new\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	before := hashTree(t, filepath.Join(h.Work, ".git"))
 	for range 3 {
 		for _, sid := range []string{wt, plain} {
@@ -190,12 +218,18 @@ func TestCarryWritesNothingOutsideTheWorktree(t *testing.T) {
 	elsewhere := t.TempDir()
 	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
 	run(t, h.Work, "checkout", "-q", "-b", "evilbase")
-	os.Symlink(elsewhere, filepath.Join(h.Work, "d"))
+	if err := os.Symlink(elsewhere, filepath.Join(h.Work, "d")); err != nil {
+		t.Fatal(err)
+	}
 	run(t, h.Work, "add", "d")
 	run(t, h.Work, "commit", "-qm", "link")
 	run(t, h.Work, "checkout", "-q", "main")
-	os.MkdirAll(filepath.Join(h.Work, "d"), 0o755)
-	os.WriteFile(filepath.Join(h.Work, "d", "notes.txt"), []byte("notes\n"), 0o644)
+	if err := os.MkdirAll(filepath.Join(h.Work, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.Work, "d", "notes.txt"), []byte("notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	status, r := h.Do("POST", "/v1/sessions", map[string]any{"cwd": h.Work, "worktree": map[string]any{"base": "evilbase", "carry": true}})
 	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
 		t.Fatalf("carry wrote outside the worktree (%d %v): %v", status, r, entries)
@@ -211,7 +245,10 @@ func TestADiffOverTheBudgetIsCutAndSaysSo(t *testing.T) {
 	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
 	sid := h.CreateSession()
 	line := strings.Repeat("x", 99) + "\n"
-	os.WriteFile(filepath.Join(h.Work, "big.txt"), []byte(strings.Repeat(line, 100_000)), 0o644) // 10 MB
+	// 10 MB
+	if err := os.WriteFile(filepath.Join(h.Work, "big.txt"), []byte(strings.Repeat(line, 100_000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	status, d := h.Do("GET", "/v1/sessions/"+sid+"/changes/diff?path=big.txt", nil)
 	if status != http.StatusOK || d["truncated"] != true {
 		t.Fatalf("a 10 MB diff: %d truncated=%v", status, d["truncated"])
@@ -224,7 +261,9 @@ func TestADiffOverTheBudgetIsCutAndSaysSo(t *testing.T) {
 	if status != http.StatusNotFound {
 		t.Fatalf("an unchanged file: %d %v", status, d)
 	}
-	os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("b \"quoted\" <tag> \x01 \xff\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("b \"quoted\" <tag> \x01 \xff\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	status, d = h.Do("GET", "/v1/sessions/"+sid+"/changes/diff?path=a.txt", nil)
 	if status != http.StatusOK || d["truncated"] != false || !strings.Contains(d["diff"].(string), "+b \"quoted\" <tag> \x01 \ufffd\n") {
 		t.Fatalf("a small diff: %d %q", status, d)
@@ -271,7 +310,9 @@ func TestThreeDiffsOf100MBFilesAtOnceStayWithinTheMemoryBudget(t *testing.T) {
 		for range 1_000_000 {
 			w.Write(line)
 		}
-		w.Flush()
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		f.Close()
 	}
 	base := rss(t)
@@ -358,8 +399,12 @@ func TestCommitRefusesAHookWrittenSinceTheSessionStartedUntilConfirmed(t *testin
 	}
 	sid, wt := s["id"].(string), s["cwd"].(string)
 	hook := filepath.Join(h.Work, ".git", "hooks", "pre-commit")
-	os.WriteFile(hook, []byte("#!/bin/sh\nexec '"+program+"' hook pre-commit\n"), 0o755)
-	os.WriteFile(filepath.Join(wt, "b.txt"), []byte("b\n"), 0o644)
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\nexec '"+program+"' hook pre-commit\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(wt, "b.txt"), []byte("b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{"/worktree/commit", "/worktree/merge"} {
 		status, r := h.Do("POST", "/v1/sessions/"+sid+p, map[string]any{"message": "b"})
 		if status != http.StatusConflict || r["code"] != "repository_changed" {
@@ -374,7 +419,9 @@ func TestCommitRefusesAHookWrittenSinceTheSessionStartedUntilConfirmed(t *testin
 	if b, _ := os.ReadFile(marker); !strings.Contains(string(b), "hook pre-commit") {
 		t.Fatalf("the confirmed commit did not run the hook: %q", b)
 	}
-	os.WriteFile(filepath.Join(wt, "c.txt"), []byte("c\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(wt, "c.txt"), []byte("c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if status, r := h.Do("POST", "/v1/sessions/"+sid+"/worktree/commit", map[string]any{"message": "c"}); status != http.StatusOK {
 		t.Fatalf("a commit after the confirmed one: %d %v", status, r)
 	}

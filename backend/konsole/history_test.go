@@ -64,8 +64,12 @@ func TestHistoryListsReadsAndContinuesTheCLIsConversations(t *testing.T) {
 	first.Do("DELETE", "/v1/sessions/"+sid, nil)
 
 	broken := "not json\n" + `{"type":"user","uuid":"u1","cwd":"/elsewhere","message":{"role":"user","content":"hand made"}}` + "\n{\"type\":\"x-new-kind\"}\n{\"type\":\"user\""
-	os.MkdirAll(filepath.Join(history.Dir(first.Home), "-elsewhere"), 0o755)
-	os.WriteFile(filepath.Join(history.Dir(first.Home), "-elsewhere", "hand-made.jsonl"), []byte(broken), 0o600)
+	if err := os.MkdirAll(filepath.Join(history.Dir(first.Home), "-elsewhere"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(history.Dir(first.Home), "-elsewhere", "hand-made.jsonl"), []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	h := kt.Start(t, kt.Options{Home: first.Home, Fake: first.Fake})
 	status, l := h.Do("GET", "/v1/history", nil)
@@ -90,7 +94,9 @@ func TestHistoryListsReadsAndContinuesTheCLIsConversations(t *testing.T) {
 	}
 
 	other := filepath.Join(h.Home, "other")
-	os.MkdirAll(other, 0o755)
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if status, e := h.Do("POST", "/v1/sessions", map[string]any{"cwd": other, "resume": agentID}); status != http.StatusBadRequest || !strings.Contains(e["error"].(string), "belongs to") {
 		t.Fatalf("resume in another folder: %d %v", status, e)
 	}

@@ -76,7 +76,9 @@ func TestPromptImagesReachTheModelAndTheTranscript(t *testing.T) {
 		row := msg.(map[string]any)
 		if row["role"] == "user" && row["turnId"] == tid {
 			b, _ := json.Marshal(row["content"])
-			json.Unmarshal(b, &blocks)
+			if err := json.Unmarshal(b, &blocks); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if len(blocks) != 3 || blocks[0]["text"] != "what is in these pictures" {
@@ -117,7 +119,9 @@ func TestPromptImagesAreCheckedFromTheirBytes(t *testing.T) {
 	for _, c := range cases {
 		status, raw := h.DoRaw("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "look", "images": c.images}, h.Token)
 		var e map[string]any
-		json.Unmarshal(raw, &e)
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatal(err)
+		}
 		if status != http.StatusBadRequest || e["code"] != apierror.CodeBadRequest || !strings.Contains(e["error"].(string), c.want) {
 			t.Errorf("%s: %d %s, want 400 with %q", c.name, status, raw, c.want)
 		}

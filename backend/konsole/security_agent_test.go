@@ -38,7 +38,9 @@ func startAgentKonsole(t *testing.T) *agentKonsole {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(root) })
-	os.Chmod(root, 0o755)
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(root, "konui")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/konui/konui").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -47,7 +49,9 @@ func startAgentKonsole(t *testing.T) *agentKonsole {
 	k.work = filepath.Join(k.home, "work")
 	data := filepath.Join(root, "data")
 	for _, d := range []string{k.work, data} {
-		os.MkdirAll(d, 0o700)
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	fake, err := fakeapi.Start("127.0.0.1:0", nil)
 	if err != nil {
@@ -59,7 +63,9 @@ func startAgentKonsole(t *testing.T) *agentKonsole {
 	ln.Close()
 	args := []string{bin, "konsole", "--listen", addr, "--data", data, "--claude", kt.ClaudePath(t), "--log-level", "warn"}
 	if os.Geteuid() == 0 {
-		filepath.Walk(root, func(p string, _ os.FileInfo, _ error) error { return os.Lchown(p, 65534, 65534) })
+		if err := filepath.Walk(root, func(p string, _ os.FileInfo, _ error) error { return os.Lchown(p, 65534, 65534) }); err != nil {
+			t.Fatal(err)
+		}
 		args = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, args...)
 	}
 	k.cmd = exec.Command(args[0], args[1:]...)
@@ -218,7 +224,9 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 		t.Fatal(err)
 	}
 	if os.Geteuid() == 0 {
-		os.Lchown(file, 65534, 65534)
+		if err := os.Lchown(file, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if out := run(prompt("[[bash: cat " + file + "]]")); !strings.Contains(out, k.token) {
 		t.Fatalf("the agent did not read the file: %q", out)

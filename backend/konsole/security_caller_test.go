@@ -24,7 +24,8 @@ func callerKonsole(t *testing.T) (*kt.Harness, string) {
 	h := kt.Start(t, kt.Options{Claude: exe, Configure: func(c *konsole.Config) {
 		c.Env = append(c.Env, "KONUI_FAKE_AGENT=caller")
 	}})
-	return h, h.CreateSession()
+	sid := h.CreateSession()
+	return h, sid
 }
 
 // agentCalls has the agent's child make calls and returns what it saw.

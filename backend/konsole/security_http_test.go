@@ -141,11 +141,14 @@ func TestIdleKeepAliveConnectionsAreCappedAndClosed(t *testing.T) {
 		if err != nil {
 			t.Fatalf("connection %d: %v", i, err)
 		}
-		defer c.Close()
+		t.Cleanup(func() { c.Close() })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.SetDeadline(time.Now().Add(30 * time.Second))
+			if err := c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+				t.Error(err)
+				return
+			}
 			fmt.Fprintf(c, "GET /v1/sessions HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
 			br := bufio.NewReader(c)
 			resp, err := http.ReadResponse(br, nil)

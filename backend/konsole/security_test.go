@@ -376,7 +376,9 @@ func TestTheDatabaseAndItsFolderArePrivate(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "xdg", "konui", "konsole")
 	h := kt.Start(t, kt.Options{DataDir: data})
 	for i := 0; i < 20; i++ {
-		h.Server.Log().Append("test.write", "", "", map[string]any{"i": i})
+		if _, err := h.Server.Log().Append("test.write", "", "", map[string]any{"i": i}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.Server.Log().Flush()
 	if status, _ := h.Do("POST", "/v1/kontasks", map[string]any{"title": "written"}); status != 201 {
@@ -385,7 +387,7 @@ func TestTheDatabaseAndItsFolderArePrivate(t *testing.T) {
 	check := func() {
 		t.Helper()
 		seen := map[string]bool{}
-		filepath.WalkDir(filepath.Dir(filepath.Dir(data)), func(p string, d fs.DirEntry, err error) error {
+		if err := filepath.WalkDir(filepath.Dir(filepath.Dir(data)), func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -399,7 +401,9 @@ func TestTheDatabaseAndItsFolderArePrivate(t *testing.T) {
 			}
 			seen[d.Name()] = true
 			return nil
-		})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		for _, name := range []string{"konsole.db", "konsole.db-wal", "konsole.db-shm", "konsole.lock"} {
 			if !seen[name] {
 				t.Errorf("%s was not written", name)
@@ -410,7 +414,9 @@ func TestTheDatabaseAndItsFolderArePrivate(t *testing.T) {
 	// And after a restart on the same folder.
 	h.Server.Close()
 	h2 := kt.Start(t, kt.Options{DataDir: data, Home: h.Home, Fake: h.Fake})
-	h2.Server.Log().Append("test.write", "", "", map[string]any{"after": "restart"})
+	if _, err := h2.Server.Log().Append("test.write", "", "", map[string]any{"after": "restart"}); err != nil {
+		t.Fatal(err)
+	}
 	h2.Server.Log().Flush()
 	check()
 }

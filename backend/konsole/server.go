@@ -263,7 +263,7 @@ func (s *Server) Close() error {
 		if s.http != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			s.log.EndSubscriptions()
-			s.http.Shutdown(ctx)
+			_ = s.http.Shutdown(ctx) // what is still open when it gives up is closed next
 			cancel()
 			s.http.Close()
 		}

@@ -26,7 +26,11 @@ func mountTmpfs(t *testing.T, size string) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs to play a full disk (%v: %s); this test needs root with mount permitted", err, strings.TrimSpace(string(out)))
 	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
+			t.Errorf("failed to unmount the tmpfs %s: %v: %s", dir, err, out)
+		}
+	})
 	return dir
 }
 

@@ -189,7 +189,9 @@ func TestTwoSessionsOnOwnBranchesThenMergeAndDiscard(t *testing.T) {
 	turn(t, h, st, c, edit(filepath.Join(cDir, "e.txt"), "e", "E by C"))
 	// main moved on after C branched: A is merged, but C started from it;
 	// move main once more so that C needs a merge commit.
-	os.WriteFile(filepath.Join(h.Work, "z.txt"), []byte("z\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(h.Work, "z.txt"), []byte("z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	run(t, h.Work, "add", "z.txt")
 	run(t, h.Work, "commit", "-q", "-m", "z")
 	commitAndMerge(t, h, c, "C's work", "merge-commit")
@@ -257,7 +259,9 @@ func TestWorktreeRequestsThatGitMustNotSeeAreRefused(t *testing.T) {
 		t.Fatalf("worktree outside a repository: %d %v", status, r)
 	}
 	gitRepo(t, h.Work, map[string]string{"a.txt": "a\n"})
-	os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("b\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(h.Work, "a.txt"), []byte("b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// The repository is decided when a session is made: a .git that
 	// appears later in its folder (as an agent could make one) is not read.
 	if status, r := h.Do("GET", "/v1/sessions/"+plain+"/changes", nil); status != http.StatusBadRequest || r["code"] != "not_a_repository" {

@@ -67,7 +67,9 @@ func TestWorktreePullRequestRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldPath, only := os.Getenv("PATH"), t.TempDir()
-	os.Symlink(gitPath, filepath.Join(only, "git"))
+	if err := os.Symlink(gitPath, filepath.Join(only, "git")); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("PATH", only)
 	if status, a := h.Do("GET", "/v1/sessions/"+sid+"/worktree/pr", nil); status != http.StatusOK || a["available"] != false || !strings.Contains(a["reason"].(string), "not installed") {
 		t.Fatalf("without gh: %d %v", status, a)
@@ -78,7 +80,9 @@ func TestWorktreePullRequestRoutes(t *testing.T) {
 	ghDir := t.TempDir()
 	standInGH(t, ghDir)
 	t.Setenv("PATH", ghDir+string(os.PathListSeparator)+oldPath)
-	os.WriteFile(filepath.Join(ghDir, "authfail"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(ghDir, "authfail"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if status, a := h.Do("GET", "/v1/sessions/"+sid+"/worktree/pr", nil); status != http.StatusOK || a["available"] != false || !strings.Contains(a["reason"].(string), "You are not logged into any GitHub hosts.") {
 		t.Fatalf("logged out: %d %v", status, a)
 	}

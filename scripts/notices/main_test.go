@@ -22,7 +22,9 @@ func TestEveryLinkedModuleHasItsLicenceAndAMissingOneFails(t *testing.T) {
 		t.Error("konui's own module is listed as third-party")
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "README.md"), []byte("no licence here"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("no licence here"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := section(&b, "Go module example.com/nolicence v1.0.0", dir); err == nil || !strings.Contains(err.Error(), "no licence file") {
 		t.Fatalf("a module without a licence: %v", err)
 	}

@@ -274,7 +274,7 @@ func get(ctx context.Context, c *http.Client, u, token string, into any) (int, [
 	body := io.LimitReader(resp.Body, 1<<20)
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(body, 4<<10))
-		io.Copy(io.Discard, body)
+		_, _ = io.Copy(io.Discard, body) // drained for the connection's reuse; a failure only closes it
 		return resp.StatusCode, b, nil
 	}
 	if into != nil {
@@ -282,7 +282,7 @@ func get(ctx context.Context, c *http.Client, u, token string, into any) (int, [
 			return resp.StatusCode, nil, errNotKonsole
 		}
 	}
-	io.Copy(io.Discard, body)
+	_, _ = io.Copy(io.Discard, body) // drained for the connection's reuse; a failure only closes it
 	return resp.StatusCode, nil, nil
 }
 

@@ -100,12 +100,18 @@ func TestUnknownIdsAndTheLocalKonsoleAreRefused(t *testing.T) {
 
 func TestAStoreThatCannotBeReadIsAnErrorNotAnEmptyList(t *testing.T) {
 	path := storePath(t)
-	os.MkdirAll(strings.TrimSuffix(path, FileName), 0o700)
-	os.WriteFile(path, []byte("{broken"), 0o600)
+	if err := os.MkdirAll(strings.TrimSuffix(path, FileName), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "fix or remove") {
 		t.Fatalf("Open of a broken store: %v", err)
 	}
-	os.WriteFile(path, []byte(`{"version":2,"konsoles":[]}`), 0o600)
+	if err := os.WriteFile(path, []byte(`{"version":2,"konsoles":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "update konui") {
 		t.Fatalf("Open of a newer store: %v", err)
 	}
@@ -116,7 +122,9 @@ func TestAFailedWriteChangesNothing(t *testing.T) {
 	blocker := t.TempDir() + "/konui"
 	plain := startKonsole(t, "tok", "", "")
 	fl := openFleet(t, blocker+"/"+FileName, Options{})
-	os.WriteFile(blocker, []byte("x"), 0o600)
+	if err := os.WriteFile(blocker, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err := fl.Add(context.Background(), bridge.AddKonsole{URL: plain.URL(), Token: "tok"})
 	wantAPIError(t, err, 500, bridge.CodeInternal, "failed to save the Konsole list")
 	if n := len(fl.Remotes()); n != 0 {

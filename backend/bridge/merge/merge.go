@@ -42,7 +42,7 @@ func jsonString(s string) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s) // a string always encodes
+	_ = enc.Encode(s) // a string always encodes
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
@@ -59,9 +59,10 @@ type Item struct {
 // that are not objects are left out.
 func Items(answer json.RawMessage, key, timeField, konsoleID string) []Item {
 	var body map[string]json.RawMessage
-	json.Unmarshal(answer, &body)
+	// a Konsole's answer that does not decode lists nothing.
+	_ = json.Unmarshal(answer, &body)
 	var list []json.RawMessage
-	json.Unmarshal(body[key], &list)
+	_ = json.Unmarshal(body[key], &list)
 	out := make([]Item, 0, len(list))
 	for _, el := range list {
 		var head map[string]json.RawMessage
@@ -69,8 +70,9 @@ func Items(answer json.RawMessage, key, timeField, konsoleID string) []Item {
 			continue
 		}
 		var it Item
-		json.Unmarshal(head[timeField], &it.At)
-		json.Unmarshal(head["id"], &it.ID)
+		// a missing or malformed time or id reads as zero: the item sorts last and is not indexed.
+		_ = json.Unmarshal(head[timeField], &it.At)
+		_ = json.Unmarshal(head["id"], &it.ID)
 		it.Raw = Tagged(el, konsoleID)
 		out = append(out, it)
 	}

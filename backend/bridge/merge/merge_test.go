@@ -14,7 +14,7 @@ import (
 func TestTaggedAddsTheKonsoleIDThatAParserKeeps(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"id":"s1"}`:                     `{"id":"s1","konsoleId":"b"}`,
-		` { } `:                           `{"konsoleId":"b"}`,
+		` { } `:                           `{"konsoleId":"b"}`, //nolint:gocritic // the spaces around the object are the input under test
 		`{"id":"s1","konsoleId":"local"}`: `{"id":"s1","konsoleId":"local","konsoleId":"b"}`,
 		`[1]`:                             `[1]`,
 		`"x"`:                             `"x"`,

@@ -72,7 +72,9 @@ func TestNotifyStateForgetsOldIdsAndSurvivesAnUnreadableFile(t *testing.T) {
 		t.Fatalf("stored state = %s (%v): the id that left the window should be forgotten", b, err)
 	}
 
-	os.WriteFile(filepath.Join(dir, notifyStateFile), []byte("{not json"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, notifyStateFile), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	n := &countNotifier{got: make(chan string, 10)}
 	ns2, err := New(Options{Notifier: n, StateDir: dir, LocalID: LocalID, Logger: lg})
 	if err != nil {

@@ -148,7 +148,9 @@ func TestTheSelfSignedCertificateIsMadeOnceWithAPrivateKeyAndItsNames(t *testing
 	if err != nil || again != fp {
 		t.Fatalf("the second call made a new certificate (%q, %v), want the first one reused", again, err)
 	}
-	os.WriteFile(key, []byte("garbage"), 0o600)
+	if err := os.WriteFile(key, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, _, err := SelfSigned(dir, nil); err == nil || !strings.Contains(err.Error(), "remove both files") {
 		t.Fatalf("a damaged key: %v", err)
 	}

@@ -73,12 +73,13 @@ func (c *conn) stop() {
 		c.stopped.Store(true)
 		c.stdin.Close()
 		if c.cmd.Process != nil {
-			c.cmd.Process.Signal(syscall.SIGTERM)
+			// a process that has exited already refuses the signal; done is closed then.
+			_ = c.cmd.Process.Signal(syscall.SIGTERM)
 		}
 		select {
 		case <-c.done:
 		case <-time.After(stopWait):
-			c.cmd.Process.Kill()
+			_ = c.cmd.Process.Kill()
 		}
 	})
 	<-c.done

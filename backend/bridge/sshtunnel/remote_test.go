@@ -32,7 +32,10 @@ func TestMain(m *testing.M) {
 	// The Konsole that `konui konsole --over-ssh` starts leaves its parent
 	// behind: as a subreaper this test process becomes its parent then and
 	// can reap it (this container's init does not).
-	syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+		fmt.Fprintln(os.Stderr, "failed to become a subreaper:", errno)
+		os.Exit(1)
+	}
 	var err error
 	buildDir, err = os.MkdirTemp("", "konui-sshtunnel-test-")
 	if err != nil {
@@ -40,7 +43,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(buildDir)
+	if err := os.RemoveAll(buildDir); err != nil {
+		fmt.Fprintln(os.Stderr, "failed to remove the test binaries:", err)
+	}
 	os.Exit(code)
 }
 
@@ -88,7 +93,9 @@ func startRemote(t *testing.T, path string) *remote {
 	r := &remote{t: t, fake: fake, konui: konuiBinary(t), home: t.TempDir()}
 	r.dataDir = filepath.Join(r.home, "data", "konui", "konsole")
 	r.work = filepath.Join(r.home, "work")
-	os.MkdirAll(r.work, 0o755)
+	if err := os.MkdirAll(r.work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	r.port = freePort(t)
 	env := map[string]string{
 		"KONUI_KONSOLE_LISTEN": "127.0.0.1:" + strconv.Itoa(r.port),

@@ -171,7 +171,9 @@ func TestADroppedSSHConnectionMidStreamResumesTheEventsExactly(t *testing.T) {
 		t.Fatalf("prompt: %s", a.Err)
 	}
 	var turn struct{ TurnID string }
-	json.Unmarshal(a.Res, &turn)
+	if err := json.Unmarshal(a.Res, &turn); err != nil {
+		t.Fatal(err)
+	}
 	deltas := 0
 	c.until(60*time.Second, "20 text deltas", func(f frame) bool {
 		if e := f.ev(); f.Type == "event" && e.Type == "text.delta" && e.TurnID == turn.TurnID {

@@ -138,8 +138,10 @@ func (s *sshd) ready(wait time.Duration) bool {
 		}
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), time.Second)
 		if err == nil {
-			c.SetDeadline(time.Now().Add(2 * time.Second))
-			line, _ := bufio.NewReader(c).ReadString('\n')
+			var line string
+			if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err == nil {
+				line, _ = bufio.NewReader(c).ReadString('\n')
+			}
 			c.Close()
 			if strings.HasPrefix(line, "SSH-2.0-") {
 				return true

@@ -10,7 +10,7 @@ import (
 func TestParseURLReadsWhatPeopleWriteAndRefusesTheRest(t *testing.T) {
 	good := map[string]Target{
 		"ssh://devbox":                            {Host: "devbox"},
-		" ssh://me@devbox:2222 ":                  {User: "me", Host: "devbox", Port: 2222},
+		" ssh://me@devbox:2222 ":                  {User: "me", Host: "devbox", Port: 2222}, //nolint:gocritic // the spaces are the input under test
 		"ssh://me@devbox/":                        {User: "me", Host: "devbox"},
 		"ssh://[::1]:22":                          {Host: "::1", Port: 22},
 		"ssh://devbox?konui=/opt/konui/bin/konui": {Host: "devbox", Command: "/opt/konui/bin/konui"},

@@ -275,7 +275,7 @@ func (t *Tunnel) check(ctx context.Context, base string) error {
 		return fmt.Errorf("failed to check the Konsole: %w", err)
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096)) // only the status matters
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("failed to check the Konsole: /healthz answered %d", resp.StatusCode)
 	}

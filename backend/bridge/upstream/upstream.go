@@ -195,7 +195,7 @@ func (u *Follower) once(ctx context.Context) (connected bool, err error) {
 	var wmu sync.Mutex
 	c.ResponseValidator = func(_ *sse.Client, resp *http.Response) error {
 		if resp.StatusCode != http.StatusOK {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096)) // only the status matters
 			resp.Body.Close()
 			return &statusError{resp.StatusCode}
 		}

@@ -248,7 +248,8 @@ func (s *Stack) Close() {
 		s.Bridge.Close()
 		if s.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			s.srv.Shutdown(ctx)
+			// past the deadline the bridge's streams are cut: Bridge.Close has ended them already.
+			_ = s.srv.Shutdown(ctx)
 			cancel()
 		}
 		if s.Konsole != nil {

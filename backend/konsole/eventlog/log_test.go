@@ -47,7 +47,9 @@ func TestReplayGivesExactlyTheEventsAfterTheIDAcrossAReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "k.db")
 	l, st := openLog(t, path, 0)
 	for i := 0; i < 2500; i++ {
-		l.Append("text.delta", "s", "t", map[string]int{"i": i})
+		if _, err := l.Append("text.delta", "s", "t", map[string]int{"i": i}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	l.Close()
 	st.Close()
@@ -62,7 +64,10 @@ func TestReplayGivesExactlyTheEventsAfterTheIDAcrossAReopen(t *testing.T) {
 	// Live events appended during the replay are neither lost nor doubled.
 	go func() {
 		for i := 0; i < 500; i++ {
-			l.Append("text.delta", "s", "t", map[string]int{"i": i})
+			if _, err := l.Append("text.delta", "s", "t", map[string]int{"i": i}); err != nil {
+				t.Error(err)
+				return
+			}
 		}
 	}()
 	ids := collect(t, sub, 3000-1234)
@@ -78,7 +83,9 @@ func TestAnIDOlderThanTheKeptWindowGivesReset(t *testing.T) {
 	defer st.Close()
 	defer l.Close()
 	for i := 0; i < 3000; i++ {
-		l.Append("x", "", "", struct{}{})
+		if _, err := l.Append("x", "", "", struct{}{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	l.Flush()
 	l.trim()
@@ -120,7 +127,9 @@ func TestASubscriberThatFallsBehindIsNotWaitedForAndCatchesUpFromTheStore(t *tes
 		done <- got
 	}()
 	for i := 0; i < n; i++ {
-		l.Append("x", "", "", struct{}{})
+		if _, err := l.Append("x", "", "", struct{}{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	select {
 	case got := <-done:

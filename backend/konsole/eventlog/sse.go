@@ -35,7 +35,8 @@ func newSSEWriter(w http.ResponseWriter) *sseWriter {
 }
 
 func (s *sseWriter) event(r store.EventRow) error {
-	s.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	// A writer without deadlines (http.ErrNotSupported) streams without one.
+	_ = s.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	fmt.Fprintf(s.w, "id: %d\nevent: %s\ndata: ", r.ID, r.Type)
 	s.w.Write(r.Line)
 	_, err := s.w.WriteString("\n\n")
@@ -44,7 +45,7 @@ func (s *sseWriter) event(r store.EventRow) error {
 
 // bare writes an event without an id: heartbeat and reset are not in the log.
 func (s *sseWriter) bare(typ string) error {
-	s.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	_ = s.rc.SetWriteDeadline(time.Now().Add(30 * time.Second)) // as in event
 	_, err := fmt.Fprintf(s.w, "event: %s\ndata: {\"type\":%q,\"at\":%q,\"data\":{}}\n\n", typ, typ, time.Now().UTC().Format(time.RFC3339Nano))
 	return err
 }
@@ -81,7 +82,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 	defer sub.Close()
 	// A stream reads nothing more from the client: lift the body deadline
 	// (httpguard.BodyDeadline), whatever the request's Accept header said.
-	http.NewResponseController(w).SetReadDeadline(time.Time{})
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{}) // a writer without deadlines has none to lift
 	// Tells a client that connected without a resume id where it starts, so
 	// that it can resume from there even before its first event arrives.
 	w.Header().Set(StreamStartHeader, strconv.FormatInt(sub.since, 10))
@@ -109,7 +110,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 	// A replay that reached the stop event ends the stream: what it wrote
 	// is still in the buffer and goes out first.
 	if errors.Is(err, errStreamDone) {
-		out.flush()
+		_ = out.flush() // the stream ends here either way
 		return
 	}
 	if err != nil || out.flush() != nil {
@@ -132,7 +133,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 			return nil
 		})
 		if errors.Is(err, errStreamDone) {
-			out.flush()
+			_ = out.flush() // the stream ends here either way
 			return false
 		}
 		if err != nil {
@@ -158,7 +159,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 			}
 		case row, ok := <-sub.C():
 			if !ok {
-				out.flush()
+				_ = out.flush() // the stream ends here either way
 				return
 			}
 			// A gap in ids means the live feed dropped events: read them
@@ -174,7 +175,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 				return
 			}
 			if stop != nil && stop(row) {
-				out.flush()
+				_ = out.flush() // the stream ends here either way
 				return
 			}
 			if len(sub.C()) == 0 && out.flush() != nil {

@@ -34,14 +34,22 @@ func TestAStreamFarBehindGetsEveryEventAndTheStopEvent(t *testing.T) {
 
 	// The whole turn is committed before the client reads a byte: the
 	// subscriber's buffer overflows, as for a reader that fell behind.
-	l.Append(EvTurnStarted, "s", "t", map[string]any{"turnId": "t"})
+	if _, err := l.Append(EvTurnStarted, "s", "t", map[string]any{"turnId": "t"}); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < deltas; i++ {
-		l.Append(EvTextDelta, "s", "t", map[string]any{"turnId": "t", "text": strings.Repeat("w", 40)})
+		if _, err := l.Append(EvTextDelta, "s", "t", map[string]any{"turnId": "t", "text": strings.Repeat("w", 40)}); err != nil {
+			t.Fatal(err)
+		}
 		if i%500 == 0 {
-			l.Append(EvTextDelta, "s", "other", map[string]any{"turnId": "other", "text": "not mine"})
+			if _, err := l.Append(EvTextDelta, "s", "other", map[string]any{"turnId": "other", "text": "not mine"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	l.Append(EvTurnCompleted, "s", "t", map[string]any{"turnId": "t", "reason": "completed"})
+	if _, err := l.Append(EvTurnCompleted, "s", "t", map[string]any{"turnId": "t", "reason": "completed"}); err != nil {
+		t.Fatal(err)
+	}
 	l.Flush()
 	if !sub.HasLagged() {
 		t.Fatal("the subscriber did not fall behind: the test does not reach the catch-up")

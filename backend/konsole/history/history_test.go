@@ -20,7 +20,9 @@ func write(t *testing.T, home, folder, id, body string, at time.Time) string {
 	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	os.Chtimes(p, at, at)
+	if err := os.Chtimes(p, at, at); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -96,7 +98,9 @@ func TestListNewestFirst(t *testing.T) {
 	write(t, home, "-src-app", "older", handMade, now.Add(-time.Hour))
 	write(t, home, "-src-other", "newer", `{"type":"user","uuid":"u","cwd":"/src/other","message":{"role":"user","content":"hello"}}`+"\n", now)
 	write(t, home, "-src-other", "empty", `{"type":"summary"}`+"\n", now)
-	os.WriteFile(filepath.Join(Dir(home), "-src-other", "notes.txt"), []byte("x"), 0o600)
+	if err := os.WriteFile(filepath.Join(Dir(home), "-src-other", "notes.txt"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	l, err := List(home)
 	if err != nil {
 		t.Fatal(err)

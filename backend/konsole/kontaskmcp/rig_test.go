@@ -61,7 +61,9 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	home := filepath.Join(r.dir, "home")
-	os.MkdirAll(filepath.Join(home, "work"), 0o755)
+	if err := os.MkdirAll(filepath.Join(home, "work"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	env := claudetest.Env(home, fake.URL)
 	// The Manager and the Service need each other, as in Konsole: the
 	// Manager's Prepare is the Service's PrepareAgent.

@@ -23,7 +23,8 @@ func held(path string) (bool, error) {
 	defer f.Close()
 	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); {
 	case err == nil:
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		// closing f releases it too.
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		return false, nil
 	case errors.Is(err, syscall.EWOULDBLOCK):
 		return true, nil

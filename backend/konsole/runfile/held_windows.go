@@ -27,7 +27,7 @@ func held(path string) (bool, error) {
 	var o windows.Overlapped
 	switch err := windows.LockFileEx(h, windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &o); {
 	case err == nil:
-		windows.UnlockFileEx(h, 0, 1, 0, &o)
+		_ = windows.UnlockFileEx(h, 0, 1, 0, &o) // closing the file releases it too
 		return false, nil
 	case errors.Is(err, windows.ERROR_LOCK_VIOLATION):
 		return true, nil

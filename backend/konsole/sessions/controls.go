@@ -350,7 +350,8 @@ func (m *Manager) Capabilities() claude.Capabilities {
 	}
 	var out claude.Capabilities
 	if b, err := m.st.Blob(capabilitiesKey); err == nil && b != nil {
-		json.Unmarshal(b, &out)
+		// a blob that no longer decodes reads as none, as a missing one does.
+		_ = json.Unmarshal(b, &out)
 	}
 	return out
 }

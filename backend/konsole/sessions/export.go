@@ -64,10 +64,11 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 	last := ""
 	for _, m := range msgs {
 		var blocks []map[string]json.RawMessage
-		json.Unmarshal(m.Content, &blocks)
+		// a message that does not decode exports nothing, as the blocks below skip what they do not know.
+		_ = json.Unmarshal(m.Content, &blocks)
 		for _, blk := range blocks {
 			var typ string
-			json.Unmarshal(blk["type"], &typ)
+			_ = json.Unmarshal(blk["type"], &typ)
 			switch typ {
 			case "text":
 				heading := "## Claude"
@@ -82,7 +83,10 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 			case "tool_use":
 				fmt.Fprintf(&b, "**Tool: %s**\n\n", jsonText(blk["name"]))
 				var in bytes.Buffer
-				json.Indent(&in, blk["input"], "", "  ")
+				if err := json.Indent(&in, blk["input"], "", "  "); err != nil {
+					in.Reset()
+					in.Write(blk["input"])
+				}
 				codeBlock(&b, "json", in.String())
 			case "tool_result":
 				b.WriteString("**Result**\n\n")
@@ -99,7 +103,8 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 					Error      string  `json:"error"`
 				}
 				raw, _ := json.Marshal(blk)
-				json.Unmarshal(raw, &end)
+				// raw is blk marshalled just above
+				_ = json.Unmarshal(raw, &end)
 				line := fmt.Sprintf("*Turn %s · $%.4f · %.1f s*", end.Reason, end.CostUSD, float64(end.DurationMs)/1000)
 				if end.Error != "" {
 					line += " — " + end.Error
@@ -125,7 +130,8 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 
 func jsonText(raw json.RawMessage) string {
 	var s string
-	json.Unmarshal(raw, &s)
+	// a value that is not a string exports as empty.
+	_ = json.Unmarshal(raw, &s)
 	return s
 }
 

@@ -96,7 +96,10 @@ func TestARequestLeftByAKilledKonsoleIsDeniedAtTheNextStart(t *testing.T) {
 	s := r.create(CreateRequest{})
 	req := r.askBash(s.ID)
 	r.log.Flush()
-	r.m.Flush(s.ID) // the session's row is written by its writer, as the log by its own
+	// the session's row is written by its writer, as the log by its own
+	if err := r.m.Flush(s.ID); err != nil {
+		t.Fatal(err)
+	}
 	crashed := t.TempDir()
 	for _, name := range []string{"konsole.db", "konsole.db-wal", "konsole.db-shm"} {
 		copyFile(t, filepath.Join(r.data, name), filepath.Join(crashed, name))

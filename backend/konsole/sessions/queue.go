@@ -134,7 +134,7 @@ func (s *session) afterTurn(reason string) {
 	if s.info.QueuePaused {
 		return
 	}
-	s.dispatch("")
+	_ = s.dispatch("") // a prompt that could not be sent stays queued; dispatch logged why
 }
 
 // dispatch sends the queued prompt id (the head when ""); the caller holds

@@ -205,7 +205,9 @@ func TestDeletingQueuedPromptsLeavesTheStoreAsTheQueue(t *testing.T) {
 	if q := r.storedQueue(sid); len(q) != 2 || q[0].Text != "one" || q[1].Text != "three" {
 		t.Fatalf("stored queue %+v, want one and three", q)
 	}
-	r.m.Stop(sid) // pauses the queue
+	if _, err := r.m.Stop(sid); err != nil { // pauses the queue
+		t.Fatal(err)
+	}
 	r.completed(sub, long)
 	if s := r.m.snapshotOf(t, sid); !s.QueuePaused {
 		t.Fatalf("not paused after the stop: %+v", s)

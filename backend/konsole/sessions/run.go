@@ -286,7 +286,9 @@ func (s *session) message(msg *claude.Message) {
 
 func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile) {
 	if s.turn == nil || s.turn.stopping {
-		s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn.")
+		if err := s.proc.AnswerPermission(req.RequestID, false, nil, "The user stopped this turn."); err != nil {
+			s.m.lg.Debug("failed to deny a permission of a stopped turn", "session", s.info.ID, "err", err)
+		}
 		return
 	}
 	p := &Permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
@@ -378,7 +380,9 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 func (s *session) denyPending(message, reason string) {
 	for id, p := range s.perms {
 		if s.proc != nil {
-			s.proc.AnswerPermission(id, false, nil, message)
+			if err := s.proc.AnswerPermission(id, false, nil, message); err != nil {
+				s.m.lg.Debug("failed to deny a pending permission", "session", s.info.ID, "err", err)
+			}
 		}
 		if p.timer != nil {
 			p.timer.Stop()

@@ -70,7 +70,9 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		r.home = t.TempDir()
 	}
 	r.work = filepath.Join(r.home, "work")
-	os.MkdirAll(r.work, 0o755)
+	if err := os.MkdirAll(r.work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if r.fake == nil {
 		f, err := fakeapi.Start("127.0.0.1:0", nil)
 		if err != nil {

@@ -79,7 +79,8 @@ func (c *checkpointer) wrote(n, size int) {
 		c.sinceRows, c.sinceBytes = 0, 0
 		if fi, err := os.Stat(c.s.path + "-wal"); err == nil && fi.Size() > walLimit {
 			c.pmu.Lock()
-			c.checkpoint()
+			// a busy or failed checkpoint is tried again at the next threshold.
+			_, _, _ = c.checkpoint()
 			c.pmu.Unlock()
 		}
 	}
@@ -121,7 +122,7 @@ func (c *checkpointer) pass() {
 	defer c.s.wmu.Unlock()
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	c.checkpoint()
+	_, _, _ = c.checkpoint() // as above: the next one tries again
 }
 
 // checkpoint runs one passive checkpoint and returns the frames in the log

@@ -44,7 +44,7 @@ func (s *Store) AppendEvents(rows []EventRow) error {
 // rollback ends a failed transaction of the event connection; SQLite may
 // have rolled it back already, which makes this a harmless error.
 func (s *Store) rollback() {
-	s.wconn.ExecContext(context.Background(), "ROLLBACK")
+	_, _ = s.wconn.ExecContext(context.Background(), "ROLLBACK")
 }
 
 // EventsAfter returns up to limit events with since < id <= upto, oldest first.

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -58,13 +59,14 @@ func MessageText(content []byte) string {
 	}
 	for _, blk := range blocks {
 		var typ string
-		json.Unmarshal(blk["type"], &typ)
+		// what does not decode adds no words to the index.
+		_ = json.Unmarshal(blk["type"], &typ)
 		switch typ {
 		case "text":
 			add(jsonString(blk["text"]))
 		case "tool_use":
 			var in map[string]any
-			json.Unmarshal(blk["input"], &in)
+			_ = json.Unmarshal(blk["input"], &in)
 			keys := make([]string, 0, len(in))
 			for k := range in {
 				keys = append(keys, k)
@@ -84,7 +86,7 @@ func MessageText(content []byte) string {
 					Type string `json:"type"`
 					Text string `json:"text"`
 				}
-				json.Unmarshal(c, &parts)
+				_ = json.Unmarshal(c, &parts)
 				for _, p := range parts {
 					add(p.Text)
 				}
@@ -96,7 +98,7 @@ func MessageText(content []byte) string {
 
 func jsonString(raw json.RawMessage) string {
 	var s string
-	json.Unmarshal(raw, &s)
+	_ = json.Unmarshal(raw, &s)
 	return s
 }
 
@@ -112,7 +114,7 @@ func kontaskText(data []byte) string {
 			Output string `json:"output"`
 		} `json:"context"`
 	}
-	json.Unmarshal(data, &k)
+	_ = json.Unmarshal(data, &k)
 	out := tags.ReplaceAllString(k.Context.Output, " ")
 	for _, e := range [][2]string{{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", `"`}, {"&#39;", "'"}, {"&nbsp;", " "}, {"&amp;", "&"}} {
 		out = strings.ReplaceAll(out, e[0], e[1])
@@ -149,7 +151,10 @@ func indexKontask(db execer, r KontaskRow) error {
 // written before the index existed.
 func (s *Store) buildIndex() error {
 	var done int
-	s.db.QueryRow(`SELECT value FROM meta WHERE key = 'search_index'`).Scan(&done)
+	err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'search_index'`).Scan(&done)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("failed to read the search index's state: %w", err)
+	}
 	if done == 1 {
 		return nil
 	}

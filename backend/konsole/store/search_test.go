@@ -26,7 +26,9 @@ func TestSearchFindsMessagesAndKontasksNewestFirst(t *testing.T) {
 	old, _ := st.AddMessage(textMsg("s1", "user", "the zebra crossing is old", t0))
 	tool, _ := json.Marshal([]map[string]any{{"type": "tool_use", "id": "t", "name": "Bash", "input": map[string]any{"command": "grep zebra main.go"}}})
 	toolID, _ := st.AddMessage(MessageRow{SessionID: "s2", Role: "assistant", Content: tool, At: t0.Add(time.Hour).Format(time.RFC3339Nano)})
-	st.AddMessage(MessageRow{SessionID: "s2", Role: "turn", Content: []byte(`[{"type":"turn.completed","result":"zebra"}]`), At: t0.Add(2 * time.Hour).Format(time.RFC3339Nano)})
+	if _, err := st.AddMessage(MessageRow{SessionID: "s2", Role: "turn", Content: []byte(`[{"type":"turn.completed","result":"zebra"}]`), At: t0.Add(2 * time.Hour).Format(time.RFC3339Nano)}); err != nil {
+		t.Fatal(err)
+	}
 	kt, _ := json.Marshal(map[string]any{"title": "Zebra report", "description": "stripes", "context": map[string]any{"output": "<p>a <b>zebras</b> &amp; horses</p><script>var hidden=1</script>"}})
 	if err := st.InsertKontask(KontaskRow{ID: "k1", Data: kt, Status: "pending", SessionID: "s3", CreatedAt: t0.Add(3 * time.Hour)}); err != nil {
 		t.Fatal(err)
@@ -64,7 +66,9 @@ func TestSearchIndexIsBuiltForAnOlderDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.AddMessage(textMsg("s1", "user", "an older giraffe", time.Now()))
+	if _, err := st.AddMessage(textMsg("s1", "user", "an older giraffe", time.Now())); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []string{`DELETE FROM messages_fts`, `DELETE FROM meta WHERE key = 'search_index'`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)

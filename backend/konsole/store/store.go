@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -126,8 +128,13 @@ func OpenWith(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("failed to prepare the database %s: %w", path, err)
 	}
+	// The side files hold the same rows as the database: private too. One
+	// that SQLite has not made yet is made under the database's own mode.
 	for _, side := range []string{"-wal", "-shm"} {
-		os.Chmod(path+side, 0o600)
+		if err := os.Chmod(path+side, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("failed to restrict %s: %w", path+side, err)
+		}
 	}
 	// Connections beyond the idle ones are closed after use; keep enough
 	// for the writer, the checkpointer and a few readers without reopening

@@ -48,7 +48,9 @@ func carry(ctx context.Context, main Repository, into *scratch, base string) err
 }
 
 // remove undoes Add: the worktree and its new branch go.
+// Best effort, on the way out of a reported error: what stays shows in
+// git worktree list and git branch.
 func remove(ctx context.Context, w Worktree, main Repository) {
-	run(ctx, main.WorkTree, main.commonArgs("worktree", "remove", "--force", "--", w.Path)...)
-	run(ctx, main.WorkTree, main.commonArgs("branch", "-D", "--", w.Branch)...)
+	_, _ = run(ctx, main.WorkTree, main.commonArgs("worktree", "remove", "--force", "--", w.Path)...)
+	_, _ = run(ctx, main.WorkTree, main.commonArgs("branch", "-D", "--", w.Branch)...)
 }

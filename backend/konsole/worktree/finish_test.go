@@ -73,7 +73,9 @@ func TestAConflictingMergeChangesNothingAndNamesTheFiles(t *testing.T) {
 	repo, w := added(t, map[string]string{"a.txt": "a\n", "b.txt": "b\n"}, "cf")
 	write(t, w.Path, "a.txt", "mine\n")
 	write(t, w.Path, "b.txt", "mine\n")
-	CommitAll(ctx, w, "mine")
+	if _, err := CommitAll(ctx, w, "mine"); err != nil {
+		t.Fatal(err)
+	}
 	write(t, repo, "a.txt", "theirs\n")
 	git(t, repo, "commit", "-qam", "theirs")
 	before := git(t, repo, "rev-parse", "main")

@@ -150,7 +150,7 @@ func command(ctx context.Context, dir string, env []string, name string, args ..
 func wait(ctx context.Context, cmd *exec.Cmd) error {
 	err := cmd.Wait()
 	if errors.Is(err, exec.ErrWaitDelay) || ctx.Err() != nil {
-		killGroup(cmd)
+		_ = killGroup(cmd) // the group may have ended already
 	}
 	if errors.Is(err, exec.ErrWaitDelay) {
 		return nil

@@ -113,7 +113,9 @@ func TestPRUnavailableWithAReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	only := t.TempDir()
-	os.Symlink(gitPath, filepath.Join(only, "git"))
+	if err := os.Symlink(gitPath, filepath.Join(only, "git")); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("PATH", only)
 	if st := PRAvailable(ctx, w); st.Available || !strings.Contains(st.Reason, "not installed") {
 		t.Fatalf("without gh: %+v", st)
@@ -123,7 +125,9 @@ func TestPRUnavailableWithAReason(t *testing.T) {
 
 	// gh is there but not logged in.
 	dir := fakeGH(t)
-	os.WriteFile(filepath.Join(dir, "authfail"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "authfail"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	st := PRAvailable(ctx, w)
 	if st.Available || !strings.Contains(st.Reason, "not logged in") || !strings.Contains(st.Reason, "You are not logged into any GitHub hosts.") {
 		t.Fatalf("logged out: %+v", st)
@@ -170,7 +174,9 @@ func TestOpenPRRefusesOptionsAndWhatCannotBeAPullRequest(t *testing.T) {
 		}
 	}
 	// A title that looks like an option stays the title's value.
-	CommitAll(ctx, w, "b")
+	if _, err := CommitAll(ctx, w, "b"); err != nil {
+		t.Fatal(err)
+	}
 	os.Remove(filepath.Join(dir, "log"))
 	if _, err := OpenPR(ctx, w, "--web", "--fill"); err != nil {
 		t.Fatal(err)
@@ -188,7 +194,9 @@ func TestOpenPRSaysWhenThePushFails(t *testing.T) {
 	git(t, w.Repo, "remote", "set-url", "origin", filepath.Join(t.TempDir(), "gone.git"))
 	w.Trust, _ = Fingerprint(ctx, w) // the person's own change
 	write(t, w.Path, "a.txt", "b\n")
-	CommitAll(ctx, w, "b")
+	if _, err := CommitAll(ctx, w, "b"); err != nil {
+		t.Fatal(err)
+	}
 	_, err := OpenPR(ctx, w, "t", "")
 	code(t, err, CodePushFailed)
 	if !strings.Contains(err.Error(), "failed to push konui/x to origin") {

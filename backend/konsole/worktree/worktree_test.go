@@ -50,7 +50,9 @@ func git(t *testing.T, dir string, args ...string) string {
 
 func write(t *testing.T, dir, p, s string) {
 	t.Helper()
-	os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+	if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func TestAddMakesABranchFromTheCurrentBranchUnderRoot(t *testing.T) {
 	ctx := context.Background()
 	repo := newRepo(t, map[string]string{"a.txt": "one\n"})
 	root := t.TempDir()
-	w, err := Add(ctx, AddOptions{Dir: filepath.Join(repo), Root: root, Name: "Fix the Parser!"})
+	w, err := Add(ctx, AddOptions{Dir: repo, Root: root, Name: "Fix the Parser!"})
 	if err != nil {
 		t.Fatal(err)
 	}

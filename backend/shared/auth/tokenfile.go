@@ -32,7 +32,10 @@ func (s TokenSource) Read() (token, from string, err error) {
 	}
 	if s.Env != "" {
 		if t := os.Getenv(s.Env); t != "" {
-			os.Unsetenv(s.Env)
+			// The children this process starts must not inherit it.
+			if err := os.Unsetenv(s.Env); err != nil {
+				return "", "", fmt.Errorf("failed to clear $%s: %w", s.Env, err)
+			}
 			return t, "$" + s.Env, nil
 		}
 	}

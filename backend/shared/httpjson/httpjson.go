@@ -20,7 +20,9 @@ import (
 func Write(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	// After the header nothing can change the answer; the values written
+	// here are the package's own types, which encode.
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // WriteRaw answers status with b, JSON already encoded (a Konsole's answer

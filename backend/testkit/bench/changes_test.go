@@ -38,14 +38,20 @@ func BenchmarkChanges(b *testing.B) {
 	for i := 0; i < 150; i++ {
 		p := filepath.Join(dir, fileName(i*60))
 		body, _ := os.ReadFile(p)
-		os.WriteFile(p, append([]byte("changed line\n"), body...), 0o644)
+		if err := os.WriteFile(p, append([]byte("changed line\n"), body...), 0o644); err != nil {
+			b.Fatal(err)
+		}
 		if i == 74 {
 			gitRun(b, dir, "commit", "-qam", "half the edits")
 		}
 	}
 	for i := 0; i < 25; i++ {
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("new/added-%d.txt", i)), []byte("a\nb\n"), 0o644)
-		os.Remove(filepath.Join(dir, fileName(i*60+7)))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("new/added-%d.txt", i)), []byte("a\nb\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Remove(filepath.Join(dir, fileName(i*60+7))); err != nil {
+			b.Fatal(err)
+		}
 	}
 	base := strings.TrimSpace(gitRun(b, dir, "rev-parse", "main"))
 
@@ -104,12 +110,20 @@ func bigRepo(tb testing.TB, dir string, n int) {
 	for i := 0; i < n; i++ {
 		p := filepath.Join(dir, fileName(i))
 		if i%10 == 0 {
-			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				tb.Fatal(err)
+			}
 		}
-		os.WriteFile(p, []byte(fmt.Sprintf("file %d\nline two\nline three\n", i)), 0o644)
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("file %d\nline two\nline three\n", i)), 0o644); err != nil {
+			tb.Fatal(err)
+		}
 	}
-	os.MkdirAll(filepath.Join(dir, "new"), 0o755)
-	os.WriteFile(filepath.Join(dir, "new", ".keep"), nil, 0o644)
+	if err := os.MkdirAll(filepath.Join(dir, "new"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "new", ".keep"), nil, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 	gitRun(tb, dir, "add", "-A")
 	gitRun(tb, dir, "commit", "-qm", "ten thousand files")
 }

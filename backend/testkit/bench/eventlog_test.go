@@ -306,7 +306,9 @@ func eventLine() []byte {
 		return nil
 	}
 	defer l.Close()
-	appendN(l, 1)
+	if _, err := appendN(l, 1); err != nil {
+		return nil
+	}
 	l.Flush()
 	rows, _ := m.EventsAfter(0, 1, 1)
 	if len(rows) == 0 {

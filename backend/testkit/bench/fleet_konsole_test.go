@@ -172,8 +172,7 @@ func (k *konsoleProc) logIDs(since, upto int64) ([]int64, error) {
 			continue
 		}
 		var id int64
-		fmt.Sscan(string(line[4:]), &id)
-		if id == 0 {
+		if _, err := fmt.Sscan(string(line[4:]), &id); err != nil || id == 0 {
 			continue
 		}
 		ids = append(ids, id)

@@ -87,7 +87,9 @@ func startFleetRig(tb testing.TB, n, perKonsole int) *fleetRig {
 		tb.Fatal(err)
 	}
 	var h struct{ Seq int64 }
-	json.Unmarshal(hello, &h)
+	if err := json.Unmarshal(hello, &h); err != nil {
+		tb.Fatal(err)
+	}
 	r.conn, r.lastSeq = conn, h.Seq
 	return r
 }

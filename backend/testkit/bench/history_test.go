@@ -48,7 +48,9 @@ func BenchmarkHistoryListing(b *testing.B) {
 	var total int64
 	for i := 0; i < n; i++ {
 		dir := filepath.Join(history.Dir(home), fmt.Sprintf("-src-project-%02d", i%50))
-		os.MkdirAll(dir, 0o755)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		body := strings.ReplaceAll(string(tmpl), s["agentSessionId"].(string), id)
 		if err := os.WriteFile(filepath.Join(dir, id+".jsonl"), []byte(body), 0o600); err != nil {
@@ -68,18 +70,20 @@ func BenchmarkHistoryListing(b *testing.B) {
 		dropCache(b, home)
 		t0 = time.Now()
 		count := 0
-		filepath.WalkDir(history.Dir(home), func(p string, d fs.DirEntry, err error) error {
+		if err := filepath.WalkDir(history.Dir(home), func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				if _, err := d.Info(); err == nil {
 					count++
 				}
 			}
 			return nil
-		})
+		}); err != nil {
+			b.Fatal(err)
+		}
 		walk = append(walk, float64(time.Since(t0)))
 		dropCache(b, home)
 		t0 = time.Now()
-		filepath.WalkDir(history.Dir(home), func(p string, d fs.DirEntry, err error) error {
+		if err := filepath.WalkDir(history.Dir(home), func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				if f, err := os.Open(p); err == nil {
 					io.Copy(io.Discard, f)
@@ -87,7 +91,9 @@ func BenchmarkHistoryListing(b *testing.B) {
 				}
 			}
 			return nil
-		})
+		}); err != nil {
+			b.Fatal(err)
+		}
 		read = append(read, float64(time.Since(t0)))
 		if count != n {
 			b.Fatalf("the walk found %d files", count)

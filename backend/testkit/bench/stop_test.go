@@ -34,7 +34,6 @@ func BenchmarkStopLatency(b *testing.B) {
 	st := h.Events(-1)
 
 	var stopLat, httpLat, konsoleLat, baseLat dist
-	var deltasBefore []int
 	reasons := map[string]int{}
 	for i := 0; i < warmup+stops; i++ {
 		turn := h.Prompt(sid, "[[long 2000]]")
@@ -64,7 +63,6 @@ func BenchmarkStopLatency(b *testing.B) {
 		if v, ok := data["stopLatencyMs"].(float64); ok {
 			konsoleLat = append(konsoleLat, time.Duration(v*float64(time.Millisecond)))
 		}
-		deltasBefore = append(deltasBefore, seen)
 
 		// The baseline: a request whose event needs no agent.
 		title := fmt.Sprintf("bench %d", i)

@@ -160,7 +160,7 @@ func Start(addr string, script Script) (*Server, error) {
 	}
 	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, script: script}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go s.srv.Serve(ln)
+	go func() { _ = s.srv.Serve(ln) }() // ends with http.ErrServerClosed at Close
 	return s, nil
 }
 
@@ -197,7 +197,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"type":"error","error":{"type":"not_found_error","message":"not found"}}`)
+		_, _ = io.WriteString(w, `{"type":"error","error":{"type":"not_found_error","message":"not found"}}`)
 	}
 }
 
@@ -294,7 +294,9 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if os.Getenv("FAKEAPI_DUMP") != "" {
-		os.WriteFile(fmt.Sprintf("%s/req-%d.json", os.Getenv("FAKEAPI_DUMP"), time.Now().UnixNano()), body, 0o644)
+		if err := os.WriteFile(fmt.Sprintf("%s/req-%d.json", os.Getenv("FAKEAPI_DUMP"), time.Now().UnixNano()), body, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "fakeapi: failed to dump a request:", err)
+		}
 	}
 	req, err := parseRequest(body)
 	if err != nil {

@@ -76,7 +76,9 @@ func Start(t testing.TB, o Options) *Harness {
 		h.Home = t.TempDir()
 	}
 	h.Work = filepath.Join(h.Home, "work")
-	os.MkdirAll(h.Work, 0o755)
+	if err := os.MkdirAll(h.Work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if h.Fake == nil {
 		f, err := fakeapi.Start("127.0.0.1:0", nil)
 		if err != nil {
@@ -195,7 +197,8 @@ type Event struct {
 // DataMap decodes the event's data.
 func (e Event) DataMap() map[string]any {
 	var m map[string]any
-	json.Unmarshal(e.Data, &m)
+	// data that is not an object gives a nil map, which reads as empty.
+	_ = json.Unmarshal(e.Data, &m)
 	return m
 }
 

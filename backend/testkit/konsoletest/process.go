@@ -43,7 +43,7 @@ func EventIDs(t testing.TB, url, token string, after, upto int64) []int64 {
 	}
 	defer resp.Body.Close()
 	c := make(chan Event, 100000)
-	go ReadSSE(resp.Body, c)
+	go func() { _ = ReadSSE(resp.Body, c) }() // the stream's end, however it ends, closes c
 	var ids []int64
 	for e := range c {
 		if e.ID != 0 {

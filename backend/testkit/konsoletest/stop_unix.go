@@ -18,17 +18,19 @@ func StopKonsoleOf(dataDir string) {
 	if !ok {
 		return
 	}
-	syscall.Kill(i.PID, syscall.SIGTERM)
+	// A process that has ended refuses the signals, and Wait4 fails where
+	// the test is not its parent: both leave nothing to wait for.
+	_ = syscall.Kill(i.PID, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
 		var ws syscall.WaitStatus
-		syscall.Wait4(i.PID, &ws, 0, nil)
+		_, _ = syscall.Wait4(i.PID, &ws, 0, nil)
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(15 * time.Second):
-		syscall.Kill(i.PID, syscall.SIGKILL)
+		_ = syscall.Kill(i.PID, syscall.SIGKILL)
 		<-done
 	}
 }

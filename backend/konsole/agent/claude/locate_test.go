@@ -32,7 +32,9 @@ func fakeCLI(t *testing.T, path, version string) string {
 func testHome(t *testing.T) (home string, env []string, pathDir string) {
 	home = t.TempDir()
 	pathDir = filepath.Join(home, "path-bin")
-	os.MkdirAll(pathDir, 0o755)
+	if err := os.MkdirAll(pathDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	return home, []string{"PATH=" + pathDir}, pathDir
 }
 
@@ -53,37 +55,45 @@ func TestLocateReportsAMissingCLIWithWhatToDo(t *testing.T) {
 func TestLocateFindsTheCLIInEachPlaceInstallsPutIt(t *testing.T) {
 	cases := []struct {
 		name, source string
-		place        func(home, pathDir string) (path string, env []string)
+		place        func(t *testing.T, home, pathDir string) (path string, env []string)
 	}{
-		{"PATH", "PATH", func(home, pathDir string) (string, []string) {
+		{"PATH", "PATH", func(t *testing.T, home, pathDir string) (string, []string) {
 			return filepath.Join(pathDir, "claude"), nil
 		}},
-		{"the CLI's own local install", "~/.claude/local", func(home, _ string) (string, []string) {
+		{"the CLI's own local install", "~/.claude/local", func(t *testing.T, home, _ string) (string, []string) {
 			return filepath.Join(home, ".claude", "local", "claude"), nil
 		}},
-		{"npm's global prefix from ~/.npmrc", "npm prefix", func(home, _ string) (string, []string) {
-			os.WriteFile(filepath.Join(home, ".npmrc"), []byte("fund=false\nprefix = ~/npm-prefix\n"), 0o644)
+		{"npm's global prefix from ~/.npmrc", "npm prefix", func(t *testing.T, home, _ string) (string, []string) {
+			if err := os.WriteFile(filepath.Join(home, ".npmrc"), []byte("fund=false\nprefix = ~/npm-prefix\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			return filepath.Join(home, "npm-prefix", "bin", "claude"), nil
 		}},
-		{"npm's global prefix from $NPM_CONFIG_PREFIX", "npm prefix", func(home, _ string) (string, []string) {
+		{"npm's global prefix from $NPM_CONFIG_PREFIX", "npm prefix", func(t *testing.T, home, _ string) (string, []string) {
 			return filepath.Join(home, "opt", "npm", "bin", "claude"), []string{"NPM_CONFIG_PREFIX=" + filepath.Join(home, "opt", "npm")}
 		}},
-		{"nvm's default Node", "nvm", func(home, _ string) (string, []string) {
+		{"nvm's default Node", "nvm", func(t *testing.T, home, _ string) (string, []string) {
 			nvm := filepath.Join(home, ".nvm")
-			os.MkdirAll(filepath.Join(nvm, "alias"), 0o755)
-			os.WriteFile(filepath.Join(nvm, "alias", "default"), []byte("20\n"), 0o644)
+			if err := os.MkdirAll(filepath.Join(nvm, "alias"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(nvm, "alias", "default"), []byte("20\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			// A newer Node without the CLI must not hide the default one.
-			os.MkdirAll(filepath.Join(nvm, "versions", "node", "v22.3.0", "bin"), 0o755)
+			if err := os.MkdirAll(filepath.Join(nvm, "versions", "node", "v22.3.0", "bin"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			return filepath.Join(nvm, "versions", "node", "v20.11.1", "bin", "claude"), nil
 		}},
-		{"~/.local/bin (the native installer)", "~/.local/bin", func(home, _ string) (string, []string) {
+		{"~/.local/bin (the native installer)", "~/.local/bin", func(t *testing.T, home, _ string) (string, []string) {
 			return filepath.Join(home, ".local", "bin", "claude"), nil
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			home, env, pathDir := testHome(t)
-			path, extra := c.place(home, pathDir)
+			path, extra := c.place(t, home, pathDir)
 			fakeCLI(t, path, "2.1.328")
 			got := Locate(LocateOptions{Home: home, Env: append(env, extra...)})
 			if !got.OK() || got.Path != path || got.Version != "2.1.328" || got.Source != c.source {

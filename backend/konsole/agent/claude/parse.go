@@ -178,7 +178,7 @@ func ParseLine(line []byte) (Output, error) {
 			if len(m.Content) > 0 && m.Content[0] == '"' {
 				// A plain string content: normalise to one text block.
 				var s string
-				json.Unmarshal(m.Content, &s)
+				_ = json.Unmarshal(m.Content, &s) // valid JSON, as part of the line, and a string
 				m.Content, _ = json.Marshal([]map[string]string{{"type": "text", "text": s}})
 			}
 			if env.ParentToolUseID != nil {

@@ -163,7 +163,8 @@ func Start(opts Options) (*Process, error) {
 	go p.read(stdout)
 	go func() {
 		defer close(stderr.done)
-		io.Copy(p.stderr, stderr)
+		// the pipe ends with the child; the tail keeps what came before.
+		_, _ = io.Copy(p.stderr, stderr)
 	}()
 	go p.wait(stdout, stderr)
 	return p, nil
