@@ -22,7 +22,9 @@ func TestManyFilesAtOnce(t *testing.T) {
 	}
 	write(t, dir, "tool.sh", "#!/bin/sh\n", 0o755)
 	write(t, dir, "big.bin", strings.Repeat("b", 5000), 0o644)
-	os.Symlink("d0/f0.txt", filepath.Join(dir, "ln"))
+	if err := os.Symlink("d0/f0.txt", filepath.Join(dir, "ln")); err != nil {
+		t.Fatal(err)
+	}
 	before := state(t, dir)
 	s := newStore(t, 4096)
 	first := take(t, s, dir, "t1.start")

@@ -105,7 +105,8 @@ func pruneEmpty(root *os.Root, emptied, keep map[string]bool) {
 	sort.Slice(ds, func(i, j int) bool { return strings.Count(ds[i], "/") > strings.Count(ds[j], "/") || ds[i] > ds[j] })
 	for _, d := range ds {
 		if fi, err := root.Lstat(d); err == nil && fi.IsDir() {
-			root.Remove(d)
+			// A folder with anything left in it stays: nothing to do.
+			_ = root.Remove(d)
 		}
 	}
 }
@@ -198,7 +199,7 @@ func putBack(root *os.Root, f File, data []byte, keep map[string]bool) error {
 		}
 	}
 	if err != nil {
-		root.Remove(tmp)
+		_ = root.Remove(tmp) // the error returned says what failed
 		return fmt.Errorf("failed to restore %s: %w", f.Path, err)
 	}
 	return nil

@@ -157,14 +157,18 @@ func TestRewindRestoresEveryFileByteForByte(t *testing.T) {
 	os.RemoveAll(filepath.Join(dir, "src", "deep"))
 	outside := t.TempDir()
 	write(t, outside, "c.txt", "outside\n", 0o644)
-	os.Symlink(outside, filepath.Join(dir, "src", "deep")) // a folder became a link out
+	if err := os.Symlink(outside, filepath.Join(dir, "src", "deep")); err != nil { // a folder became a link out
+		t.Fatal(err)
+	}
 	write(t, dir, "new/made.txt", "made\n", 0o644)
 	write(t, dir, "run.sh", "#!/bin/sh\necho hi\n", 0o644)
 	write(t, dir, "secret.env", "TOKEN=2\n", 0o600)
 	write(t, dir, "bin.dat", "\x00\x03", 0o644)
 	write(t, dir, "crlf.txt", "line\nline\n", 0o644)
 	os.Remove(filepath.Join(dir, "link"))
-	os.Symlink("/etc/passwd", filepath.Join(dir, "link"))
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
 	take(t, s, dir, "t1.end")
 	changed := state(t, dir)
 	outsideBefore := state(t, outside)
@@ -216,9 +220,13 @@ func TestRewindNeverWritesThroughALink(t *testing.T) {
 	s := newStore(t, 0)
 	take(t, s, dir, "t1.start")
 	os.RemoveAll(filepath.Join(dir, "lib"))
-	os.Symlink(outside, filepath.Join(dir, "lib"))
+	if err := os.Symlink(outside, filepath.Join(dir, "lib")); err != nil {
+		t.Fatal(err)
+	}
 	os.Remove(filepath.Join(dir, "f.txt"))
-	os.Symlink(filepath.Join(outside, "target.txt"), filepath.Join(dir, "f.txt"))
+	if err := os.Symlink(filepath.Join(outside, "target.txt"), filepath.Join(dir, "f.txt")); err != nil {
+		t.Fatal(err)
+	}
 	take(t, s, dir, "t1.end")
 	if _, err := s.Rewind(ctx, "s1", dir, []Turn{{Start: "t1.start", End: "t1.end"}}, RewindOptions{Record: r1}); err != nil {
 		t.Fatal(err)

@@ -118,7 +118,9 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 					Conversation bool  `json:"conversation"`
 				}
 				raw, _ := json.Marshal(blk)
-				json.Unmarshal(raw, &mark)
+				if json.Unmarshal(raw, &mark) != nil {
+					continue
+				}
 				what := map[[2]bool]string{{true, true}: "files and conversation", {true, false}: "files", {false, true}: "conversation"}[[2]bool{mark.Files, mark.Conversation}]
 				fmt.Fprintf(&b, "*Rewound (%s) to just before prompt %d*\n\n---\n\n", what, mark.MessageID)
 				last = ""

@@ -40,9 +40,13 @@ func BenchmarkCheckpoint(b *testing.B) {
 		for j := 0; j < 5; j++ {
 			p := filepath.Join(dir, fileName((i*5+j)*37%10000))
 			body, _ := os.ReadFile(p)
-			os.WriteFile(p, append(body, fmt.Sprintf("round %d\n", i)...), 0o644)
+			if err := os.WriteFile(p, append(body, fmt.Sprintf("round %d\n", i)...), 0o644); err != nil {
+				b.Fatal(err)
+			}
 		}
-		os.WriteFile(filepath.Join(dir, "new", fmt.Sprintf("made-%d.txt", i)), []byte("made\n"), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "new", fmt.Sprintf("made-%d.txt", i)), []byte("made\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
 		t0 = time.Now()
 		if _, err := store.Take(ctx, "bench", dir, fmt.Sprintf("r%d", i)); err != nil {
 			b.Fatal(err)
