@@ -7,11 +7,19 @@ BIN := bin/konui
 VERSION := $(shell cat VERSION)
 LDFLAGS := -s -w
 
-.PHONY: setup bindings frontend build desktop run test test-loaded test-vet test-lint test-go test-ui test-e2e test-desktop test-fuzz test-package bench package icons version clean
+.PHONY: setup generate bindings frontend build desktop run test test-loaded test-vet test-lint test-go test-ui test-e2e test-desktop test-fuzz test-package bench package icons version clean
 .PHONY: test-cross dist
 
 setup:
 	./scripts/setup.sh
+
+# The dashboard's TypeScript of the wire contract (event payloads, REST
+# bodies, event names), from the Go types in backend/contract, into
+# frontend/src/lib/generated/contract.ts. It is committed;
+# TestTheGeneratedTypeScriptIsCurrent (backend/contract, run by test-go)
+# fails when it is stale.
+generate:
+	$(GO) generate ./backend/contract
 
 # The TypeScript of the methods the window binds (app.Page) and of the
 # Wails runtime, into frontend/wailsjs (wails.json's wailsjsdir): what
@@ -24,7 +32,7 @@ bindings:
 	find frontend/wailsjs -type f -exec chmod 644 {} +
 
 # The dashboard, embedded by the Go build.
-frontend: bindings
+frontend: generate bindings
 	cd frontend && npm run build
 
 # The headless binary (konsole and serve modes) with the dashboard.

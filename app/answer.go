@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/konui/konui/backend/bridge"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/shared/textclip"
 )
 
@@ -114,11 +115,7 @@ func toolSummary(input json.RawMessage) string {
 
 // permissionRequested remembers a waiting request and notifies it.
 func (d *Desktop) permissionRequested(konsoleID, sessionID string, data json.RawMessage) {
-	var p struct {
-		RequestID string          `json:"requestId"`
-		ToolName  string          `json:"toolName"`
-		Input     json.RawMessage `json:"input"`
-	}
+	var p contract.PermissionRequest
 	// malformed data has no request id, and is ignored below.
 	_ = json.Unmarshal(data, &p)
 	if p.RequestID != "" {
@@ -140,9 +137,7 @@ func (d *Desktop) permissionRequested(konsoleID, sessionID string, data json.Raw
 
 // permissionResolved forgets an answered request and withdraws its notice.
 func (d *Desktop) permissionResolved(data json.RawMessage) {
-	var p struct {
-		RequestID string `json:"requestId"`
-	}
+	var p contract.PermissionResolved
 	if json.Unmarshal(data, &p) != nil || p.RequestID == "" {
 		return
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/konui/konui/backend/bridge"
 	"github.com/konui/konui/backend/bridge/fleet"
 	"github.com/konui/konui/backend/cli/stack"
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/shared/auth"
 )
 
@@ -247,30 +247,20 @@ func (d *Desktop) Connection() (ConnectionInfo, error) {
 // Konsole; an answer goes back through the bridge, which routes it to the
 // Konsole that has the session or kontask.
 func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
-	var ev struct {
-		SessionID string          `json:"sessionId"`
-		Data      json.RawMessage `json:"data"`
-	}
+	var ev contract.Event
 	if json.Unmarshal(raw, &ev) != nil {
 		return
 	}
 	switch typ {
-	case eventlog.EvSessionCreated, eventlog.EvSessionUpdated:
-		var d2 struct {
-			Session struct{ ID, Title string } `json:"session"`
-		}
+	case contract.EvSessionCreated, contract.EvSessionUpdated:
+		var d2 contract.SessionUpdated // session.created carries the same
 		if json.Unmarshal(ev.Data, &d2) == nil && d2.Session.ID != "" {
 			d.mu.Lock()
 			d.titles[d2.Session.ID] = d2.Session.Title
 			d.mu.Unlock()
 		}
-	case eventlog.EvKontaskCreated, eventlog.EvKontaskUpdated:
-		var k struct {
-			Kontask struct {
-				ID, Title, Description, Status string
-				ReadAt                         *string `json:"readAt"`
-			} `json:"kontask"`
-		}
+	case contract.EvKontaskCreated, contract.EvKontaskUpdated:
+		var k contract.KontaskEvent
 		if json.Unmarshal(ev.Data, &k) == nil && k.Kontask.ID != "" {
 			d.trackUnread(konsoleID, k.Kontask.ID, k.Kontask.Title, k.Kontask.ReadAt == nil)
 			if k.Kontask.Status != "" && k.Kontask.Status != "pending" {
@@ -278,10 +268,10 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 				d.withdraw("kontask:" + k.Kontask.ID)
 			}
 		}
-	case eventlog.EvTurnStarted:
+	case contract.EvTurnStarted:
 		d.seen(ev.SessionID)
-	case eventlog.EvTurnCompleted:
-		var t struct{ Reason string }
+	case contract.EvTurnCompleted:
+		var t contract.TurnCompleted
 		// an unknown or missing reason reads as a finished turn.
 		_ = json.Unmarshal(ev.Data, &t)
 		d.turnFinished(konsoleID, ev.SessionID)
@@ -293,9 +283,9 @@ func (d *Desktop) observe(konsoleID, typ string, raw json.RawMessage) {
 				// kontask or request of the same session.
 				Group: "turn:" + ev.SessionID})
 		}
-	case eventlog.EvPermissionRequest:
+	case contract.EvPermissionRequest:
 		d.permissionRequested(konsoleID, ev.SessionID, ev.Data)
-	case eventlog.EvPermissionResolved:
+	case contract.EvPermissionResolved:
 		d.permissionResolved(ev.Data)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/konui/konui/backend/contract"
 )
 
 // konsoleAPI calls Konsole's REST API with Konsole's token.
@@ -189,10 +191,7 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		if cm == "" {
 			cm = req.ID
 		}
-		body := map[string]any{"text": req.Text, "clientMessageId": cm}
-		if req.WhenBusy != "" {
-			body["whenBusy"] = req.WhenBusy
-		}
+		body := contract.PromptRequest{Text: req.Text, ClientMessageID: cm, WhenBusy: req.WhenBusy}
 		return b.sessionDo(ctx, req.SessionID, "POST", "/v1/sessions/"+sid+"/prompt", body)
 	case "stop":
 		if err := need("sessionId", req.SessionID); err != nil {
@@ -203,16 +202,7 @@ func (b *Bridge) dispatch(ctx context.Context, req request) (json.RawMessage, er
 		if err := need("sessionId", req.SessionID, "requestId", req.RequestID, "behavior", req.Behavior); err != nil {
 			return nil, err
 		}
-		body := map[string]any{"behavior": req.Behavior, "message": req.Message}
-		if req.Mode != "" {
-			body["mode"] = req.Mode
-		}
-		if req.Answers != nil {
-			body["answers"] = req.Answers
-		}
-		if req.Always {
-			body["always"] = true
-		}
+		body := contract.PermissionAnswer{Behavior: req.Behavior, Message: req.Message, Mode: req.Mode, Answers: req.Answers, Always: req.Always}
 		return b.sessionDo(ctx, req.SessionID, "POST", "/v1/sessions/"+sid+"/permissions/"+url.PathEscape(req.RequestID), body)
 	case "kontask.choose":
 		if err := need("kontaskId", req.KontaskID, "value", req.Value); err != nil {
@@ -261,15 +251,18 @@ func (b *Bridge) chooseKontask(ctx context.Context, req request) (json.RawMessag
 	// clicked or retried.
 	sum := sha256.Sum256([]byte(req.Value))
 	res, err := kon.api.do(ctx, "POST", "/v1/sessions/"+url.PathEscape(k.SessionID)+"/prompt",
-		map[string]any{"text": req.Value, "clientMessageId": "kontask:" + req.KontaskID + ":" + hex.EncodeToString(sum[:8])})
+		contract.PromptRequest{Text: req.Value, ClientMessageID: "kontask:" + req.KontaskID + ":" + hex.EncodeToString(sum[:8])})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := kon.api.do(ctx, "PATCH", "/v1/kontasks/"+url.PathEscape(req.KontaskID), map[string]any{"status": "completed", "read": true}); err != nil {
+	if _, err := kon.api.do(ctx, "PATCH", "/v1/kontasks/"+url.PathEscape(req.KontaskID), contract.KontaskPatch{Status: ptr("completed"), Read: ptr(true)}); err != nil {
 		b.lg.Warn("sent a kontask choice but failed to mark the kontask", "kontask", req.KontaskID, "err", err)
 	}
 	return res, nil
 }
+
+// ptr is a pointer to v, for the optional fields of a body.
+func ptr[T any](v T) *T { return &v }
 
 // sessionDo sends a request to the Konsole that has the session.
 func (b *Bridge) sessionDo(ctx context.Context, sessionID, method, path string, body any) (json.RawMessage, error) {

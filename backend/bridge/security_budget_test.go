@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge"
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/kontask"
 	"github.com/konui/konui/backend/konsole/kontaskmcp"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
@@ -262,7 +262,7 @@ func konsoleCatchUp(t *testing.T, k *kt.Harness, last int64) int {
 	for {
 		select {
 		case e := <-c:
-			if e.ID >= last || e.Type == eventlog.EvReset {
+			if e.ID >= last || e.Type == contract.EvReset {
 				return raw.Len()
 			}
 		case <-deadline:

@@ -4,16 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/shared/apierror"
+	"github.com/konui/konui/backend/shared/atomicfile"
+	"github.com/konui/konui/backend/shared/httpjson"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/shared/apierror"
-	"github.com/konui/konui/backend/shared/atomicfile"
-	"github.com/konui/konui/backend/shared/httpjson"
 
 	"github.com/konui/konui/backend/konsole/agent/claude"
 )
@@ -92,8 +91,8 @@ func (s *Server) UseAgent(path string, persist bool) (claude.Install, error) {
 		}
 	}
 	s.mgr.SetAgent(in)
-	if _, err := s.log.Append(eventlog.EvAgentUpdated, "", "", map[string]any{"agent": in}); err != nil {
-		s.lg.Error("failed to record an event", "type", eventlog.EvAgentUpdated, "err", err)
+	if _, err := s.log.Append(contract.EvAgentUpdated, "", "", contract.AgentUpdated{Agent: in}); err != nil {
+		s.lg.Error("failed to record an event", "type", contract.EvAgentUpdated, "err", err)
 	}
 	s.lg.Info("Claude Code CLI", "path", in.Path, "version", in.Version, "problem", in.Code)
 	return in, nil

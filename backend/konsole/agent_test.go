@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
@@ -72,7 +72,7 @@ func TestWithoutTheCLIKonsoleSaysSoAndASetPathIsUsedAtOnceAndKept(t *testing.T) 
 	if status != 200 || body["path"] != real || body["version"] != "2.1.328" {
 		t.Fatalf("PUT the real CLI: %d %v", status, body)
 	}
-	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvAgentUpdated })
+	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == contract.EvAgentUpdated })
 	turn := h.Prompt(sid, "hello after setting the path")
 	st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
 	_, sess = h.Do("GET", "/v1/sessions/"+sid, nil)

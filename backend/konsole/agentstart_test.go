@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/sessions"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
@@ -180,7 +180,7 @@ func TestMCPListenIsAcknowledgedAndCancellationAccepted(t *testing.T) {
 // sessionStatus matches a session event that carries status.
 func sessionStatus(sid, status string) func(kt.Event) bool {
 	return func(e kt.Event) bool {
-		if e.Type != eventlog.EvSessionUpdated {
+		if e.Type != contract.EvSessionUpdated {
 			return false
 		}
 		s, _ := e.DataMap()["session"].(map[string]any)

@@ -2,13 +2,12 @@ package konsole_test
 
 import (
 	"encoding/json"
+	"github.com/konui/konui/backend/contract"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // "Always allow" adds a session rule through the CLI's permission update:
@@ -27,13 +26,13 @@ func TestAlwaysAllowLetsTheNextCallOfTheToolThroughWithNoRequest(t *testing.T) {
 		t.Fatalf("always allow: %d %v", status, r)
 	}
 	evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
-	if res := find(evs, eventlog.EvPermissionResolved); res == nil || res.DataMap()["always"] != true {
+	if res := find(evs, contract.EvPermissionResolved); res == nil || res.DataMap()["always"] != true {
 		t.Fatal("no permission.resolved with always")
 	}
 
 	turn = h.Prompt(sid, "[[bash: echo two > two.txt]]")
 	evs = st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
-	if find(evs, eventlog.EvPermissionRequest) != nil {
+	if find(evs, contract.EvPermissionRequest) != nil {
 		t.Fatal("the second Bash call asked again")
 	}
 	for _, f := range []string{"one.txt", "two.txt"} {
@@ -71,10 +70,10 @@ func TestRemovingASessionRuleAsksAgainForThatToolOnly(t *testing.T) {
 	if status, _ := h.DoRaw("DELETE", "/v1/sessions/"+sid+"/rules/Write", nil, h.Token); status != 204 {
 		t.Fatalf("remove: %d", status)
 	}
-	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRules })
+	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == contract.EvPermissionRules })
 	// Bash is still allowed, with no request, in the new process.
 	turn := h.Prompt(sid, "[[bash: echo two > two.txt]]")
-	if evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn)); find(evs, eventlog.EvPermissionRequest) != nil {
+	if evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn)); find(evs, contract.EvPermissionRequest) != nil {
 		t.Fatal("Bash asked again after another tool's rule was removed")
 	}
 	if _, err := os.Stat(filepath.Join(h.Work, "two.txt")); err != nil {

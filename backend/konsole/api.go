@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/kontaskmcp"
 	"github.com/konui/konui/backend/konsole/sessions"
@@ -346,7 +347,7 @@ func (s *Server) prompt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	mine := func(row store.EventRow) bool { return row.TurnID == tid }
-	done := func(row store.EventRow) bool { return row.Type == eventlog.EvTurnCompleted && row.TurnID == tid }
+	done := func(row store.EventRow) bool { return row.Type == contract.EvTurnCompleted && row.TurnID == tid }
 	eventlog.Serve(w, r, sub, s.cfg.HeartbeatInterval, mine, done)
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
@@ -39,7 +39,7 @@ func TestAnUnansweredRequestIsDeniedAutomaticallyWhenAutoDenyIsOn(t *testing.T) 
 		t.Fatalf("pending list %v", list)
 	}
 	evs := st.Until(t, 60*time.Second, kt.TurnCompleted(turn))
-	res := find(evs, eventlog.EvPermissionResolved)
+	res := find(evs, contract.EvPermissionResolved)
 	if res == nil || res.DataMap()["behavior"] != "deny" || res.DataMap()["auto"] != true ||
 		!strings.HasPrefix(res.DataMap()["message"].(string), "Denied automatically: nobody answered within 2 minutes") {
 		t.Fatalf("resolved %v", res)

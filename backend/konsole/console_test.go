@@ -3,16 +3,15 @@ package konsole_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/konsole/sessions"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/konsole/sessions"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // idleSession starts a session and waits until its agent is ready.
@@ -32,7 +31,7 @@ func idleSession(t *testing.T, h *kt.Harness, st *kt.Stream, body map[string]any
 }
 
 func permissionEvent(turn string) func(kt.Event) bool {
-	return func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest && e.TurnID == turn }
+	return func(e kt.Event) bool { return e.Type == contract.EvPermissionRequest && e.TurnID == turn }
 }
 
 // A model switch mid-session goes to the running CLI and names the model
@@ -50,7 +49,7 @@ func TestModelSwitchMidSessionChangesTheNextRequest(t *testing.T) {
 	}
 	st.Until(t, 10*time.Second, func(e kt.Event) bool {
 		m, _ := e.DataMap()["session"].(map[string]any)
-		return e.Type == eventlog.EvSessionUpdated && m["model"] == "claude-sonnet-4-5"
+		return e.Type == contract.EvSessionUpdated && m["model"] == "claude-sonnet-4-5"
 	})
 	n := len(h.Fake.Requests())
 	second := h.Prompt(sid, "after the switch")
@@ -113,7 +112,7 @@ func TestPlanApprovalWithAcceptEditsLetsTheNextEditRun(t *testing.T) {
 	edit := h.Prompt(sid, fmt.Sprintf(`[[tool Write: {"file_path":%q,"content":"written after the plan"}]]`, file))
 	evs = st.Until(t, 60*time.Second, kt.TurnCompleted(edit))
 	for _, e := range evs {
-		if e.Type == eventlog.EvPermissionRequest {
+		if e.Type == contract.EvPermissionRequest {
 			t.Fatalf("the edit after an acceptEdits approval asked for permission: %v", e.DataMap())
 		}
 	}
@@ -167,7 +166,7 @@ func TestAQueuedPromptRunsAfterTheCurrentTurn(t *testing.T) {
 	st := h.Events(-1)
 	sid := idleSession(t, h, st, nil)
 	long := h.Prompt(sid, "[[long 60 20]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta && e.TurnID == long })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == contract.EvTextDelta && e.TurnID == long })
 	if status, _ := h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "refused"}); status != http.StatusConflict {
 		t.Fatalf("a prompt while busy without whenBusy: %d, want 409", status)
 	}
@@ -191,7 +190,7 @@ func TestAQueuedPromptRunsAfterTheCurrentTurn(t *testing.T) {
 	}
 	st.Until(t, 60*time.Second, kt.TurnCompleted(long))
 	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		return e.Type == eventlog.EvTurnStarted && e.DataMap()["prompt"] == "queued and edited"
+		return e.Type == contract.EvTurnStarted && e.DataMap()["prompt"] == "queued and edited"
 	})
 	next := evs[len(evs)-1].TurnID
 	evs = st.Until(t, 60*time.Second, kt.TurnCompleted(next))
@@ -211,7 +210,7 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	st := h.Events(-1)
 	sid := idleSession(t, h, st, nil)
 	long := h.Prompt(sid, "[[long 2000]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta && e.TurnID == long })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == contract.EvTextDelta && e.TurnID == long })
 	if status, q := h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "kept across the restart", "whenBusy": "queue"}); status != http.StatusAccepted || q["queued"] != true {
 		t.Fatalf("queue: %d %v", status, q)
 	}
@@ -219,7 +218,7 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	h = kt.Start(t, kt.Options{DataDir: h.DataDir, Home: h.Home, Fake: h.Fake})
 	st = h.Events(0)
 	evs := st.Until(t, 90*time.Second, func(e kt.Event) bool {
-		return e.Type == eventlog.EvTurnStarted && e.DataMap()["prompt"] == "kept across the restart"
+		return e.Type == contract.EvTurnStarted && e.DataMap()["prompt"] == "kept across the restart"
 	})
 	turn := evs[len(evs)-1].TurnID
 	evs = st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
@@ -230,13 +229,13 @@ func TestAQueuedPromptSurvivesAKonsoleRestart(t *testing.T) {
 	// Stop pauses the queue and leaves it as it is.
 	st = h.Events(-1)
 	long = h.Prompt(sid, "[[long 2000]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta && e.TurnID == long })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == contract.EvTextDelta && e.TurnID == long })
 	h.Do("POST", "/v1/sessions/"+sid+"/prompt", map[string]any{"text": "waits after a stop", "whenBusy": "queue"})
 	if status, _ := h.Do("POST", "/v1/sessions/"+sid+"/stop", nil); status != http.StatusOK {
 		t.Fatalf("stop: %d", status)
 	}
 	st.Until(t, 30*time.Second, kt.TurnCompleted(long))
-	evs = st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvQueueUpdated && e.DataMap()["paused"] == true })
+	evs = st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == contract.EvQueueUpdated && e.DataMap()["paused"] == true })
 	var q struct {
 		Queue []struct{ ID, Text string } `json:"queue"`
 	}
@@ -374,7 +373,7 @@ func TestASubagentsMessagesCarryTheirTaskCall(t *testing.T) {
 	h.Prompt(sid, `[[tool Task: {"description":"look around","prompt":"list the files for the parent","subagent_type":"general-purpose"}]]`)
 	var taskID string
 	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		if e.Type != eventlog.EvMessage {
+		if e.Type != contract.EvMessage {
 			return false
 		}
 		var m struct {
@@ -408,7 +407,7 @@ func TestASubagentsMessagesCarryTheirTaskCall(t *testing.T) {
 		t.Fatalf("no stored block carries the Task call's id %s", taskID)
 	}
 	for _, e := range evs {
-		if e.Type == eventlog.EvTextDelta && strings.Contains(e.DataMap()["text"].(string), "list the files for the parent") {
+		if e.Type == contract.EvTextDelta && strings.Contains(e.DataMap()["text"].(string), "list the files for the parent") {
 			t.Fatal("the subagent's answer streamed into the parent's text")
 		}
 	}

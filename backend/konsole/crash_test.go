@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
@@ -51,7 +51,7 @@ func crashWriter(dir string) int {
 		for i := 0; ; i++ {
 			var ids []int64
 			for j := 0; j < 10; j++ {
-				ev, err := srv.Log().Append(eventlog.EvTextDelta, "crash-session", "crash-turn", map[string]any{"text": fmt.Sprintf("w%d.%d ", i, j)})
+				ev, err := srv.Log().Append(contract.EvTextDelta, "crash-session", "crash-turn", map[string]any{"text": fmt.Sprintf("w%d.%d ", i, j)})
 				if err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(2)

@@ -2,15 +2,14 @@ package konsole_test
 
 import (
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // procsIn lists the processes whose command line contains cmd and whose
@@ -86,11 +85,11 @@ func TestAgentKilledMidToolCall(t *testing.T) {
 	// long sleep, and runs one it deems read-only without asking.
 	turn := h.Prompt(sid, "[[bash: touch started.txt; sleep 30; echo done]]")
 	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		if e.Type == eventlog.EvTurnCompleted && e.TurnID == turn {
+		if e.Type == contract.EvTurnCompleted && e.TurnID == turn {
 			t.Fatalf("the turn ended before asking to run the tool: %q %v", deltas(got, turn), e.DataMap())
 		}
 		got = append(got, e)
-		return e.Type == eventlog.EvPermissionRequest
+		return e.Type == contract.EvPermissionRequest
 	})
 	got = got[:len(got)-len(evs)]
 	got = append(got, evs...)
@@ -121,7 +120,7 @@ func TestAgentKilledMidToolCall(t *testing.T) {
 		t.Fatalf("turn after the kill = %v", d)
 	}
 	t.Logf("the turn ended %s after kill -9", time.Since(killed).Round(time.Millisecond))
-	if find(evs, eventlog.EvAgentExited) == nil {
+	if find(evs, contract.EvAgentExited) == nil {
 		t.Fatal("no agent.exited event")
 	}
 	_, s = h.Do("GET", "/v1/sessions/"+sid, nil)

@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func deltas(evs []kt.Event, turnID string) string {
 	var b strings.Builder
 	for _, e := range evs {
-		if e.Type == eventlog.EvTextDelta && e.TurnID == turnID {
+		if e.Type == contract.EvTextDelta && e.TurnID == turnID {
 			b.WriteString(e.DataMap()["text"].(string))
 		}
 	}
@@ -50,7 +50,7 @@ func TestTextTurnStreamsDeltasInOrderAndCompletes(t *testing.T) {
 			t.Fatalf("event ids not increasing: %d after %d", e.ID, last)
 		}
 		last = e.ID
-		if e.Type == eventlog.EvTextDelta {
+		if e.Type == contract.EvTextDelta {
 			n++
 		}
 	}
@@ -61,7 +61,7 @@ func TestTextTurnStreamsDeltasInOrderAndCompletes(t *testing.T) {
 	if done["reason"] != "completed" || done["costUsd"] == nil || done["durationMs"] == nil {
 		t.Fatalf("turn.completed = %v", done)
 	}
-	if find(evs, eventlog.EvTurnStarted) == nil || find(evs, eventlog.EvMessage) == nil {
+	if find(evs, contract.EvTurnStarted) == nil || find(evs, contract.EvMessage) == nil {
 		t.Fatal("missing turn.started or message")
 	}
 	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
@@ -96,7 +96,7 @@ func TestPromptWithEventStreamAcceptAnswersThatTurnAsSSE(t *testing.T) {
 	for e := range c {
 		evs = append(evs, e)
 	}
-	if len(evs) == 0 || evs[0].Type != eventlog.EvTurnStarted || evs[len(evs)-1].Type != eventlog.EvTurnCompleted {
+	if len(evs) == 0 || evs[0].Type != contract.EvTurnStarted || evs[len(evs)-1].Type != contract.EvTurnCompleted {
 		t.Fatalf("want turn.started ... turn.completed, got %d events", len(evs))
 	}
 	if got := deltas(evs, evs[0].TurnID); got != "Echo: stream me" {
@@ -106,7 +106,7 @@ func TestPromptWithEventStreamAcceptAnswersThatTurnAsSSE(t *testing.T) {
 
 func waitPermission(t *testing.T, st *kt.Stream) kt.Event {
 	t.Helper()
-	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest })
+	evs := st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == contract.EvPermissionRequest })
 	return evs[len(evs)-1]
 }
 
@@ -131,7 +131,7 @@ func TestBashPermissionAllowRunsItAndDenyReportsIt(t *testing.T) {
 	if !strings.Contains(deltas(evs, turn), "Tool result (ok): allowed-output") {
 		t.Fatalf("answer after allow = %q", deltas(evs, turn))
 	}
-	if res := find(evs, eventlog.EvPermissionResolved); res == nil || res.DataMap()["behavior"] != "allow" {
+	if res := find(evs, contract.EvPermissionResolved); res == nil || res.DataMap()["behavior"] != "allow" {
 		t.Fatal("no permission.resolved allow")
 	}
 	if _, err := os.Stat(filepath.Join(h.Work, "allowed.txt")); err != nil {
@@ -157,7 +157,7 @@ func TestStopEndsALongAnswerAsInterruptedAndTheConversationGoesOn(t *testing.T) 
 	turn := h.Prompt(sid, "[[long 2000]]")
 	seen := 0
 	st.Until(t, 60*time.Second, func(e kt.Event) bool {
-		if e.Type == eventlog.EvTextDelta {
+		if e.Type == contract.EvTextDelta {
 			seen++
 		}
 		return seen >= 5
@@ -204,7 +204,7 @@ func TestStopEscalatesToSignalsWhenTheAgentIgnoresTheInterrupt(t *testing.T) {
 	sid := h.CreateSession()
 	st := h.Events(-1)
 	turn := h.Prompt(sid, "go")
-	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta })
+	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == contract.EvTextDelta })
 	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
 	pid := int(s["agentPid"].(float64))
 	h.Do("POST", "/v1/sessions/"+sid+"/stop", nil)
@@ -248,7 +248,7 @@ func TestAnAgentThatCrashesLeavesTheSessionInErrorWithItsStderr(t *testing.T) {
 		t.Fatalf("turn.completed = %v", d)
 	}
 	st.Until(t, 5*time.Second, func(e kt.Event) bool {
-		if e.Type != eventlog.EvSessionUpdated {
+		if e.Type != contract.EvSessionUpdated {
 			return false
 		}
 		s := e.DataMap()["session"].(map[string]any)
@@ -264,7 +264,7 @@ func TestKilledAgentGivesAnErrorSessionThatTheNextPromptResumes(t *testing.T) {
 	st.Until(t, 60*time.Second, kt.TurnCompleted(first))
 
 	turn := h.Prompt(sid, "[[long 3000]]")
-	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvTextDelta })
+	st.Until(t, 60*time.Second, func(e kt.Event) bool { return e.Type == contract.EvTextDelta })
 	_, s := h.Do("GET", "/v1/sessions/"+sid, nil)
 	agentSession := s["agentSessionId"].(string)
 	killPid(int(s["agentPid"].(float64)))
@@ -276,7 +276,7 @@ func TestKilledAgentGivesAnErrorSessionThatTheNextPromptResumes(t *testing.T) {
 	if s["status"] != "error" || s["lastError"] == nil {
 		t.Fatalf("session after kill = %v", s)
 	}
-	if find(evs, eventlog.EvAgentExited) == nil {
+	if find(evs, contract.EvAgentExited) == nil {
 		t.Fatal("no agent.exited event")
 	}
 

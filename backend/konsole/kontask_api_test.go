@@ -2,15 +2,14 @@ package konsole_test
 
 import (
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func createKontask(t *testing.T, h *kt.Harness, body any) map[string]any {
@@ -54,7 +53,7 @@ func TestRESTCreatesAKontaskInTheDesignShapeAndAnnouncesIt(t *testing.T) {
 		k["status"] != "pending" || k["type"] != "general" {
 		t.Fatalf("kontask = %v", k)
 	}
-	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvKontaskCreated })
+	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == contract.EvKontaskCreated })
 	got := evs[len(evs)-1].DataMap()["kontask"].(map[string]any)
 	if got["id"] != k["id"] || got["title"] != "From a script" {
 		t.Fatalf("event kontask = %v", got)
@@ -173,7 +172,7 @@ func TestPatchChangesStatusAndReadAndAnnouncesIt(t *testing.T) {
 	if status != 200 || k["status"] != "completed" || k["readAt"] == nil || k["updatedAt"] == k["createdAt"] {
 		t.Fatalf("patch: %d %v", status, k)
 	}
-	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvKontaskUpdated })
+	evs := st.Until(t, 5*time.Second, func(e kt.Event) bool { return e.Type == contract.EvKontaskUpdated })
 	if got := evs[len(evs)-1].DataMap()["kontask"].(map[string]any); got["status"] != "completed" || got["readAt"] != k["readAt"] {
 		t.Fatalf("kontask.updated = %v", got)
 	}

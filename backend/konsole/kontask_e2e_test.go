@@ -2,14 +2,13 @@ package konsole_test
 
 import (
 	"encoding/json"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/konsole/kontask"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/konsole/kontask"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 func TestTheAgentCreatesAKontaskThatRecordsItsSessionAndTurnAndSurvivesARestart(t *testing.T) {
@@ -20,10 +19,10 @@ func TestTheAgentCreatesAKontaskThatRecordsItsSessionAndTurnAndSurvivesARestart(
 		`"choices":[{"label":"Ship it","value":"Ship the release","primary":true},{"label":"Wait","value":"Hold the release [for now]"}]}`
 	turn := h.Prompt(sid, "[[kontask: "+input+"]]")
 	evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
-	if e := find(evs, eventlog.EvPermissionRequest); e != nil {
+	if e := find(evs, contract.EvPermissionRequest); e != nil {
 		t.Fatalf("the CLI asked permission for the kontask tool: %s", e.Data)
 	}
-	created := find(evs, eventlog.EvKontaskCreated)
+	created := find(evs, contract.EvKontaskCreated)
 	if created == nil {
 		t.Fatalf("no kontask.created; the agent said %q", deltas(evs, turn))
 	}
@@ -69,7 +68,7 @@ func TestInvalidToolInputIsAnErrorTheAgentReadsAndStoresNothing(t *testing.T) {
 	for _, c := range cases {
 		turn := h.Prompt(sid, "[[kontask: "+c.input+"]]")
 		evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
-		if e := find(evs, eventlog.EvKontaskCreated); e != nil {
+		if e := find(evs, contract.EvKontaskCreated); e != nil {
 			t.Fatalf("%s: a kontask was created: %s", c.name, e.Data)
 		}
 		reqs := h.Fake.Requests()

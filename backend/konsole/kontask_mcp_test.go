@@ -24,8 +24,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/kontaskmcp"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"github.com/konui/konui/backend/testkit/mcptest"
@@ -194,7 +194,7 @@ func TestUnderTLSTheAgentReachesMCPOnAPlainLoopbackEndpointThatServesNothingElse
 	st := h.Events(-1)
 	turn := h.Prompt(sid, `[[kontask: {"title":"Over TLS"}]]`)
 	evs := st.Until(t, 90*time.Second, kt.TurnCompleted(turn))
-	e := find(evs, eventlog.EvKontaskCreated)
+	e := find(evs, contract.EvKontaskCreated)
 	if e == nil {
 		t.Fatalf("no kontask; the agent said %q", deltas(evs, turn))
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/testkit/fakeapi"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
@@ -106,16 +106,16 @@ func runTurn(t *testing.T, h *kt.Harness, st *kt.Stream, sid, prompt string) {
 	t.Helper()
 	turn := h.Prompt(sid, prompt)
 	st.Until(t, 90*time.Second, func(e kt.Event) bool {
-		if e.Type == eventlog.EvPermissionRequest && e.SessionID == sid {
+		if e.Type == contract.EvPermissionRequest && e.SessionID == sid {
 			id := e.DataMap()["requestId"].(string)
 			if status, r := h.Do("POST", "/v1/sessions/"+sid+"/permissions/"+id, map[string]any{"behavior": "allow"}); status != 200 {
 				t.Fatalf("allow: %d %v", status, r)
 			}
 		}
-		if e.Type == eventlog.EvTurnCompleted && e.TurnID == turn && e.DataMap()["reason"] != "completed" {
+		if e.Type == contract.EvTurnCompleted && e.TurnID == turn && e.DataMap()["reason"] != "completed" {
 			t.Fatalf("the turn of %q ended %v", prompt, e.DataMap())
 		}
-		return e.Type == eventlog.EvTurnCompleted && e.TurnID == turn
+		return e.Type == contract.EvTurnCompleted && e.TurnID == turn
 	})
 }
 
@@ -207,7 +207,7 @@ func TestRewindPutsFilesAndConversationBackToAPrompt(t *testing.T) {
 	if status != http.StatusOK || res["applied"] != true {
 		t.Fatalf("rewind: %d %v", status, res)
 	}
-	st.Until(t, 30*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvSessionRewound && e.SessionID == sid })
+	st.Until(t, 30*time.Second, func(e kt.Event) bool { return e.Type == contract.EvSessionRewound && e.SessionID == sid })
 	want := map[string]string{}
 	for k, v := range beforeTwo {
 		want[k] = v

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/testkit/fakeapi"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
@@ -182,14 +182,14 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 		var text strings.Builder
 		until(t, evs, "the turn's end", func(e kt.Event) bool {
 			switch {
-			case e.Type == eventlog.EvTextDelta && e.TurnID == turn:
+			case e.Type == contract.EvTextDelta && e.TurnID == turn:
 				text.WriteString(e.DataMap()["text"].(string))
-			case e.Type == eventlog.EvPermissionRequest && e.SessionID == sid:
+			case e.Type == contract.EvPermissionRequest && e.SessionID == sid:
 				if status, r := k.do("POST", "/v1/sessions/"+sid+"/permissions/"+e.DataMap()["requestId"].(string), map[string]any{"behavior": "allow"}); status != http.StatusOK {
 					t.Fatalf("allow: %d %v", status, r)
 				}
 			}
-			return e.Type == eventlog.EvTurnCompleted && e.TurnID == turn
+			return e.Type == contract.EvTurnCompleted && e.TurnID == turn
 		})
 		return text.String()
 	}
@@ -212,7 +212,7 @@ func TestTheAgentGetsNoTokenFromItsParents(t *testing.T) {
 	sid2 := s2["id"].(string)
 	promptIn(sid2, "[[bash: touch approved-by-nobody]]")
 	pending := until(t, evs, "a permission request", func(e kt.Event) bool {
-		return e.Type == eventlog.EvPermissionRequest && e.SessionID == sid2
+		return e.Type == contract.EvPermissionRequest && e.SessionID == sid2
 	})
 	req := pending.DataMap()["requestId"].(string)
 

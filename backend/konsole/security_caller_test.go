@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
@@ -37,10 +37,10 @@ func agentCalls(t *testing.T, h *kt.Harness, sid string, calls []agentCall) []ca
 	turn := h.Prompt(sid, string(plan))
 	var text strings.Builder
 	ev.Until(t, 60*time.Second, func(e kt.Event) bool {
-		if e.Type == eventlog.EvTextDelta && e.TurnID == turn {
+		if e.Type == contract.EvTextDelta && e.TurnID == turn {
 			text.WriteString(e.DataMap()["text"].(string))
 		}
-		return e.Type == eventlog.EvTurnCompleted && e.TurnID == turn
+		return e.Type == contract.EvTurnCompleted && e.TurnID == turn
 	})
 	var got []callResult
 	if err := json.Unmarshal([]byte(text.String()), &got); err != nil || len(got) != len(calls) {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
@@ -31,7 +31,7 @@ func TestAnAgentThatStopsReadingStdinWhileFloodingStdoutDoesNotWedgeItsSession(t
 	sid := h.CreateSession()
 	st := h.Events(-1)
 	turn := h.Prompt(sid, "go")
-	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == eventlog.EvPermissionRequest })
+	st.Until(t, 10*time.Second, func(e kt.Event) bool { return e.Type == contract.EvPermissionRequest })
 
 	answered := make(chan int, 1)
 	go func() {
@@ -47,7 +47,7 @@ func TestAnAgentThatStopsReadingStdinWhileFloodingStdoutDoesNotWedgeItsSession(t
 		t.Fatal("the permission answer waited on an agent that does not read its input")
 	}
 	st.Until(t, 10*time.Second, func(e kt.Event) bool {
-		return e.Type == eventlog.EvTextDelta && e.DataMap()["text"] == "end of flood"
+		return e.Type == contract.EvTextDelta && e.DataMap()["text"] == "end of flood"
 	})
 	if status, s := h.Do("GET", "/v1/sessions/"+sid, nil); status != http.StatusOK || s["status"] != "running" {
 		t.Fatalf("session while the answer waits = %d %v", status, s)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
@@ -111,7 +112,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the log still accepts events on a full disk after %d", len(acked))
 		}
-		ev, err := lg.Append(eventlog.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": payload})
+		ev, err := lg.Append(contract.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": payload})
 		if err != nil {
 			refused = err
 			break
@@ -143,7 +144,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 			t.Fatalf("the log did not recover once space came back: %v", lg.Failing())
 		}
 	}
-	ev, err := lg.Append(eventlog.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": "after"})
+	ev, err := lg.Append(contract.EvTextDelta, sid, "disk-full-turn", map[string]any{"text": "after"})
 	if err != nil {
 		t.Fatalf("Append after recovery: %v", err)
 	}

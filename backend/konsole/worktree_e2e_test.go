@@ -2,6 +2,9 @@ package konsole_test
 
 import (
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/konsole/sessions"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,10 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/konsole/sessions"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // gitRepo makes h.Work a repository with one commit of files on main.
@@ -62,10 +61,10 @@ func turn(t *testing.T, h *kt.Harness, st *kt.Stream, sid, text string) {
 	tid := h.Prompt(sid, text)
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); {
 		evs := st.Until(t, 60*time.Second, func(e kt.Event) bool {
-			return e.TurnID == tid && (e.Type == eventlog.EvPermissionRequest || e.Type == eventlog.EvTurnCompleted)
+			return e.TurnID == tid && (e.Type == contract.EvPermissionRequest || e.Type == contract.EvTurnCompleted)
 		})
 		last := evs[len(evs)-1]
-		if last.Type == eventlog.EvTurnCompleted {
+		if last.Type == contract.EvTurnCompleted {
 			if r := last.DataMap()["reason"]; r != sessions.ReasonCompleted {
 				t.Fatalf("turn %q ended %v: %v", text, r, last.DataMap())
 			}

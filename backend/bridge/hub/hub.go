@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge/upstream"
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 )
 
 // frame is one sequenced frame; data is shared by every client's queue.
@@ -71,7 +71,7 @@ func (h *Hub) PublishEvent(konsoleID string, ev upstream.Event) {
 	defer h.mu.Unlock()
 	h.seq++
 	var data []byte
-	if ev.Type == eventlog.EvReset {
+	if ev.Type == contract.EvReset {
 		// Konsole's own log was cut: clients must refetch its state.
 		data = Encode(map[string]any{"type": "resync", "seq": h.seq, "reason": "konsole-reset", "konsoleId": konsoleID})
 	} else {

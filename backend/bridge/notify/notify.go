@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/konui/konui/backend/bridge/upstream"
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/shared/atomicfile"
 	"github.com/konui/konui/backend/shared/textclip"
 )
@@ -194,7 +194,7 @@ func (ns *Notifications) saveLocked() error {
 // Event looks at one Konsole event on the delivery path; it never blocks
 // and does no I/O: Run judges the kontask.
 func (ns *Notifications) Event(konsoleID string, ev upstream.Event) {
-	if ev.Type != eventlog.EvKontaskCreated {
+	if ev.Type != contract.EvKontaskCreated {
 		return
 	}
 	var e struct {

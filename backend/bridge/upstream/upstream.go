@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/konui/konui/backend/contract"
 	"github.com/r3labs/sse/v2"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
 )
 
 // Konsole connection states, as sent in "konsole" frames.
@@ -256,7 +255,7 @@ func (u *Follower) once(ctx context.Context) (connected bool, err error) {
 // stream: after a reset (its log no longer matches ours) ids restart there.
 func (u *Follower) handle(m *sse.Event, connStart int64) {
 	typ := string(m.Event)
-	if typ == eventlog.EvHeartbeat {
+	if typ == contract.EvHeartbeat {
 		return
 	}
 	var head struct {
@@ -272,7 +271,7 @@ func (u *Follower) handle(m *sse.Event, connStart int64) {
 		head.Type = typ
 	}
 	u.mu.Lock()
-	if head.Type == eventlog.EvReset {
+	if head.Type == contract.EvReset {
 		u.lastID = connStart
 	}
 	if head.ID != 0 && head.ID <= u.lastID {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/testkit/konsoletest"
 	"io"
 	"net/http"
 	"os"
@@ -12,9 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // TestMain lets the test binary play the Claude CLI of the local Konsole
@@ -200,10 +199,10 @@ func TestTheAgentsOfTheLocalKonsoleReachNeitherItNorTheBridge(t *testing.T) {
 			case <-ctx.Done():
 				t.Fatalf("the turn did not end; the agent's child said %q", text.String())
 			}
-			if e.Type == eventlog.EvTextDelta && e.TurnID == turn {
+			if e.Type == contract.EvTextDelta && e.TurnID == turn {
 				text.WriteString(e.DataMap()["text"].(string))
 			}
-			if e.Type == eventlog.EvTurnCompleted && e.TurnID == turn {
+			if e.Type == contract.EvTurnCompleted && e.TurnID == turn {
 				var got []stackResult
 				if err := json.Unmarshal([]byte(text.String()), &got); err != nil || len(got) != len(calls) {
 					t.Fatalf("the agent's child answered %q", text.String())

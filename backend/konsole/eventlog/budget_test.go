@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 )
@@ -28,7 +29,7 @@ func TestEventRetentionIsBoundedInBytes(t *testing.T) {
 	defer lg.Close()
 	big := strings.Repeat("<", 10<<10)
 	for i := 0; i < 100; i++ {
-		if _, err := lg.Append(eventlog.EvMessage, "s", "t", map[string]any{"text": big}); err != nil {
+		if _, err := lg.Append(contract.EvMessage, "s", "t", map[string]any{"text": big}); err != nil {
 			t.Fatal(err)
 		}
 	}

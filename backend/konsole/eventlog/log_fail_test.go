@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 )
 
@@ -42,13 +43,13 @@ func TestALogThatCannotWriteRefusesEventsAndKeepsWhatItAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := l.Append(EvTextDelta, "s", "t", map[string]any{"text": "before"}); err != nil {
+	if _, err := l.Append(contract.EvTextDelta, "s", "t", map[string]any{"text": "before"}); err != nil {
 		t.Fatal(err)
 	}
 	l.Flush()
 
 	fs.fail.Store(true)
-	accepted, err := l.Append(EvTextDelta, "s", "t", map[string]any{"text": "the write of this one fails"})
+	accepted, err := l.Append(contract.EvTextDelta, "s", "t", map[string]any{"text": "the write of this one fails"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestALogThatCannotWriteRefusesEventsAndKeepsWhatItAccepted(t *testing.T) {
 			t.Fatal("Failing never reported the failed write")
 		}
 	}
-	if _, err := l.Append(EvTextDelta, "s", "t", map[string]any{"text": "refused"}); !errors.Is(err, ErrStorage) {
+	if _, err := l.Append(contract.EvTextDelta, "s", "t", map[string]any{"text": "refused"}); !errors.Is(err, ErrStorage) {
 		t.Fatalf("Append while the store fails = %v; want ErrStorage", err)
 	}
 	if l.LastID() >= accepted.ID {
@@ -69,7 +70,7 @@ func TestALogThatCannotWriteRefusesEventsAndKeepsWhatItAccepted(t *testing.T) {
 	if l.Failing() != nil || l.LastID() != accepted.ID {
 		t.Fatalf("after recovery: Failing %v, LastID %d, want %d", l.Failing(), l.LastID(), accepted.ID)
 	}
-	next, err := l.Append(EvTextDelta, "s", "t", map[string]any{"text": "after"})
+	next, err := l.Append(contract.EvTextDelta, "s", "t", map[string]any{"text": "after"})
 	if err != nil || next.ID != accepted.ID+1 {
 		t.Fatalf("Append after recovery = %d, %v; want id %d (no gap for the refused one)", next.ID, err, accepted.ID+1)
 	}
@@ -97,7 +98,7 @@ func TestClosingALogWhoseStoreFailsEndsInBoundedTimeAndNamesWhatWasLost(t *testi
 		t.Fatal(err)
 	}
 	fs.fail.Store(true)
-	first, err := l.Append(EvTextDelta, "s", "t", map[string]any{"text": "never written"})
+	first, err := l.Append(contract.EvTextDelta, "s", "t", map[string]any{"text": "never written"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestClosingALogWhoseStoreFailsEndsInBoundedTimeAndNamesWhatWasLost(t *testi
 	if _, ok := <-sub.C(); ok {
 		t.Fatal("a subscriber received an event that was never written")
 	}
-	if _, err := l.Append(EvTextDelta, "s", "t", nil); err == nil {
+	if _, err := l.Append(contract.EvTextDelta, "s", "t", nil); err == nil {
 		t.Fatal("a closed log accepted an event")
 	}
 }

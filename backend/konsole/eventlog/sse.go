@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 )
 
@@ -88,7 +89,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 	w.Header().Set(StreamStartHeader, strconv.FormatInt(sub.since, 10))
 	out := newSSEWriter(w)
 	if sub.Reset() {
-		if out.bare(EvReset) != nil {
+		if out.bare(contract.EvReset) != nil {
 			return
 		}
 	}
@@ -139,7 +140,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 		if err != nil {
 			return false
 		}
-		if reset && out.bare(EvReset) != nil {
+		if reset && out.bare(contract.EvReset) != nil {
 			return false
 		}
 		last = next
@@ -150,7 +151,7 @@ func Serve(w http.ResponseWriter, r *http.Request, sub *Subscription, heartbeat 
 		case <-r.Context().Done():
 			return
 		case <-beat.C:
-			if out.bare(EvHeartbeat) != nil || out.flush() != nil {
+			if out.bare(contract.EvHeartbeat) != nil || out.flush() != nil {
 				return
 			}
 		case <-sub.Lagged():

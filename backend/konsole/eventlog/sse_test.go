@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 )
 
@@ -27,27 +28,27 @@ func TestAStreamFarBehindGetsEveryEventAndTheStopEvent(t *testing.T) {
 	const deltas = subscriberBuffer + 208
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mine := func(row store.EventRow) bool { return row.TurnID == "t" }
-		done := func(row store.EventRow) bool { return row.Type == EvTurnCompleted && row.TurnID == "t" }
+		done := func(row store.EventRow) bool { return row.Type == contract.EvTurnCompleted && row.TurnID == "t" }
 		Serve(w, r, sub, time.Minute, mine, done)
 	}))
 	defer srv.Close()
 
 	// The whole turn is committed before the client reads a byte: the
 	// subscriber's buffer overflows, as for a reader that fell behind.
-	if _, err := l.Append(EvTurnStarted, "s", "t", map[string]any{"turnId": "t"}); err != nil {
+	if _, err := l.Append(contract.EvTurnStarted, "s", "t", map[string]any{"turnId": "t"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < deltas; i++ {
-		if _, err := l.Append(EvTextDelta, "s", "t", map[string]any{"turnId": "t", "text": strings.Repeat("w", 40)}); err != nil {
+		if _, err := l.Append(contract.EvTextDelta, "s", "t", map[string]any{"turnId": "t", "text": strings.Repeat("w", 40)}); err != nil {
 			t.Fatal(err)
 		}
 		if i%500 == 0 {
-			if _, err := l.Append(EvTextDelta, "s", "other", map[string]any{"turnId": "other", "text": "not mine"}); err != nil {
+			if _, err := l.Append(contract.EvTextDelta, "s", "other", map[string]any{"turnId": "other", "text": "not mine"}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if _, err := l.Append(EvTurnCompleted, "s", "t", map[string]any{"turnId": "t", "reason": "completed"}); err != nil {
+	if _, err := l.Append(contract.EvTurnCompleted, "s", "t", map[string]any{"turnId": "t", "reason": "completed"}); err != nil {
 		t.Fatal(err)
 	}
 	l.Flush()
@@ -69,7 +70,7 @@ func TestAStreamFarBehindGetsEveryEventAndTheStopEvent(t *testing.T) {
 			last = typ
 		}
 	}
-	if counts[EvTextDelta] != deltas || counts[EvTurnStarted] != 1 || counts[EvTurnCompleted] != 1 || last != EvTurnCompleted {
-		t.Fatalf("got %v, the last %q; want %d %s, one %s and %s last", counts, last, deltas, EvTextDelta, EvTurnStarted, EvTurnCompleted)
+	if counts[contract.EvTextDelta] != deltas || counts[contract.EvTurnStarted] != 1 || counts[contract.EvTurnCompleted] != 1 || last != contract.EvTurnCompleted {
+		t.Fatalf("got %v, the last %q; want %d %s, one %s and %s last", counts, last, deltas, contract.EvTextDelta, contract.EvTurnStarted, contract.EvTurnCompleted)
 	}
 }

@@ -2,45 +2,22 @@ package kontask
 
 import (
 	"time"
+
+	"github.com/konui/konui/backend/contract"
 )
 
-// Kontask is a card an agent delivered to its user. Its JSON is the wire
-// shape of the design (the seed's raw data): readAt is null until the user
-// reads it, tags and choices are always arrays.
-type Kontask struct {
-	ID          string     `json:"id"`
-	Type        string     `json:"type"`
-	Status      string     `json:"status"`
-	Title       string     `json:"title"`
-	Description string     `json:"description"`
-	Context     Context    `json:"context"`
-	CreatedBy   string     `json:"createdBy"`
-	CreatedAt   time.Time  `json:"createdAt"`
-	UpdatedAt   time.Time  `json:"updatedAt"`
-	ReadAt      *time.Time `json:"readAt"`
-	// RequestID is the turn that was running when the agent created the
-	// kontask; SessionID the Konsole session a choice is sent to.
-	RequestID  string   `json:"requestId"`
-	SessionID  string   `json:"sessionId"`
-	Scope      string   `json:"scope"`
-	Tags       []string `json:"tags"`
-	TargetUser string   `json:"targetUser"`
-}
-
-// Context holds the body of a kontask: its HTML output, untrusted and shown
-// in a sandboxed frame, and the choices offered to the user.
-type Context struct {
-	Output  string   `json:"output"`
-	Choices []Choice `json:"choices"`
-}
-
-// Choice is one button of a kontask: Label is shown, Value becomes the
-// user's next prompt to the kontask's session.
-type Choice struct {
-	Label   string `json:"label"`
-	Value   string `json:"value"`
-	Primary bool   `json:"primary,omitempty"`
-}
+// The kontask's wire shapes are declared in backend/contract.
+type (
+	// Kontask is a card an agent delivered to its user.
+	Kontask = contract.Kontask
+	// Context holds its HTML output and its choices.
+	Context = contract.KontaskContext
+	// Choice is one button of a kontask.
+	Choice = contract.Choice
+	// Input is what a creator supplies (the MCP tool's arguments, the
+	// REST body).
+	Input = contract.KontaskInput
+)
 
 // Statuses of a kontask.
 const (
@@ -51,25 +28,6 @@ const (
 
 // DefaultType is the type of a kontask created without one.
 const DefaultType = "general"
-
-// Input is what a creator supplies. The MCP tool takes the first group of
-// fields as its arguments; Konsole fills the second group from the caller's
-// credential (the tool) or the request body (REST).
-type Input struct {
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	Output      string   `json:"output,omitempty"`
-	Choices     []Choice `json:"choices,omitempty"`
-	Type        string   `json:"type,omitempty"`
-	Scope       string   `json:"scope,omitempty"`
-	Tags        []string `json:"tags,omitempty"`
-	Status      string   `json:"status,omitempty"`
-	TargetUser  string   `json:"targetUser,omitempty"`
-
-	CreatedBy string `json:"createdBy,omitempty"`
-	SessionID string `json:"sessionId,omitempty"`
-	RequestID string `json:"requestId,omitempty"`
-}
 
 // New validates in and returns the kontask it describes, created now.
 // A *ValidationError lists every problem at once.
@@ -96,11 +54,9 @@ func New(in Input, id string, now time.Time) (Kontask, error) {
 	}, nil
 }
 
-// Patch is a change to a kontask: its status, and whether it is read.
-type Patch struct {
-	Status *string `json:"status"`
-	Read   *bool   `json:"read"`
-}
+// Patch is a change to a kontask: its status, and whether it is read
+// (contract.KontaskPatch, the body of PATCH /v1/kontasks/{id}).
+type Patch contract.KontaskPatch
 
 // Apply validates p and applies it to k at now. It reports whether
 // anything changed; a patch that changes nothing leaves UpdatedAt alone.

@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/kontask"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
@@ -43,7 +42,7 @@ func (s *Service) Create(in kontask.Input) (kontask.Kontask, error) {
 	if err := s.st.InsertKontask(row(k)); err != nil {
 		return kontask.Kontask{}, err
 	}
-	s.emit(eventlog.EvKontaskCreated, k)
+	s.emit(true, k)
 	return k, nil
 }
 
@@ -60,14 +59,18 @@ func row(k kontask.Kontask) store.KontaskRow {
 // 1 MiB event, in the store and to every client.
 const KontaskPreviewBytes = 4096
 
-func (s *Service) emit(typ string, k kontask.Kontask) {
-	data := map[string]any{"kontask": k}
+func (s *Service) emit(created bool, k kontask.Kontask) {
+	ev := contract.KontaskEvent{Kontask: k}
 	if n := len(k.Context.Output); n > KontaskPreviewBytes {
-		k.Context.Output = textclip.Bytes(k.Context.Output, KontaskPreviewBytes)
-		data = map[string]any{"kontask": k, "outputTruncated": true, "outputBytes": n}
+		ev.Kontask.Context.Output = textclip.Bytes(k.Context.Output, KontaskPreviewBytes)
+		ev.OutputTruncated, ev.OutputBytes = true, n
 	}
-	if _, err := s.log.Append(typ, k.SessionID, k.RequestID, data); err != nil {
-		s.lg.Error("failed to record a kontask event", "type", typ, "kontask", k.ID, "err", err)
+	var data contract.Payload = contract.KontaskUpdated{KontaskEvent: ev}
+	if created {
+		data = contract.KontaskCreated{KontaskEvent: ev}
+	}
+	if _, err := s.log.Append(data.EventType(), k.SessionID, k.RequestID, data); err != nil {
+		s.lg.Error("failed to record a kontask event", "type", data.EventType(), "kontask", k.ID, "err", err)
 	}
 }
 
@@ -108,7 +111,7 @@ func (s *Service) Update(id string, p kontask.Patch, allow func(kontask.Kontask)
 	if err := s.st.UpdateKontask(row(k)); err != nil {
 		return kontask.Kontask{}, err
 	}
-	s.emit(eventlog.EvKontaskUpdated, k)
+	s.emit(false, k)
 	return k, nil
 }
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/kontask"
 	"github.com/konui/konui/backend/konsole/kontaskmcp"
 	"github.com/konui/konui/backend/konsole/store"
@@ -117,7 +117,7 @@ func TestKontaskCreateStoresTheKontaskAndAnnouncesItOnce(t *testing.T) {
 		t.Fatalf("stored %+v; the operator's kontask is pending, by mcp, in no session, and the answer names its id", k)
 	}
 	evs := r.kontaskEvents()
-	if len(evs) != 1 || evs[0].Type != eventlog.EvKontaskCreated || !bytes.Contains(evs[0].Line, []byte(k.ID)) {
+	if len(evs) != 1 || evs[0].Type != contract.EvKontaskCreated || !bytes.Contains(evs[0].Line, []byte(k.ID)) {
 		t.Fatalf("events %+v, want one kontask.created of %s", evs, k.ID)
 	}
 }

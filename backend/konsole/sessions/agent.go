@@ -7,15 +7,6 @@ import (
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
-// SessionAgent is the CLI a session runs, or why it has none: either Path
-// and Version, or Error and Code.
-type SessionAgent struct {
-	Path    string `json:"path,omitempty"`
-	Version string `json:"version,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Code    string `json:"code,omitempty"`
-}
-
 func sessionAgent(in claude.Install) *SessionAgent {
 	if in.OK() {
 		return &SessionAgent{Path: in.Path, Version: in.Version}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
@@ -90,7 +91,7 @@ func (s *session) armAutoDeny(p *Permission) {
 	id := p.RequestID
 	p.timer = time.AfterFunc(time.Until(at), func() {
 		// Answered meanwhile: not found, nothing to do.
-		if err := s.answer(id, PermissionAnswer{Behavior: "deny", Message: autoDenyMessage(minutes), auto: true}); err != nil {
+		if err := s.answer(id, PermissionAnswer{PermissionAnswer: contract.PermissionAnswer{Behavior: "deny", Message: autoDenyMessage(minutes)}, auto: true}); err != nil {
 			s.m.lg.Debug("auto-deny found nothing to deny", "request", id, "err", err)
 		}
 	})

@@ -10,31 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/shared/apierror"
 )
-
-// AgentInfo is what a session's CLI reported about itself: its initialize
-// answer (commands, models), its system/init line (tools, MCP servers,
-// slash commands) and how often it compacted. GET /v1/sessions/{id}/info.
-type AgentInfo struct {
-	SessionID      string               `json:"sessionId"`
-	Running        bool                 `json:"running"`
-	Model          string               `json:"model,omitempty"`
-	PermissionMode string               `json:"permissionMode,omitempty"`
-	Effort         string               `json:"effort,omitempty"`
-	AgentSessionID string               `json:"agentSessionId,omitempty"`
-	Version        string               `json:"version,omitempty"`
-	OutputStyle    string               `json:"outputStyle,omitempty"`
-	Tools          []string             `json:"tools"`
-	MCPServers     []claude.MCPServer   `json:"mcpServers"`
-	SlashCommands  []string             `json:"slashCommands"`
-	Commands       []claude.CommandInfo `json:"commands"`
-	Models         []claude.ModelInfo   `json:"models"`
-	Compactions    int                  `json:"compactions"`
-	UpdatedAt      time.Time            `json:"updatedAt"`
-}
 
 // controlTimeout bounds how long a mid-session change waits for the CLI.
 const controlTimeout = 10 * time.Second
@@ -290,7 +269,7 @@ func (s *session) sawSystem(sys *claude.System) {
 // agentChanged tells clients to fetch the session's info again.
 func (s *session) agentChanged() {
 	s.agent.UpdatedAt = time.Now().UTC()
-	s.emit(eventlog.EvAgentInfo, "", map[string]any{"sessionId": s.info.ID})
+	s.emit("", contract.AgentInfoChanged{SessionID: s.info.ID})
 }
 
 // agentInfo is the session's AgentInfo as of now.

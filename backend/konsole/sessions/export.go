@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/konsole/store"
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/konsole/store"
 )
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -95,7 +94,7 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 					text = store.MessageText([]byte(`[{"type":"tool_result","content":` + string(orNull(blk["content"])) + `}]`))
 				}
 				codeBlock(&b, "text", text)
-			case eventlog.EvTurnCompleted:
+			case contract.EvTurnCompleted:
 				var end struct {
 					Reason     string  `json:"reason"`
 					CostUSD    float64 `json:"costUsd"`
@@ -111,7 +110,7 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 				}
 				b.WriteString(line + "\n\n---\n\n")
 				last = ""
-			case eventlog.EvSessionRewound:
+			case contract.EvSessionRewound:
 				var mark struct {
 					MessageID    int64 `json:"messageId"`
 					Files        bool  `json:"files"`

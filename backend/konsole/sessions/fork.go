@@ -3,6 +3,7 @@ package sessions
 import (
 	"net/http"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 	"github.com/konui/konui/backend/shared/textclip"
@@ -64,7 +65,7 @@ func (m *Manager) Fork(id string, req ForkRequest) (Session, error) {
 			// The fork reads the repository its parent was given, not one
 			// found again in a folder the parent's agent has written in.
 			if r, err := m.repository(id); err == nil {
-				s.info.Git = &r
+				s.info.Git = (*contract.Repository)(&r)
 			}
 			copied := make([]store.MessageRow, len(keep))
 			for i, r := range keep {

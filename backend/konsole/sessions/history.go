@@ -14,13 +14,6 @@ import (
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
-// ForkRequest is the body of POST /v1/sessions/{id}/fork: the user
-// message (its id in GET /v1/sessions/{id}/messages) whose turn the fork
-// keeps as its last; the whole conversation when nil.
-type ForkRequest struct {
-	MessageID *int64 `json:"messageId"`
-}
-
 // AgentHome is the HOME of the agents: the one in their environment, or
 // Konsole's own.
 func (m *Manager) AgentHome() string {

@@ -20,13 +20,6 @@ const (
 	MaxPromptTextBytes = 1 << 20
 )
 
-// PromptImage is one image of a prompt: its media type and its bytes in
-// standard base64.
-type PromptImage struct {
-	MediaType string `json:"mediaType"`
-	Data      string `json:"data"`
-}
-
 // imageTypes are the media types the Messages API takes, by their magic
 // numbers.
 var imageTypes = []struct {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 )
@@ -161,24 +161,17 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	content, _ := json.Marshal(promptContent(req.Text, req.Images))
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "user", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "a prompt")
-	started := map[string]any{"turnId": t.id, "prompt": req.Text}
-	if len(req.Images) > 0 {
-		started["images"] = len(req.Images)
-	}
-	if req.ClientMessageID != "" {
-		started["clientMessageId"] = req.ClientMessageID
-	}
-	s.emit(eventlog.EvTurnStarted, t.id, started)
+	s.emit(t.id, contract.TurnStarted{TurnID: t.id, Prompt: req.Text, ClientMessageID: req.ClientMessageID, Images: len(req.Images)})
 	s.changed()
 	if t.stopping {
-		s.finishTurn(ReasonInterrupted, map[string]any{"stopLatencyMs": time.Since(t.stopAt).Milliseconds()})
+		s.finishTurn(ReasonInterrupted, contract.TurnCompleted{StopLatencyMs: msSince(t.stopAt)})
 		s.info.Status = StatusIdle
 		s.changed()
 		s.afterTurn(ReasonInterrupted)
 		return t.id, false, nil
 	}
 	if sendErr != nil {
-		s.finishTurn(ReasonError, map[string]any{"error": sendErr.Error()})
+		s.finishTurn(ReasonError, contract.TurnCompleted{Error: sendErr.Error()})
 		s.info.Status, s.info.LastError = StatusError, sendErr.Error()
 		s.changed()
 		return "", false, errAgent(sendErr)

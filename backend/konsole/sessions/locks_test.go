@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 )
@@ -208,7 +208,7 @@ func TestASessionWhoseStorageHangsStillStopsAndOthersGoOn(t *testing.T) {
 	}
 	<-stuck.entered
 	r.until(sub, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvPermissionRequest && row.SessionID == a.ID
+		return row.Type == contract.EvPermissionRequest && row.SessionID == a.ID
 	})
 
 	got := within(t, 5*time.Second, "Get of the session whose write hangs", func() Session { return r.m.snapshotOf(t, a.ID) })
@@ -231,16 +231,16 @@ func TestASessionWhoseStorageHangsStillStopsAndOthersGoOn(t *testing.T) {
 		t.Fatal(other.err)
 	}
 	req := r.until(sub, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvPermissionRequest && row.SessionID == b.ID
+		return row.Type == contract.EvPermissionRequest && row.SessionID == b.ID
 	}).data(t)
 	answered := within(t, 5*time.Second, "a permission answer in another session", func() error {
-		return r.m.Answer(b.ID, req["requestId"].(string), PermissionAnswer{Behavior: "allow"})
+		return r.m.Answer(b.ID, req["requestId"].(string), PermissionAnswer{PermissionAnswer: contract.PermissionAnswer{Behavior: "allow"}})
 	})
 	if answered != nil {
 		t.Fatal(answered)
 	}
 	r.until(sub, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvTurnCompleted && row.TurnID == other.out.TurnID
+		return row.Type == contract.EvTurnCompleted && row.TurnID == other.out.TurnID
 	})
 	if msgs, err := r.m.Messages(b.ID); err != nil || len(msgs) != 3 {
 		t.Fatalf("messages of the other session: %d, %v; want prompt, answer and the turn's end", len(msgs), err)
@@ -253,7 +253,7 @@ func TestASessionWhoseStorageHangsStillStopsAndOthersGoOn(t *testing.T) {
 
 	release()
 	end := r.until(subA, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvTurnCompleted && row.TurnID == first.out.TurnID
+		return row.Type == contract.EvTurnCompleted && row.TurnID == first.out.TurnID
 	}).data(t)
 	if end["reason"] != ReasonInterrupted {
 		t.Fatalf("the stopped turn ended %v", end["reason"])
@@ -369,7 +369,7 @@ func TestAnAgentStartThatHangsBlocksNothing(t *testing.T) {
 		t.Fatal(first.err)
 	}
 	end := r.until(sub, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvTurnCompleted && row.TurnID == first.out.TurnID
+		return row.Type == contract.EvTurnCompleted && row.TurnID == first.out.TurnID
 	}).data(t)
 	if end["reason"] != ReasonInterrupted {
 		t.Fatalf("the turn stopped while its agent started ended %v", end["reason"])
@@ -380,7 +380,7 @@ func TestAnAgentStartThatHangsBlocksNothing(t *testing.T) {
 			seen = append(seen, ev.Type)
 		}
 	}
-	if len(seen) != 2 || seen[0] != eventlog.EvTurnStarted || seen[1] != eventlog.EvTurnCompleted {
+	if len(seen) != 2 || seen[0] != contract.EvTurnStarted || seen[1] != contract.EvTurnCompleted {
 		t.Fatalf("the stopped turn's events: %v, want turn.started then turn.completed", seen)
 	}
 	if s := r.m.snapshotOf(t, a.ID); s.Status != StatusIdle || s.AgentPID == 0 {
@@ -397,7 +397,7 @@ func TestAnAgentStartThatHangsBlocksNothing(t *testing.T) {
 		t.Fatalf("a prompt after the stopped start: %v", err)
 	}
 	r.until(sub, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvPermissionRequest && row.TurnID == next.TurnID
+		return row.Type == contract.EvPermissionRequest && row.TurnID == next.TurnID
 	})
 }
 

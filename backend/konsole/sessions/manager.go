@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
 	"github.com/konui/konui/backend/konsole/checkpoint"
 	"github.com/konui/konui/backend/konsole/eventlog"
@@ -240,7 +241,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	m.mu.Lock()
 	m.sessions[s.info.ID] = s
 	m.mu.Unlock()
-	s.emit(eventlog.EvSessionCreated, "", map[string]any{"session": s.info})
+	s.emit("", contract.SessionCreated{Session: s.info})
 	s.checkpointBaseline()
 	if err := s.launch(); err != nil {
 		s.info.Status, s.info.LastError = StatusError, errText(err)

@@ -1,14 +1,13 @@
 package sessions
 
 import (
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/konsole/store"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/konsole/store"
 )
 
 // askBash starts a turn whose Bash call waits for permission and returns
@@ -24,7 +23,7 @@ func (r *rig) askBash(sessionID string) string {
 		r.t.Fatal(err)
 	}
 	ev := r.until(sub, 90*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvPermissionRequest && row.SessionID == sessionID
+		return row.Type == contract.EvPermissionRequest && row.SessionID == sessionID
 	})
 	id, _ := ev.data(r.t)["requestId"].(string)
 	if id == "" {
@@ -39,7 +38,7 @@ func (r *rig) resolutions(sessionID, requestID string) []map[string]any {
 	r.t.Helper()
 	var out []map[string]any
 	for _, ev := range r.events(sessionID) {
-		if d := ev.data(r.t); ev.Type == eventlog.EvPermissionResolved && d["requestId"] == requestID {
+		if d := ev.data(r.t); ev.Type == contract.EvPermissionResolved && d["requestId"] == requestID {
 			out = append(out, d)
 		}
 	}
@@ -65,7 +64,7 @@ func TestARequestIsDeniedWhenTheAgentCrashes(t *testing.T) {
 	}
 	defer sub.Close()
 	killPid(t, r.m.snapshotOf(t, s.ID).AgentPID)
-	r.until(sub, 30*time.Second, func(row store.EventRow) bool { return row.Type == eventlog.EvAgentExited })
+	r.until(sub, 30*time.Second, func(row store.EventRow) bool { return row.Type == contract.EvAgentExited })
 	wantDenied(t, r.resolutions(s.ID, req), DenyAgentExited)
 	if got := r.m.snapshotOf(t, s.ID); got.PendingPermissions != 0 {
 		t.Fatalf("pendingPermissions %d after the crash", got.PendingPermissions)
@@ -110,9 +109,9 @@ func TestARequestLeftByAKilledKonsoleIsDeniedAtTheNextStart(t *testing.T) {
 	resolvedAt, completedAt := -1, -1
 	for i, ev := range evs {
 		switch {
-		case ev.Type == eventlog.EvPermissionResolved && ev.data(t)["requestId"] == req:
+		case ev.Type == contract.EvPermissionResolved && ev.data(t)["requestId"] == req:
 			resolvedAt = i
-		case ev.Type == eventlog.EvTurnCompleted:
+		case ev.Type == contract.EvTurnCompleted:
 			completedAt = i
 		}
 	}

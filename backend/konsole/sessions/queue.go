@@ -8,29 +8,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
 // MaxQueued bounds the prompts queued in one session.
 const MaxQueued = 50
-
-// PromptOutcome is the answer to a prompt: the turn it started, or where
-// it waits in the session's queue.
-type PromptOutcome struct {
-	TurnID    string `json:"turnId,omitempty"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Queued    bool   `json:"queued,omitempty"`
-	QueueID   string `json:"queueId,omitempty"`
-}
-
-// QueuePatch edits a queued prompt: its text, or its place (0 is next).
-type QueuePatch struct {
-	Text     *string `json:"text"`
-	Position *int    `json:"position"`
-}
 
 // PromptOrQueue sends a prompt, or queues it when a turn runs (whenBusy
 // "queue"). A queued prompt is stored, so it survives a Konsole restart,
@@ -112,9 +96,18 @@ func (s *session) setQueue(q []store.QueuedPrompt) {
 		q = []store.QueuedPrompt{}
 	}
 	s.queue = q
-	s.emit(eventlog.EvQueueUpdated, "", map[string]any{"sessionId": s.info.ID, "queue": q, "paused": s.info.QueuePaused})
+	s.emit("", contract.QueueUpdated{SessionID: s.info.ID, Queue: wireQueue(q), Paused: s.info.QueuePaused})
 	s.info.Queued = len(q)
 	s.changed()
+}
+
+// wireQueue is a session's queue as the API shows it.
+func wireQueue(q []store.QueuedPrompt) []contract.QueuedPrompt {
+	out := make([]contract.QueuedPrompt, len(q))
+	for i, p := range q {
+		out[i] = contract.QueuedPrompt{ID: p.ID, SessionID: p.SessionID, Text: p.Text, ClientMessageID: p.ClientMessageID, CreatedAt: p.CreatedAt}
+	}
+	return out
 }
 
 // afterTurn sends the next queued prompt once a turn has ended, unless the

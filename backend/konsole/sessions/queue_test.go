@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
@@ -40,7 +41,7 @@ func (r *rig) startLong(sub *eventlog.Subscription, sid, text string) string {
 		r.t.Fatalf("prompt %q: %v", text, err)
 	}
 	r.until(sub, 90*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvTextDelta && row.TurnID == out.TurnID
+		return row.Type == contract.EvTextDelta && row.TurnID == out.TurnID
 	})
 	return out.TurnID
 }
@@ -48,7 +49,7 @@ func (r *rig) startLong(sub *eventlog.Subscription, sid, text string) string {
 // started waits for the next turn.started and returns its turn and prompt.
 func (r *rig) started(sub *eventlog.Subscription) (string, string) {
 	r.t.Helper()
-	ev := r.until(sub, 90*time.Second, func(row store.EventRow) bool { return row.Type == eventlog.EvTurnStarted })
+	ev := r.until(sub, 90*time.Second, func(row store.EventRow) bool { return row.Type == contract.EvTurnStarted })
 	prompt, _ := ev.data(r.t)["prompt"].(string)
 	return ev.TurnID, prompt
 }
@@ -56,7 +57,7 @@ func (r *rig) started(sub *eventlog.Subscription) (string, string) {
 func (r *rig) completed(sub *eventlog.Subscription, turn string) map[string]any {
 	r.t.Helper()
 	return r.until(sub, 90*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvTurnCompleted && row.TurnID == turn
+		return row.Type == contract.EvTurnCompleted && row.TurnID == turn
 	}).data(r.t)
 }
 
@@ -163,7 +164,7 @@ func TestAStopPausesTheQueueUntilAQueuedPromptIsSent(t *testing.T) {
 		t.Fatalf("the stopped turn ended %v", end)
 	}
 	r.until(sub, 30*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvQueueUpdated && event{row}.data(t)["paused"] == true
+		return row.Type == contract.EvQueueUpdated && event{row}.data(t)["paused"] == true
 	})
 	s := r.m.snapshotOf(t, sid)
 	if s.Status != StatusIdle || !s.QueuePaused || s.Queued != 1 || r.m.ActiveTurn(sid) != "" {

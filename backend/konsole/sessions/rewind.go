@@ -7,71 +7,21 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
 	"github.com/konui/konui/backend/konsole/checkpoint"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
-// Checkpoint is one prompt of a session that can be rewound to, with what
-// changed in the session's folder from just before it to now.
-type Checkpoint struct {
-	MessageID int64            `json:"messageId"`
-	TurnID    string           `json:"turnId"`
-	Prompt    string           `json:"prompt"`
-	At        string           `json:"at"`
-	Files     checkpoint.Stats `json:"files"`
-}
-
-// RewindRequest is the body of POST /v1/sessions/{id}/rewind.
-type RewindRequest struct {
-	// MessageID is a prompt's id in GET /v1/sessions/{id}/messages.
-	MessageID *int64 `json:"messageId"`
-	// Files puts the folder back as it was just before that prompt;
-	// Conversation makes the next prompt continue from just before it.
-	Files        bool `json:"files"`
-	Conversation bool `json:"conversation"`
-	// DryRun answers what the rewind would do and changes nothing.
-	DryRun bool `json:"dryRun"`
-	// Overwrite names files changed outside the agent to put back too.
-	Overwrite []string `json:"overwrite"`
-}
-
-// RewindResult is the answer of a rewind, and the data of session.rewound.
-type RewindResult struct {
-	Applied      bool                `json:"applied"`
-	Files        []RewoundFile       `json:"files"`
-	Conversation RewoundConversation `json:"conversation"`
-	// Skipped files are over the checkpoint size bound: not kept, left
-	// as they are.
-	Skipped []checkpoint.Skipped `json:"skipped"`
-	// Nested are folders with a repository of their own: left as they are.
-	Nested []string `json:"nested,omitempty"`
-	// MessageID and TurnID name the prompt rewound to.
-	MessageID int64  `json:"messageId"`
-	TurnID    string `json:"turnId"`
-}
-
-// RewoundFile is one file a rewind puts back (or would). Status is its
-// change since the prompt: modified, added (a rewind removes it) or
-// deleted (a rewind brings it back).
-type RewoundFile struct {
-	Path           string `json:"path"`
-	Status         string `json:"status"`
-	Insertions     int    `json:"insertions"`
-	Deletions      int    `json:"deletions"`
-	ChangedOutside bool   `json:"changedOutside"`
-	// Restored says the rewind put it back: false in a dry run, and for a
-	// file changed outside that overwrite does not name.
-	Restored bool `json:"restored"`
-}
-
-// RewoundConversation says how many turns of the conversation the next
-// prompt no longer sees.
-type RewoundConversation struct {
-	DroppedTurns int `json:"droppedTurns"`
-}
+// The wire shapes of a rewind are the contract's (backend/contract/rewind.go).
+type (
+	Checkpoint          = contract.Checkpoint
+	RewindRequest       = contract.RewindRequest
+	RewindResult        = contract.RewindResult
+	RewoundFile         = contract.RewoundFile
+	RewoundConversation = contract.RewoundConversation
+)
 
 // roleRewind is the role of the transcript's mark of a rewind: the dashboard draws the
 // turns from MessageID to it dimmed, under a "Rewound to here" divider.
@@ -110,7 +60,7 @@ func (m *Manager) Checkpoints(id string) ([]Checkpoint, error) {
 		return nil, apierror.New(http.StatusInternalServerError, apierror.CodeInternal, "failed to compare the checkpoints with the folder: %v", err)
 	}
 	for i := range out {
-		out[i].Files = stats[i]
+		out[i].Files = contract.CheckpointFiles{Changed: stats[i].Changed, Insertions: stats[i].Insertions, Deletions: stats[i].Deletions}
 	}
 	return out, nil
 }
@@ -156,7 +106,7 @@ func (m *Manager) Rewind(id string, req RewindRequest) (RewindResult, error) {
 	if k < 0 {
 		return RewindResult{}, apierror.New(http.StatusBadRequest, apierror.CodeBadRequest, "message %d is not a prompt of session %s", *req.MessageID, id)
 	}
-	res := RewindResult{Files: []RewoundFile{}, Skipped: []checkpoint.Skipped{}, MessageID: rows[k].ID, TurnID: rows[k].TurnID}
+	res := RewindResult{Files: []RewoundFile{}, Skipped: []contract.SkippedFile{}, MessageID: rows[k].ID, TurnID: rows[k].TurnID}
 	var resume *resumePoint
 	if req.Conversation {
 		res.Conversation.DroppedTurns = droppedTurns(rows, k)
@@ -182,11 +132,11 @@ func (m *Manager) Rewind(id string, req RewindRequest) (RewindResult, error) {
 	res.Applied = true
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	mark, _ := json.Marshal([]any{map[string]any{"type": eventlog.EvSessionRewound, "messageId": res.MessageID, "turnId": res.TurnID,
+	mark, _ := json.Marshal([]any{map[string]any{"type": contract.EvSessionRewound, "messageId": res.MessageID, "turnId": res.TurnID,
 		"files": req.Files, "conversation": req.Conversation, "droppedTurns": res.Conversation.DroppedTurns}})
 	s.addMessage(store.MessageRow{SessionID: id, TurnID: res.TurnID, Role: roleRewind, Content: mark,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "a rewind")
-	s.emit(eventlog.EvSessionRewound, "", res)
+	s.emit("", contract.SessionRewound(res))
 	return res, nil
 }
 
@@ -261,7 +211,9 @@ func (m *Manager) rewindFiles(id, cwd string, row store.MessageRow, req RewindRe
 		res.Files = append(res.Files, RewoundFile{Path: f.Path, Status: f.Status, Insertions: f.Insertions, Deletions: f.Deletions,
 			ChangedOutside: f.ChangedOutside, Restored: f.Restored})
 	}
-	res.Skipped = append(res.Skipped, plan.Skipped...)
+	for _, sk := range plan.Skipped {
+		res.Skipped = append(res.Skipped, contract.SkippedFile{Path: sk.Path, Size: sk.Size})
+	}
 	res.Nested = plan.Nested
 	if errors.Is(err, checkpoint.ErrNotFound) {
 		return apierror.New(http.StatusConflict, apierror.CodeConflict, "message %d has no checkpoint of the folder", row.ID)

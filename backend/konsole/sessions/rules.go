@@ -1,11 +1,10 @@
 package sessions
 
 import (
+	"github.com/konui/konui/backend/contract"
+	"github.com/konui/konui/backend/shared/apierror"
 	"net/http"
 	"slices"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	"github.com/konui/konui/backend/shared/apierror"
 )
 
 // Session rules: "Always allow <tool> in this session" (an answer with
@@ -16,13 +15,6 @@ import (
 // agent process: the next prompt resumes the conversation in a new process,
 // and Konsole answers its first request for each remaining tool with allow
 // and the rule again, without asking the user.
-
-// Rule is one session rule, as GET /v1/sessions/{id}/rules lists it.
-type Rule struct {
-	ToolName    string `json:"toolName"`
-	Behavior    string `json:"behavior"`
-	Destination string `json:"destination"`
-}
 
 // maxRules bounds a session's rules.
 const maxRules = 64
@@ -46,7 +38,7 @@ func (s *session) addRuleLocked(tool string) {
 		return
 	}
 	s.rules = append(s.rules, tool)
-	s.emit(eventlog.EvPermissionRules, "", map[string]any{"rules": s.rulesLocked()})
+	s.emit("", contract.PermissionRules{Rules: s.rulesLocked()})
 }
 
 // ruleAllows answers a tool request that a rule covers (the rule is not in
@@ -100,7 +92,7 @@ func (m *Manager) RemoveRule(id, tool string) error {
 	// Said once the old process is gone, so that a client that hears it can
 	// prompt at once (a prompt while the process ends is refused).
 	s.mu.Lock()
-	s.emit(eventlog.EvPermissionRules, "", map[string]any{"rules": s.rulesLocked()})
+	s.emit("", contract.PermissionRules{Rules: s.rulesLocked()})
 	s.mu.Unlock()
 	return nil
 }

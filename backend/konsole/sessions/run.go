@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/textclip"
 )
@@ -85,11 +85,18 @@ func (s *session) publish() {
 
 // emit appends an event of the session, publishing the session as it is
 // now first, so that a list read after any event reflects it.
-func (s *session) emit(typ, turnID string, data any) {
+func (s *session) emit(turnID string, data contract.Payload) {
 	s.publish()
-	if _, err := s.m.log.Append(typ, s.info.ID, turnID, data); err != nil {
-		s.m.lg.Error("failed to record an event", "type", typ, "session", s.info.ID, "err", err)
+	if _, err := s.m.log.Append(data.EventType(), s.info.ID, turnID, data); err != nil {
+		s.m.lg.Error("failed to record an event", "type", data.EventType(), "session", s.info.ID, "err", err)
 	}
+}
+
+// msSince is the milliseconds since t, for the optional durations of
+// turn.completed.
+func msSince(t time.Time) *int64 {
+	ms := time.Since(t).Milliseconds()
+	return &ms
 }
 
 // storedSession is a session's row in the store: the API's Session and
@@ -138,7 +145,7 @@ func (s *session) changed() {
 	s.info.PendingPermissions = len(s.perms)
 	s.publish()
 	s.save()
-	s.emit(eventlog.EvSessionUpdated, "", map[string]any{"session": s.info})
+	s.emit("", contract.SessionUpdated{Session: s.info})
 }
 
 // recover readies a session loaded from the store: whatever Konsole left
@@ -148,9 +155,9 @@ func (s *session) changed() {
 func (s *session) recover(activeTurn string, waiting []*Permission) {
 	dirty := false
 	for _, p := range waiting {
-		s.emit(eventlog.EvPermissionResolved, p.TurnID, map[string]any{"requestId": p.RequestID, "toolName": p.ToolName,
-			"input": p.Input, "behavior": "deny", "reason": DenyKonsoleRestarted,
-			"message": "Konsole restarted before this request was answered."})
+		s.emit(p.TurnID, contract.PermissionResolved{RequestID: p.RequestID, ToolName: p.ToolName,
+			Input: p.Input, Behavior: "deny", Reason: DenyKonsoleRestarted,
+			Message: "Konsole restarted before this request was answered."})
 		dirty = true
 	}
 	switch s.info.Status {
@@ -165,8 +172,8 @@ func (s *session) recover(activeTurn string, waiting []*Permission) {
 		if id == "" {
 			id = s.info.ActiveTurnID
 		}
-		s.emit(eventlog.EvTurnCompleted, id, map[string]any{"turnId": id, "reason": ReasonError,
-			"error": "Konsole stopped while this turn was running; send the prompt again to continue"})
+		s.emit(id, contract.TurnCompleted{TurnID: id, Reason: ReasonError,
+			Error: "Konsole stopped while this turn was running; send the prompt again to continue"})
 		s.info.ActiveTurnID, dirty = "", true
 	}
 	if s.info.PendingPermissions != 0 {
@@ -228,7 +235,7 @@ func (s *session) handle(out claude.Output, plan planFile) {
 		s.sawSystem(out.System)
 	case claude.KindTextDelta:
 		if s.turn != nil && out.TextDelta != "" {
-			s.emit(eventlog.EvTextDelta, s.turn.id, map[string]any{"turnId": s.turn.id, "text": out.TextDelta})
+			s.emit(s.turn.id, contract.TextDelta{TurnID: s.turn.id, Text: out.TextDelta})
 		}
 	case claude.KindMessage:
 		s.message(out.Message)
@@ -277,11 +284,7 @@ func (s *session) message(msg *claude.Message) {
 	}
 	at := time.Now().UTC().Format(time.RFC3339Nano)
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: tid, Role: msg.Role, Content: content, At: at}, "a message")
-	data := map[string]any{"turnId": tid, "role": msg.Role, "content": content}
-	if msg.ParentToolUseID != "" {
-		data["parentToolUseId"] = msg.ParentToolUseID
-	}
-	s.emit(eventlog.EvMessage, tid, data)
+	s.emit(tid, contract.Message{TurnID: tid, Role: msg.Role, Content: content, ParentToolUseID: msg.ParentToolUseID})
 }
 
 func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile) {
@@ -291,15 +294,15 @@ func (s *session) permissionRequest(req *claude.PermissionRequest, plan planFile
 		}
 		return
 	}
-	p := &Permission{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input, ToolUseID: req.ToolUseID, TurnID: s.turn.id,
-		RequestedAt: time.Now().UTC()}
+	p := &Permission{PermissionRequest: contract.PermissionRequest{RequestID: req.RequestID, ToolName: req.ToolName, Input: req.Input,
+		ToolUseID: req.ToolUseID, TurnID: s.turn.id, RequestedAt: time.Now().UTC()}}
 	s.classify(p, plan)
 	if s.ruleAllows(p) {
 		return
 	}
 	s.armAutoDeny(p)
 	s.perms[req.RequestID] = p
-	s.emit(eventlog.EvPermissionRequest, p.TurnID, p)
+	s.emit(p.TurnID, p.PermissionRequest)
 	s.changed()
 }
 
@@ -315,20 +318,19 @@ func (s *session) result(r *claude.Result) {
 	s.procCost = r.TotalCostUSD
 	s.info.TotalCostUSD += cost
 	reason := ReasonCompleted
-	data := map[string]any{"costUsd": cost, "durationMs": time.Since(t.started).Milliseconds(), "usage": s.recordUsage(t, r, cost)}
+	usage := s.recordUsage(t, r, cost)
+	data := contract.TurnCompleted{CostUSD: &cost, Usage: &usage, Result: r.Result}
 	if u := s.info.Usage; u != nil && u.ContextWindow > 0 {
-		data["contextTokens"], data["contextWindow"] = u.ContextTokens, u.ContextWindow
+		tokens, window := u.ContextTokens, u.ContextWindow
+		data.ContextTokens, data.ContextWindow = &tokens, &window
 	}
 	switch {
 	case t.stopping:
 		reason = ReasonInterrupted
-		data["stopLatencyMs"] = time.Since(t.stopAt).Milliseconds()
+		data.StopLatencyMs = msSince(t.stopAt)
 	case r.IsError:
 		reason = ReasonError
-		data["error"] = firstNonEmpty(r.Result, "the agent reported an error ("+r.Subtype+")")
-	}
-	if r.Result != "" {
-		data["result"] = r.Result
+		data.Error = firstNonEmpty(r.Result, "the agent reported an error ("+r.Subtype+")")
 	}
 	s.finishTurn(reason, data)
 	s.info.Status = StatusIdle
@@ -336,9 +338,21 @@ func (s *session) result(r *claude.Result) {
 	s.afterTurn(reason)
 }
 
+// turnEnd is the block a turn's end is kept as in the transcript (role
+// turn): the turn.completed data with its type.
+type turnEnd struct {
+	Type string `json:"type"`
+	contract.TurnCompleted
+	// UserMessageUUID and AgentSessionID are the CLI's uuid of the turn's
+	// prompt and its conversation (the prompt echoed back): the anchor of
+	// a rewind of the conversation.
+	UserMessageUUID string `json:"userMessageUuid,omitempty"`
+	AgentSessionID  string `json:"agentSessionId,omitempty"`
+}
+
 // finishTurn denies what is still pending and reports the turn as ended.
 // The caller sets the status and calls changed.
-func (s *session) finishTurn(reason string, data map[string]any) {
+func (s *session) finishTurn(reason string, data contract.TurnCompleted) {
 	t := s.turn
 	if t == nil {
 		return
@@ -347,28 +361,19 @@ func (s *session) finishTurn(reason string, data map[string]any) {
 		t.stopTimer.Stop()
 	}
 	s.denyPending("The turn ended before this request was answered.", "")
-	data["turnId"], data["reason"] = t.id, reason
-	if _, ok := data["durationMs"]; !ok {
-		data["durationMs"] = time.Since(t.started).Milliseconds()
-	}
+	data.TurnID, data.Reason, data.DurationMs = t.id, reason, time.Since(t.started).Milliseconds()
 	// The transcript keeps the turn's end too, so that a reloaded console
 	// still shows each turn's cost, duration and how it ended. Its write is
 	// queued before the event goes out, as for every message: a client
 	// that sees turn.completed and reads the transcript (which flushes the
 	// session's writes) then gets the turn's end with it.
-	end := map[string]any{"type": eventlog.EvTurnCompleted}
-	for k, v := range data {
-		end[k] = v
-	}
-	if t.anchor != "" {
+	content, _ := json.Marshal([]turnEnd{{Type: contract.EvTurnCompleted, TurnCompleted: data,
 		// Kept with the turn's end: what a rewind of the conversation to
 		// this prompt resumes before (rewind.go).
-		end["userMessageUuid"], end["agentSessionId"] = t.anchor, t.anchorSession
-	}
-	content, _ := json.Marshal([]any{end})
+		UserMessageUUID: t.anchor, AgentSessionID: t.anchorSession}})
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
-	s.emit(eventlog.EvTurnCompleted, t.id, data)
+	s.emit(t.id, data)
 	s.turn = nil
 	s.info.ActiveTurnID = ""
 	s.checkpointEnd(t)
@@ -387,11 +392,8 @@ func (s *session) denyPending(message, reason string) {
 		if p.timer != nil {
 			p.timer.Stop()
 		}
-		resolved := map[string]any{"requestId": id, "toolName": p.ToolName, "input": p.Input, "behavior": "deny", "message": message}
-		if reason != "" {
-			resolved["reason"] = reason
-		}
-		s.emit(eventlog.EvPermissionResolved, p.TurnID, resolved)
+		s.emit(p.TurnID, contract.PermissionResolved{RequestID: id, ToolName: p.ToolName, Input: p.Input, Behavior: "deny",
+			Message: message, Reason: reason})
 		delete(s.perms, id)
 	}
 }
@@ -429,15 +431,15 @@ func (s *session) exited(p *claude.Process) {
 		errText = err.Error()
 	}
 	tail := p.StderrTail()
-	s.emit(eventlog.EvAgentExited, s.turnID(), map[string]any{"error": errText, "stderrTail": tail, "expected": s.ending || stopping})
+	s.emit(s.turnID(), contract.AgentExited{Error: errText, StderrTail: tail, Expected: s.ending || stopping})
 	reason := ReasonError
 	if stopping {
 		reason = ReasonInterrupted
 	}
 	lastError := describeExit(errText, tail)
-	data := map[string]any{}
+	var data contract.TurnCompleted
 	if reason == ReasonError {
-		data["error"] = lastError
+		data.Error = lastError
 	}
 	s.finishTurn(reason, data)
 	switch {

@@ -1,84 +1,53 @@
 package sessions
 
 import (
-	"encoding/json"
 	"time"
 
-	"github.com/konui/konui/backend/konsole/worktree"
+	"github.com/konui/konui/backend/contract"
 )
 
-// Session is the API's view of a session.
-type Session struct {
-	ID                 string    `json:"id"`
-	Cwd                string    `json:"cwd"`
-	Status             string    `json:"status"`
-	Model              string    `json:"model"`
-	PermissionMode     string    `json:"permissionMode,omitempty"`
-	Effort             string    `json:"effort,omitempty"`
-	AgentStatus        string    `json:"agentStatus,omitempty"`
-	Queued             int       `json:"queued"`
-	QueuePaused        bool      `json:"queuePaused,omitempty"`
-	AgentSessionID     string    `json:"agentSessionId"`
-	Title              string    `json:"title"`
-	CreatedAt          time.Time `json:"createdAt"`
-	UpdatedAt          time.Time `json:"updatedAt"`
-	LastError          string    `json:"lastError,omitempty"`
-	ActiveTurnID       string    `json:"activeTurnId,omitempty"`
-	PendingPermissions int       `json:"pendingPermissions"`
-	TotalCostUSD       float64   `json:"totalCostUsd"`
-	AgentPID           int       `json:"agentPid,omitempty"`
-	// Agent is the CLI the session's agent last started with, or why it
-	// could not start.
-	Agent *SessionAgent `json:"agent,omitempty"`
-	// ForkOf is the session this one was forked from; Fork, until the
-	// fork's first turn gives it an id of its own, what its agent resumes.
-	ForkOf string     `json:"forkOf,omitempty"`
-	Fork   *ForkPoint `json:"fork,omitempty"`
-	// Worktree is the session's own git worktree, when it asked for one.
-	Worktree *SessionWorktree `json:"worktree,omitempty"`
-	// Git is the repository of the session's folder, decided when the
-	// session was made ({} outside a repository); a worktree keeps its own
-	// in Worktree.Git. Nil for a session an older Konsole made.
-	Git *worktree.Repository `json:"git,omitempty"`
-	// Usage sums the session's tokens; nil until a turn has ended.
-	Usage *SessionUsage `json:"usage,omitempty"`
-	// Archived sessions are listed behind the dashboard's Archived filter.
-	Archived bool `json:"archived,omitempty"`
-}
-
-// ForkPoint is where a forked session's conversation branches off: the
-// agent session it resumes with --fork-session and, when set, the CLI's
-// entry (uuid) it keeps the conversation up to (--resume-session-at).
-type ForkPoint struct {
-	From string `json:"from"`
-	At   string `json:"at,omitempty"`
-}
+// The API's shapes are declared in backend/contract, the one place of the
+// wire contract; these names keep the package's own spelling of them.
+type (
+	Session         = contract.Session
+	ForkPoint       = contract.ForkPoint
+	SessionAgent    = contract.SessionAgent
+	SessionWorktree = contract.SessionWorktree
+	SessionUsage    = contract.SessionUsage
+	TurnUsage       = contract.TurnUsage
+	Rule            = contract.Rule
+	AgentInfo       = contract.AgentInfo
+	CreateRequest   = contract.CreateSession
+	WorktreeRequest = contract.WorktreeRequest
+	SessionPatch    = contract.SessionPatch
+	PromptRequest   = contract.PromptRequest
+	PromptImage     = contract.PromptImage
+	PromptOutcome   = contract.PromptAccepted
+	QueuePatch      = contract.QueuePatch
+	ForkRequest     = contract.ForkRequest
+)
 
 // Session statuses.
 const (
-	StatusStarting = "starting"
-	StatusIdle     = "idle"
-	StatusRunning  = "running"
-	StatusStopping = "stopping"
-	StatusExited   = "exited"
-	StatusError    = "error"
+	StatusStarting = contract.StatusStarting
+	StatusIdle     = contract.StatusIdle
+	StatusRunning  = contract.StatusRunning
+	StatusStopping = contract.StatusStopping
+	StatusExited   = contract.StatusExited
+	StatusError    = contract.StatusError
 )
 
 // Turn-completion reasons.
 const (
-	ReasonCompleted   = "completed"
-	ReasonInterrupted = "interrupted"
-	ReasonError       = "error"
+	ReasonCompleted   = contract.ReasonCompleted
+	ReasonInterrupted = contract.ReasonInterrupted
+	ReasonError       = contract.ReasonError
 )
 
-// Reasons of a permission.resolved deny that Konsole gave itself because
-// no agent waits for the answer any more.
+// Reasons of a permission.resolved deny that Konsole gave itself.
 const (
-	// DenyAgentExited: the agent exited (a crash, DELETE, Konsole stopping).
-	DenyAgentExited = "agent_exited"
-	// DenyKonsoleRestarted: Konsole stopped without answering (kill -9, a
-	// crash) and answers at its next start.
-	DenyKonsoleRestarted = "konsole_restarted"
+	DenyAgentExited      = contract.DenyAgentExited
+	DenyKonsoleRestarted = contract.DenyKonsoleRestarted
 )
 
 // turn is the running user turn of a session.
@@ -102,76 +71,25 @@ type turn struct {
 	ended bool
 }
 
-// Permission is a tool-permission request waiting for an answer. Kind is
-// what the console shows it as: a tool to allow, a plan to approve (Plan
-// holds it), or a question to answer.
+// Permission is a tool-permission request waiting for an answer: its
+// wire form (contract.PermissionRequest, the data of permission.request)
+// and its auto-deny timer.
 type Permission struct {
-	RequestID string          `json:"requestId"`
-	ToolName  string          `json:"toolName"`
-	Input     json.RawMessage `json:"input"`
-	ToolUseID string          `json:"toolUseId,omitempty"`
-	TurnID    string          `json:"turnId"`
-	Kind      string          `json:"kind"`
-	Plan      string          `json:"plan,omitempty"`
-	PlanFile  string          `json:"planFile,omitempty"`
-	// RequestedAt is when the CLI asked; AutoDenyAt, when auto-deny is on,
-	// is when Konsole will deny it unanswered (autodeny.go).
-	RequestedAt time.Time  `json:"requestedAt"`
-	AutoDenyAt  *time.Time `json:"autoDenyAt,omitempty"`
-	timer       *time.Timer
+	contract.PermissionRequest
+	timer *time.Timer
 }
 
 // Kinds of permission requests.
 const (
-	PermissionTool     = "tool"
-	PermissionPlan     = "plan"
-	PermissionQuestion = "question"
+	PermissionTool     = contract.PermissionTool
+	PermissionPlan     = contract.PermissionPlan
+	PermissionQuestion = contract.PermissionQuestion
 )
 
-// CreateRequest is the body of POST /v1/sessions.
-type CreateRequest struct {
-	Cwd            string `json:"cwd"`
-	Model          string `json:"model"`
-	PermissionMode string `json:"permissionMode"`
-	Effort         string `json:"effort"`
-	Title          string `json:"title"`
-	// Resume continues a conversation of the CLI's own history by its
-	// agent session id (GET /v1/history), its messages imported.
-	Resume string `json:"resume"`
-	// Worktree asks for the session's own git worktree and branch.
-	Worktree *WorktreeRequest `json:"worktree"`
-}
-
-// SessionPatch is the body of PATCH /v1/sessions/{id}: what to change.
-type SessionPatch struct {
-	Title          *string `json:"title"`
-	Model          *string `json:"model"`
-	PermissionMode *string `json:"permissionMode"`
-	Archived       *bool   `json:"archived"`
-}
-
-// PromptRequest is the body of POST /v1/sessions/{id}/prompt. WhenBusy
-// "queue" queues the prompt while a turn runs instead of refusing it.
-type PromptRequest struct {
-	Text            string `json:"text"`
-	ClientMessageID string `json:"clientMessageId"`
-	WhenBusy        string `json:"whenBusy"`
-	// Images go beside the text as image content blocks (see checkImages).
-	Images []PromptImage `json:"images,omitempty"`
-}
-
-// PermissionAnswer is the body of POST /v1/sessions/{id}/permissions/{requestId}.
-// Mode approves a plan and switches the session to that mode; Answers
-// answers a question (question text -> the chosen label or a free answer).
+// PermissionAnswer is an answer to a permission request: the body of
+// POST /v1/sessions/{id}/permissions/{requestId}, or Konsole's own deny.
 type PermissionAnswer struct {
-	Behavior string            `json:"behavior"`
-	Message  string            `json:"message"`
-	Mode     string            `json:"mode"`
-	Answers  map[string]string `json:"answers"`
-	// Always, with behavior "allow" on a tool request, also lets every later
-	// call of that tool through for the rest of the session (a session rule
-	// the CLI keeps: permission update addRules).
-	Always bool `json:"always"`
+	contract.PermissionAnswer
 	// auto marks Konsole's own deny (auto-deny).
 	auto bool
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
@@ -158,7 +159,7 @@ func (r *rig) turn(sessionID, text string) map[string]any {
 		r.t.Fatalf("prompt %q: %v", text, err)
 	}
 	ev := r.until(sub, 90*time.Second, func(row store.EventRow) bool {
-		return row.Type == eventlog.EvTurnCompleted && row.TurnID == out.TurnID
+		return row.Type == contract.EvTurnCompleted && row.TurnID == out.TurnID
 	})
 	return ev.data(r.t)
 }

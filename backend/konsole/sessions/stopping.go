@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/shared/apierror"
 )
 
@@ -33,7 +33,7 @@ func (s *session) stop() (string, error) {
 		return t.id, nil
 	}
 	if s.proc == nil {
-		s.finishTurn(ReasonInterrupted, map[string]any{})
+		s.finishTurn(ReasonInterrupted, contract.TurnCompleted{})
 		s.info.Status = StatusIdle
 		s.changed()
 		return t.id, nil
@@ -101,24 +101,11 @@ func (s *session) answer(requestID string, a PermissionAnswer) error {
 	if a.Mode != "" {
 		s.info.PermissionMode = a.Mode
 	}
-	resolved := map[string]any{"requestId": requestID, "toolName": p.ToolName, "input": p.Input, "behavior": a.Behavior}
-	if a.Message != "" {
-		resolved["message"] = a.Message
-	}
-	if a.Mode != "" {
-		resolved["mode"] = a.Mode
-	}
-	if a.Answers != nil {
-		resolved["answers"] = a.Answers
-	}
 	if a.Always {
-		resolved["always"] = true
 		s.addRuleLocked(p.ToolName)
 	}
-	if a.auto {
-		resolved["auto"] = true
-	}
-	s.emit(eventlog.EvPermissionResolved, p.TurnID, resolved)
+	s.emit(p.TurnID, contract.PermissionResolved{RequestID: requestID, ToolName: p.ToolName, Input: p.Input, Behavior: a.Behavior,
+		Message: a.Message, Mode: a.Mode, Answers: a.Answers, Always: a.Always, Auto: a.auto})
 	s.changed()
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 )
 
 // statuses are the statuses a session went through, as session.updated
@@ -16,7 +16,7 @@ func (r *rig) statuses(sid string) []string {
 	r.t.Helper()
 	var out []string
 	for _, ev := range r.events(sid) {
-		if ev.Type != eventlog.EvSessionUpdated {
+		if ev.Type != contract.EvSessionUpdated {
 			continue
 		}
 		var e struct {

@@ -8,27 +8,6 @@ import (
 	"github.com/konui/konui/backend/konsole/store"
 )
 
-// SessionUsage is what a session used over all its turns, and how full the
-// model's context was at its last request (ContextTokens of ContextWindow;
-// both 0 until the CLI reported them).
-type SessionUsage struct {
-	InputTokens      int64 `json:"inputTokens"`
-	OutputTokens     int64 `json:"outputTokens"`
-	CacheReadTokens  int64 `json:"cacheReadTokens"`
-	CacheWriteTokens int64 `json:"cacheWriteTokens"`
-	Turns            int64 `json:"turns"`
-	ContextTokens    int64 `json:"contextTokens"`
-	ContextWindow    int64 `json:"contextWindow"`
-}
-
-// TurnUsage is the usage field of turn.completed.
-type TurnUsage struct {
-	InputTokens      int64 `json:"inputTokens"`
-	OutputTokens     int64 `json:"outputTokens"`
-	CacheReadTokens  int64 `json:"cacheReadTokens"`
-	CacheWriteTokens int64 `json:"cacheWriteTokens"`
-}
-
 // noteContext takes the token count of the request behind an assistant
 // message: what the model's context held then. The caller holds s.mu.
 func (s *session) noteContext(u *claude.APIUsage) {

@@ -2,49 +2,14 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"path/filepath"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/worktree"
 	"github.com/konui/konui/backend/shared/apierror"
 )
-
-// WorktreeRequest is the "worktree" field of POST /v1/sessions: true, or
-// {"base"?, "branch"?, "carry"?} to choose the base branch and the new
-// branch's name, and to carry the repository's uncommitted work over.
-type WorktreeRequest struct {
-	On     bool
-	Base   string `json:"base"`
-	Branch string `json:"branch"`
-	Carry  bool   `json:"carry"`
-}
-
-// UnmarshalJSON takes true, false, null or an object.
-func (w *WorktreeRequest) UnmarshalJSON(b []byte) error {
-	var on bool
-	if err := json.Unmarshal(b, &on); err == nil {
-		*w = WorktreeRequest{On: on}
-		return nil
-	}
-	type plain WorktreeRequest
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("worktree must be true or {\"base\"?, \"branch\"?}: %w", err)
-	}
-	*w = WorktreeRequest(p)
-	w.On = true
-	return nil
-}
-
-// SessionWorktree is a session's worktree as the API shows it; Discarded
-// is set once it was removed.
-type SessionWorktree struct {
-	worktree.Worktree
-	Discarded bool `json:"discarded,omitempty"`
-}
 
 // worktreeStatus maps the worktree package's codes to HTTP statuses.
 var worktreeStatus = map[string]int{
@@ -107,20 +72,30 @@ func (m *Manager) addWorktree(id, cwd string, req CreateRequest) (string, *Sessi
 		}
 		return "", nil, gitError(err)
 	}
-	return w.Path, &SessionWorktree{Worktree: w}, nil
+	return w.Path, &SessionWorktree{Worktree: wireWorktree(w)}, nil
+}
+
+// wireWorktree is a worktree as the session shows it, gitWorktree the
+// other way (TestAWorktreeReadsTheSameOnTheWire keeps them whole).
+func wireWorktree(w worktree.Worktree) contract.Worktree {
+	return contract.Worktree{Repo: w.Repo, Path: w.Path, Branch: w.Branch, Base: w.Base, Git: contract.Repository(w.Git), Trust: w.Trust}
+}
+
+func gitWorktree(w contract.Worktree) worktree.Worktree {
+	return worktree.Worktree{Repo: w.Repo, Path: w.Path, Branch: w.Branch, Base: w.Base, Git: worktree.Repository(w.Git), Trust: w.Trust}
 }
 
 // repositoryOf decides, when a session is made and before its agent
 // runs, which repository its changes are read from: its worktree's, or
 // the one holding the folder the person chose ({} when there is none).
 // It is never looked for again in a folder the agent has written in.
-func repositoryOf(dir string, wt *SessionWorktree) *worktree.Repository {
+func repositoryOf(dir string, wt *SessionWorktree) *contract.Repository {
 	if wt != nil {
 		r := wt.Git
 		return &r
 	}
 	r, _ := worktree.Locate(context.Background(), dir)
-	return &r
+	return (*contract.Repository)(&r)
 }
 
 // repository is the repository a session reads its changes from. A
@@ -133,11 +108,11 @@ func (m *Manager) repository(id string) (worktree.Repository, error) {
 		return worktree.Repository{}, err
 	}
 	info := s.snapshot()
-	if info.Worktree != nil && info.Worktree.Git.Found() {
-		return info.Worktree.Git, nil
+	if info.Worktree != nil && worktree.Repository(info.Worktree.Git).Found() {
+		return worktree.Repository(info.Worktree.Git), nil
 	}
-	if info.Git != nil && (info.Worktree == nil || info.Git.Found()) {
-		return *info.Git, nil
+	if info.Git != nil && (info.Worktree == nil || worktree.Repository(*info.Git).Found()) {
+		return worktree.Repository(*info.Git), nil
 	}
 	var r worktree.Repository
 	if info.Worktree != nil {
@@ -149,7 +124,7 @@ func (m *Manager) repository(id string) (worktree.Repository, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.info.Git = &r
+	s.info.Git = (*contract.Repository)(&r)
 	s.changed()
 	return r, nil
 }
@@ -175,7 +150,7 @@ func (m *Manager) checkout(id string) (repo worktree.Repository, base string, wt
 		return repo, "", nil, nil
 	}
 	w := *info.Worktree
-	w.Git = repo
+	w.Git = contract.Repository(repo)
 	return repo, w.Base, &w, nil
 }
 
@@ -210,7 +185,7 @@ func (m *Manager) worktreeOf(id string) (*session, worktree.Worktree, error) {
 		return nil, worktree.Worktree{}, apierror.New(http.StatusConflict, "no_worktree", "this session works in its folder, not in a worktree of its own")
 	}
 	s, err := m.get(id)
-	return s, wt.Worktree, err
+	return s, gitWorktree(wt.Worktree), err
 }
 
 // trust records, when the person confirms, the repository's config and
@@ -324,7 +299,7 @@ func (m *Manager) DiscardWorktree(ctx context.Context, id string, confirm bool) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.info.Worktree = &SessionWorktree{Worktree: w, Discarded: true}
+	s.info.Worktree = &SessionWorktree{Worktree: wireWorktree(w), Discarded: true}
 	s.changed()
 	return s.info, nil
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/konui/konui/backend/contract"
 )
 
 // Repository is where one checkout's git data is. It is decided once,
@@ -16,16 +18,10 @@ import (
 // .git file pointing elsewhere, HEAD, config, objects/ and refs/ in a
 // plain folder or a subfolder) never change which repository Konsole
 // reads or writes. The zero Repository is "not a repository".
-type Repository struct {
-	// GitDir holds this checkout's HEAD and index: the repository's .git,
-	// or .git/worktrees/<name> for a linked worktree.
-	GitDir string `json:"gitDir,omitempty"`
-	// CommonDir holds the objects, the branches and the config; it is
-	// GitDir outside a linked worktree.
-	CommonDir string `json:"commonDir,omitempty"`
-	// WorkTree is the checkout's top folder.
-	WorkTree string `json:"workTree,omitempty"`
-}
+//
+// Its wire form is contract.Repository (a session's "git"): the two
+// convert into each other.
+type Repository contract.Repository
 
 // Found says whether r names a repository.
 func (r Repository) Found() bool { return r.GitDir != "" && r.CommonDir != "" && r.WorkTree != "" }

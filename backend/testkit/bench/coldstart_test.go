@@ -11,9 +11,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/konsole/agent/claude"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/kontask"
 	"github.com/konui/konui/backend/testkit/fakeapi"
 	kt "github.com/konui/konui/backend/testkit/konsoletest"
@@ -180,7 +180,7 @@ func (w *eventSocket) caughtUp(tb testing.TB, h *kt.Harness, sid, title string) 
 				} `json:"data"`
 			} `json:"event"`
 		}
-		if json.Unmarshal(data, &f) == nil && f.Event.Type == eventlog.EvSessionUpdated && f.Event.Data.Session.Title == title {
+		if json.Unmarshal(data, &f) == nil && f.Event.Type == contract.EvSessionUpdated && f.Event.Data.Session.Title == title {
 			return
 		}
 	}
@@ -237,11 +237,11 @@ func (w *eventSocket) firstTextSince(tb testing.TB, h *kt.Harness, sid, text str
 			continue
 		}
 		switch f.Event.Type {
-		case eventlog.EvTextDelta:
+		case contract.EvTextDelta:
 			if first == 0 {
 				first = at
 			}
-		case eventlog.EvTurnCompleted:
+		case contract.EvTurnCompleted:
 			if first == 0 {
 				tb.Fatalf("the turn ended without text: %s", f.Event.Data)
 			}

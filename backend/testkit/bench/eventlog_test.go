@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
@@ -43,7 +44,7 @@ const (
 func appendN(l *eventlog.Log, n int) (time.Duration, error) {
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
-		if _, err := l.Append(eventlog.EvTextDelta, benchSession, benchTurn, map[string]any{"turnId": benchTurn, "text": "word" + strconv.Itoa(i) + " "}); err != nil {
+		if _, err := l.Append(contract.EvTextDelta, benchSession, benchTurn, map[string]any{"turnId": benchTurn, "text": "word" + strconv.Itoa(i) + " "}); err != nil {
 			return time.Since(t0), err
 		}
 	}

@@ -2,13 +2,12 @@ package bench
 
 import (
 	"fmt"
+	"github.com/konui/konui/backend/contract"
+	kt "github.com/konui/konui/backend/testkit/konsoletest"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
-	kt "github.com/konui/konui/backend/testkit/konsoletest"
 )
 
 // BenchmarkStopLatency measures how long Stop takes with the real Claude
@@ -39,7 +38,7 @@ func BenchmarkStopLatency(b *testing.B) {
 		turn := h.Prompt(sid, "[[long 2000]]")
 		seen := 0
 		st.Until(b, 120*time.Second, func(e kt.Event) bool {
-			if e.Type == eventlog.EvTextDelta && e.TurnID == turn {
+			if e.Type == contract.EvTextDelta && e.TurnID == turn {
 				seen++
 			}
 			return seen >= 3
@@ -71,7 +70,7 @@ func BenchmarkStopLatency(b *testing.B) {
 			b.Fatalf("rename: HTTP %d %v", status, r)
 		}
 		st.Until(b, 60*time.Second, func(e kt.Event) bool {
-			if e.Type != eventlog.EvSessionUpdated {
+			if e.Type != contract.EvSessionUpdated {
 				return false
 			}
 			s, _ := e.DataMap()["session"].(map[string]any)

@@ -21,8 +21,8 @@ import (
 
 	"github.com/r3labs/sse/v2"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole"
-	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/sessions"
 	"github.com/konui/konui/backend/testkit/claudetest"
 	"github.com/konui/konui/backend/testkit/fakeapi"
@@ -189,7 +189,7 @@ func (h *Harness) Prompt(sessionID, text string) string {
 
 // Event is a decoded stream event with its SSE id.
 type Event struct {
-	eventlog.Event
+	contract.Event
 	SSEID   string
 	SSEType string
 }
@@ -338,7 +338,7 @@ func (s *Stream) Until(t testing.TB, timeout time.Duration, match func(Event) bo
 			if !ok {
 				t.Fatalf("the event stream ended after %d events", len(got))
 			}
-			if ev.Type == eventlog.EvHeartbeat {
+			if ev.Type == contract.EvHeartbeat {
 				continue
 			}
 			got = append(got, ev)
@@ -357,5 +357,5 @@ func (s *Stream) Until(t testing.TB, timeout time.Duration, match func(Event) bo
 
 // TurnCompleted matches the turn.completed event of turnID.
 func TurnCompleted(turnID string) func(Event) bool {
-	return func(e Event) bool { return e.Type == eventlog.EvTurnCompleted && e.TurnID == turnID }
+	return func(e Event) bool { return e.Type == contract.EvTurnCompleted && e.TurnID == turnID }
 }

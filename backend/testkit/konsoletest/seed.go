@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/konui/konui/backend/konsole/eventlog"
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/store"
 )
 
@@ -54,7 +53,7 @@ func Seed(dataDir, cwd, title string, n int) (string, error) {
 				return add(turn, "user", []any{map[string]any{"type": "tool_result", "tool_use_id": "tu-" + turn, "content": "srv := konsole.New(cfg)"}})
 			},
 			func() error {
-				return add(turn, "turn", []any{map[string]any{"type": eventlog.EvTurnCompleted, "reason": "completed", "costUsd": 0.001, "durationMs": 1200}})
+				return add(turn, "turn", []any{map[string]any{"type": contract.EvTurnCompleted, "reason": "completed", "costUsd": 0.001, "durationMs": 1200}})
 			},
 		}
 		for _, step := range steps {

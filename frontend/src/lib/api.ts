@@ -1,6 +1,16 @@
 // REST calls to the bridge (which proxies them to Konsole).
 
 import { reportErrorCode } from './error-codes';
+import type { Agent, Error as ContractError } from './generated/contract';
+
+/** An error answer: {error, code} and, for some, more: the files and
+ * commits of a worktree's refusal, the CLI of PUT /agent's 422. */
+export type ErrorAnswer = Partial<ContractError> & {
+  files?: string[];
+  commits?: { sha: string; subject: string }[];
+  agent?: Agent;
+  [key: string]: unknown;
+};
 
 export class ApiError extends Error {
   constructor(
@@ -8,7 +18,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     /** The whole error answer: some carry more than the sentence (files, commits). */
-    readonly data?: any,
+    readonly data?: ErrorAnswer,
   ) {
     super(message);
   }
@@ -20,7 +30,7 @@ export class Api {
     private token: string,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     let resp: Response;
     try {
       resp = await fetch(this.base + '/api' + path, {
@@ -35,22 +45,23 @@ export class Api {
       throw new ApiError('Konui is unreachable; check that it is still running.', 0, 'network');
     }
     if (resp.status === 204) return undefined as T;
-    let data: any = null;
+    let data: unknown = null;
     try {
       data = await resp.json();
     } catch {
       /* not JSON */
     }
     if (!resp.ok) {
-      reportErrorCode(data?.code);
-      throw new ApiError(data?.error ?? `HTTP ${resp.status}`, resp.status, data?.code ?? 'http', data);
+      const e: ErrorAnswer = data && typeof data === 'object' ? (data as ErrorAnswer) : {};
+      reportErrorCode(e.code);
+      throw new ApiError(e.error ?? `HTTP ${resp.status}`, resp.status, e.code ?? 'http', e);
     }
     return data as T;
   }
 
-  get = <T = any>(p: string) => this.call<T>('GET', p);
-  post = <T = any>(p: string, b?: unknown) => this.call<T>('POST', p, b ?? {});
-  patch = <T = any>(p: string, b: unknown) => this.call<T>('PATCH', p, b);
-  put = <T = any>(p: string, b: unknown) => this.call<T>('PUT', p, b);
+  get = <T = unknown>(p: string) => this.call<T>('GET', p);
+  post = <T = unknown>(p: string, b?: unknown) => this.call<T>('POST', p, b ?? {});
+  patch = <T = unknown>(p: string, b: unknown) => this.call<T>('PATCH', p, b);
+  put = <T = unknown>(p: string, b: unknown) => this.call<T>('PUT', p, b);
   del = (p: string) => this.call('DELETE', p);
 }

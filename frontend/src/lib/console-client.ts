@@ -8,6 +8,7 @@
 // sent exactly once after reconnecting (clientMessageId).
 
 import type { KonsoleInfo } from './konsoles';
+import type * as contract from './generated/contract';
 import { reportErrorCode } from './error-codes';
 
 export type ConnState =
@@ -30,14 +31,9 @@ export interface KonsoleStatus {
   version?: string;
 }
 
-export interface KonsoleEvent {
-  id: number;
-  type: string;
-  sessionId?: string;
-  turnId?: string;
-  at: string;
-  data: any;
-}
+/** One event of Konsole's stream: a union on `type` whose `data` is that
+ * type's payload, generated from backend/contract. */
+export type KonsoleEvent = contract.KonsoleEvent;
 
 export interface Ack {
   type: 'ack';
@@ -48,7 +44,7 @@ export interface Ack {
   /** Machine-readable reason of a failed ack: Konsole's own code, the
    * bridge's (docs/protocol.md), or one of this client's (AckCode). */
   code?: string;
-  result?: any;
+  result?: unknown;
 }
 
 /** Codes of the acks this client makes up itself. */

@@ -203,54 +203,62 @@ export class Dashboard {
     if (k.state === 'connected' && was && was !== 'connected') this.refreshSoon();
   }
 
-  /** Hands a Konsole event to the stores it is about. */
+  /** Hands a Konsole event to the stores it is about. Each case reads
+   * its event's own data type (KonsoleEvent is a union on type). */
   private onEvent(ev: KonsoleEvent, konsoleId?: string): void {
-    const d = ev.data ?? {};
     const sessions = this.sessions;
     switch (ev.type) {
       case konsoleEvents.sessionCreated:
       case konsoleEvents.sessionUpdated:
-        if (d.session) sessions.upsert(konsoleId ? { ...d.session, konsoleId } : d.session);
+        if (ev.data?.session) sessions.upsert(konsoleId ? { ...ev.data.session, konsoleId } : ev.data.session);
         return;
       case konsoleEvents.kontaskCreated:
       case konsoleEvents.kontaskUpdated:
-        this.kontasks.onEvent(d, ev.type === konsoleEvents.kontaskCreated, konsoleId);
+        this.kontasks.onEvent(ev.data ?? {}, ev.type === konsoleEvents.kontaskCreated, konsoleId);
         return;
       case konsoleEvents.queueUpdated:
-        if (d.sessionId) sessions.waiting[d.sessionId] = d.queue ?? [];
+        if (ev.data?.sessionId) sessions.waiting[ev.data.sessionId] = ev.data.queue ?? [];
         return;
       case konsoleEvents.permissionRules:
-        if (ev.sessionId) sessions.rules[ev.sessionId] = d.rules ?? [];
+        if (ev.sessionId) sessions.rules[ev.sessionId] = ev.data?.rules ?? [];
         return;
-      case konsoleEvents.agentInfo:
-        if (d.sessionId && (d.sessionId === sessions.selected || sessions.infos[d.sessionId])) sessions.loadInfo(d.sessionId);
-      // An agent.info may carry the CLI too: it goes on as an agent.updated.
-      case konsoleEvents.agentUpdated:
-        if (d.agent) this.agents.take(d.agent, konsoleId);
+      case konsoleEvents.agentInfo: {
+        const id = ev.data?.sessionId;
+        if (id && (id === sessions.selected || sessions.infos[id])) sessions.loadInfo(id);
         return;
-    }
-    if (ev.type === konsoleEvents.turnCompleted && ev.sessionId) {
-      sessions.turnEnded(ev.sessionId);
-      if (ev.sessionId === sessions.selected) {
-        this.notices.announce(d.reason === 'interrupted' ? 'Turn interrupted.' : d.reason === 'error' ? 'Turn failed: ' + (d.error ?? '') : 'Turn finished.');
       }
-    }
-    if (ev.type === konsoleEvents.message && d.role === 'assistant' && ev.sessionId === sessions.selected) {
-      const text = (d.content ?? []).filter((b: any) => b.type === 'text').map((b: any) => b.text).join(' ');
-      if (text) this.notices.announce('Claude: ' + clip(text, 300));
+      case konsoleEvents.agentUpdated:
+        if (ev.data?.agent) this.agents.take(ev.data.agent, konsoleId);
+        return;
+      case konsoleEvents.turnCompleted:
+        if (ev.sessionId) {
+          sessions.turnEnded(ev.sessionId);
+          if (ev.sessionId === sessions.selected) {
+            const d = ev.data;
+            this.notices.announce(d?.reason === 'interrupted' ? 'Turn interrupted.' : d?.reason === 'error' ? 'Turn failed: ' + (d.error ?? '') : 'Turn finished.');
+          }
+        }
+        break;
+      case konsoleEvents.message: {
+        const content = ev.data?.content ?? [];
+        if (ev.data?.role === 'assistant' && ev.sessionId === sessions.selected) {
+          const text = content.filter((b) => b.type === 'text').map((b) => String(b.text ?? '')).join(' ');
+          if (text) this.notices.announce('Claude: ' + clip(text, 300));
+        }
+        // A tool may have changed files: the Changes panel refreshes on this.
+        if (ev.sessionId && content.some((b) => b.type === 'tool_result')) sessions.sawToolResult(ev.sessionId);
+        break;
+      }
+      case konsoleEvents.sessionRewound:
+        // The folder changed (the Changes panel refreshes), and the
+        // transcript gains its divider: read again with it.
+        if (ev.sessionId) {
+          sessions.sawToolResult(ev.sessionId);
+          if (this.transcripts.peek(ev.sessionId)) this.transcripts.load(ev.sessionId);
+        }
+        return;
     }
     if (!ev.sessionId) return;
-    if (ev.type === konsoleEvents.sessionRewound) {
-      // The folder changed (the Changes panel refreshes), and the
-      // transcript gains its divider: read again with it.
-      sessions.sawToolResult(ev.sessionId);
-      if (this.transcripts.peek(ev.sessionId)) this.transcripts.load(ev.sessionId);
-      return;
-    }
-    if (ev.type === konsoleEvents.message && (d.content ?? []).some((b: any) => b.type === 'tool_result')) {
-      // A tool may have changed files: the Changes panel refreshes on this.
-      sessions.sawToolResult(ev.sessionId);
-    }
     this.transcripts.apply(ev);
   }
 

@@ -21,6 +21,7 @@ const session = (id: string, konsoleId: string | undefined, extra: Partial<Sessi
   updatedAt: '2026-01-01T00:00:00Z',
   pendingPermissions: 0,
   totalCostUsd: 0,
+  queued: 0,
   ...(konsoleId ? { konsoleId } : {}),
   ...extra,
 });

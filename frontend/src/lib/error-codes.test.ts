@@ -20,7 +20,7 @@ describe('error codes reach the app whichever call met them', () => {
     const seen: string[] = [];
     onErrorCode((c) => seen.push(c));
     const api = new Api('http://127.0.0.1:' + (server.address() as AddressInfo).port, 't');
-    const err = await api.patch('/sessions/s1', { permissionMode: 'acceptEdits' }).catch((e) => e);
+    const err: ApiError = await api.patch<never>('/sessions/s1', { permissionMode: 'acceptEdits' }).catch((e: unknown) => e as ApiError);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe(CODE_TOKEN_EXPOSED);
     expect(seen).toEqual([CODE_TOKEN_EXPOSED]);

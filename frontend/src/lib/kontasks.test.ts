@@ -7,9 +7,17 @@ const kontask = (output: string, status: Kontask['status'] = 'pending'): Kontask
   type: 'general',
   status,
   title: 'Big',
+  description: '',
   context: { output, choices: [] },
+  createdBy: 'claude',
   createdAt: '',
   updatedAt: '',
+  readAt: null,
+  requestId: '',
+  sessionId: '',
+  scope: '',
+  tags: [],
+  targetUser: '',
 });
 
 describe('mergeKontaskEvent', () => {

@@ -3,6 +3,8 @@
 // renders it, tests drive it.
 
 import type { KonsoleEvent } from './console-client';
+import type * as contract from './generated/contract';
+import type { TurnCompleted } from './generated/contract';
 import { konsoleEvents } from './konsole-events';
 import type { PromptImage } from './images';
 import { localCommand } from './tool-names';
@@ -96,16 +98,16 @@ export interface MessageRow {
   content: Block[];
 }
 
-/** A permission request as Konsole sends it (event or REST). */
-export interface PermissionRequest {
-  requestId: string;
-  toolName: string;
-  input: any;
-  turnId?: string;
-  kind?: 'tool' | 'plan' | 'question';
-  plan?: string;
-  requestedAt?: string;
-  autoDenyAt?: string;
+/** A permission request as Konsole sends it (event or REST); a request
+ * kept by an older Konsole may lack the newer members. */
+export type PermissionRequest = Pick<contract.PermissionRequest, 'requestId' | 'toolName' | 'input'> &
+  Partial<Omit<contract.PermissionRequest, 'requestId' | 'toolName' | 'input'>>;
+
+/** The turnId of an event: its data's, else the envelope's. */
+function eventTurnId(ev: KonsoleEvent): string | undefined {
+  const d: unknown = ev.data;
+  if (d && typeof d === 'object' && 'turnId' in d && typeof d.turnId === 'string') return d.turnId;
+  return ev.turnId;
 }
 
 function permissionItem(p: PermissionRequest, turnId?: string): Item {
@@ -227,7 +229,7 @@ export class Transcript {
       if (at > 0 && r.id != null) this.byMessage.set(r.id, list[at - 1].id);
       if (r.role === 'turn') {
         const b = r.content?.[0] ?? {};
-        this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b);
+        this.endTurn(r.turnId ?? '', b.reason ?? 'completed', b as Partial<TurnCompleted>);
       } else {
         this.message(r.role, r.content ?? [], r.turnId, r.role === 'user' && isPrompt(r.content), undefined, r.id);
       }
@@ -260,44 +262,47 @@ export class Transcript {
     return older.length;
   }
 
-  /** Applies one live event; returns whether anything changed. */
+  /** Applies one live event; returns whether anything changed. Each case
+   * reads its event's own data type (KonsoleEvent is a union on type). */
   apply(ev: KonsoleEvent): boolean {
-    const d = ev.data ?? {};
-    const turnId: string | undefined = d.turnId ?? ev.turnId;
+    const turnId = eventTurnId(ev);
     switch (ev.type) {
       case konsoleEvents.turnStarted: {
+        const d = ev.data;
         this.activeTurn = turnId ?? null;
-        const pending = d.clientMessageId ? this.get('pending:' + d.clientMessageId) : undefined;
+        const pending = d?.clientMessageId ? this.get('pending:' + d.clientMessageId) : undefined;
         if (pending && pending.kind === 'user') {
           pending.pending = undefined;
           pending.turnId = turnId;
         } else {
-          this.add({ kind: 'user', id: 'prompt:' + turnId, turnId, text: d.prompt ?? '' });
+          this.add({ kind: 'user', id: 'prompt:' + turnId, turnId, text: d?.prompt ?? '' });
         }
         break;
       }
       case konsoleEvents.textDelta: {
         if (!turnId) return false;
+        const text = ev.data?.text ?? '';
         const sid = this.streaming.get(turnId);
         const cur = sid ? this.get(sid) : undefined;
         if (cur && cur.kind === 'assistant' && this.items[this.items.length - 1] === cur) {
-          cur.text += d.text ?? '';
+          cur.text += text;
         } else {
           const id = `stream:${turnId}:${++this.seq}`;
-          this.add({ kind: 'assistant', id, turnId, text: d.text ?? '', streaming: true });
+          this.add({ kind: 'assistant', id, turnId, text, streaming: true });
           this.streaming.set(turnId, id);
         }
         break;
       }
       case konsoleEvents.message:
-        this.message(d.role, d.content ?? [], turnId, false, d.parentToolUseId);
+        this.message(ev.data?.role, (ev.data?.content ?? []) as Block[], turnId, false, ev.data?.parentToolUseId);
         break;
       case konsoleEvents.permissionRequest:
-        if (this.index.has(d.requestId)) return false;
-        this.add(permissionItem(d, turnId));
+        if (!ev.data || this.index.has(ev.data.requestId)) return false;
+        this.add(permissionItem(ev.data, turnId));
         break;
       case konsoleEvents.permissionResolved: {
-        const p = this.get(d.requestId);
+        const d = ev.data;
+        const p = d && this.get(d.requestId);
         if (!p || p.kind !== 'permission') return false;
         p.state = d.behavior === 'allow' ? 'allow' : 'deny';
         p.message = d.message;
@@ -308,7 +313,7 @@ export class Transcript {
         break;
       }
       case konsoleEvents.turnCompleted:
-        this.endTurn(turnId ?? '', d.reason, d);
+        this.endTurn(turnId ?? '', ev.data?.reason, ev.data ?? {});
         break;
       default:
         return false;
@@ -322,7 +327,7 @@ export class Transcript {
    * what the stored transcript already holds is skipped.
    */
   applyAfterLoad(ev: KonsoleEvent): void {
-    const turnId: string | undefined = ev.data?.turnId ?? ev.turnId;
+    const turnId = eventTurnId(ev);
     if (turnId && this.index.has('end:' + turnId)) return;
     if (ev.type === konsoleEvents.turnStarted && this.index.has('prompt:' + turnId)) return;
     if (ev.type === konsoleEvents.message && ev.data?.role === 'assistant') {
@@ -465,7 +470,7 @@ export class Transcript {
     this.keys.forEach((k, j) => this.index.set(k, j));
   }
 
-  private endTurn(turnId: string, reason: any, d: any): void {
+  private endTurn(turnId: string, reason: string | undefined, d: Partial<TurnCompleted>): void {
     if (this.activeTurn === turnId) this.activeTurn = null;
     const sid = this.streaming.get(turnId);
     const cur = sid ? this.get(sid) : undefined;

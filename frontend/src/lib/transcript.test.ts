@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Transcript } from './transcript.svelte';
+import type { KonsoleEvent } from './console-client';
 
 let id = 0;
-const ev = (type: string, data: any, turnId = 't1') => ({ id: ++id, type, turnId, sessionId: 's', at: '', data: { turnId, ...data } });
+const ev = (type: string, data: any, turnId = 't1') => ({ id: ++id, type, turnId, sessionId: 's', at: '', data: { turnId, ...data } }) as KonsoleEvent;
 
 describe('Transcript', () => {
   it('streams deltas into one assistant item and settles it with the message', () => {

@@ -1,90 +1,18 @@
-export interface Session {
-  id: string;
-  cwd: string;
-  status: 'starting' | 'idle' | 'running' | 'stopping' | 'exited' | 'error';
-  model: string;
-  agentSessionId: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  lastError?: string;
-  activeTurnId?: string;
-  pendingPermissions: number;
-  totalCostUsd: number;
-  permissionMode?: string;
-  effort?: string;
-  /** "compacting" while the CLI compacts its context. */
-  agentStatus?: string;
-  /** Prompts waiting in Konsole's queue, and whether a Stop paused it. */
-  queued?: number;
-  queuePaused?: boolean;
-  /** the CLI the session's agent last started with, or why it could not start */
-  agent?: { path?: string; version?: string; error?: string; code?: string };
-  /** The session's own git worktree and branch, when it has one. */
-  worktree?: { repo: string; path: string; branch: string; base: string; discarded?: boolean };
-  archived?: boolean;
-  /** Token totals and the context meter, once a turn has ended. */
-  usage?: SessionUsage;
-  /** The Konsole the session runs on (GET /api/sessions and event frames carry it). */
-  konsoleId?: string;
-}
+// The wire shapes are generated from backend/contract (make generate);
+// these names are the dashboard's, with what the bridge adds.
+import type * as contract from './generated/contract';
 
-export interface SessionUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  turns: number;
-  contextTokens: number;
-  contextWindow: number;
-}
-
-export interface ModelInfo {
-  value: string;
-  displayName: string;
-  description?: string;
-  supportedEffortLevels?: string[];
-}
-
-export interface CommandInfo {
-  name: string;
-  description?: string;
-  argumentHint?: string;
-}
-
+/** A session, with the Konsole it runs on (GET /api/sessions and event frames carry it). */
+export type Session = contract.Session & { konsoleId?: string };
+export type SessionUsage = contract.SessionUsage;
+export type ModelInfo = contract.ModelInfo;
+export type CommandInfo = contract.CommandInfo;
 /** What a session's CLI reported about itself (GET /sessions/{id}/info). */
-export interface AgentInfo {
-  sessionId: string;
-  running: boolean;
-  model?: string;
-  permissionMode?: string;
-  effort?: string;
-  agentSessionId?: string;
-  version?: string;
-  outputStyle?: string;
-  tools: string[];
-  mcpServers: { name: string; status: string }[];
-  slashCommands: string[];
-  commands: CommandInfo[];
-  models: ModelInfo[];
-  compactions: number;
-}
-
-/** A prompt waiting in Konsole's queue for its session's turn to end. */
+export type AgentInfo = contract.AgentInfo;
 /** A tool allowed for the rest of a session (GET /v1/sessions/{id}/rules). */
-export interface SessionRule {
-  toolName: string;
-  behavior: 'allow';
-  destination: 'session';
-}
-
-export interface WaitingPrompt {
-  id: string;
-  sessionId: string;
-  text: string;
-  clientMessageId?: string;
-  createdAt: string;
-}
+export type SessionRule = contract.Rule;
+/** A prompt waiting in Konsole's queue for its session's turn to end. */
+export type WaitingPrompt = contract.QueuedPrompt;
 
 export interface RecentFolder {
   path: string;
@@ -116,31 +44,10 @@ export const PERMISSION_MODES: { value: string; label: string; hint: string }[] 
 
 export const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'];
 
-export interface Choice {
-  label: string;
-  value: string;
-  primary?: boolean;
-}
+export type Choice = contract.Choice;
 
-export interface Kontask {
-  id: string;
-  type: string;
-  status: 'pending' | 'completed' | 'dismissed';
-  title: string;
-  description?: string;
-  context: { output?: string; choices?: Choice[]; [k: string]: any };
-  createdBy?: string;
-  createdAt: string;
-  updatedAt: string;
-  readAt?: string | null;
-  requestId?: string;
-  sessionId?: string;
-  scope?: string;
-  tags?: string[];
-  targetUser?: string;
-  /** The Konsole the kontask lives on. */
-  konsoleId?: string;
-}
+/** A kontask, with the Konsole it lives on (merged lists and event frames carry it). */
+export type Kontask = contract.Kontask & { konsoleId?: string };
 
 /** What the sidebar shows for a session's state. */
 export function sessionLabel(s: Session): { text: string; tone: 'ok' | 'busy' | 'warn' | 'bad' | 'dim' } {
@@ -162,18 +69,7 @@ export function sessionLabel(s: Session): { text: string; tone: 'ok' | 'busy' | 
 }
 
 /** Konsole's Claude Code CLI (GET /api/agent), or why it has none. */
-export interface AgentInstall {
-  path?: string;
-  version?: string;
-  source?: string;
-  minVersion: string;
-  /** a sentence saying what is wrong and what to do; absent when usable */
-  error?: string;
-  code?: 'agent_not_found' | 'agent_not_runnable' | 'agent_too_old' | string;
-  /** the command that installs the CLI */
-  install?: string;
-  searched?: string[];
-}
+export type AgentInstall = contract.Agent;
 
 /** Whether Konsole has a CLI that can run sessions. */
 export function agentUsable(a: AgentInstall | null): boolean {
@@ -211,15 +107,7 @@ export function agentProblem(a: AgentInstall): string {
 }
 
 /** What a rewind to a prompt changes (or would): POST /sessions/{id}/rewind's answer. */
-export interface RewindResult {
-  applied: boolean;
-  files: { path: string; status: 'modified' | 'added' | 'deleted'; insertions: number; deletions: number; changedOutside: boolean; restored: boolean }[];
-  conversation: { droppedTurns: number };
-  skipped: { path: string; size: number }[];
-  nested?: string[];
-  messageId: number;
-  turnId: string;
-}
+export type { RewindResult } from './generated/contract';
 
 /** A prompt to rewind to: its text and where it is in Konsole's transcript. */
 export interface RewindTarget {

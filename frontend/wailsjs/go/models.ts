@@ -43,9 +43,9 @@ export namespace app {
 
 }
 
-export namespace claude {
+export namespace contract {
 	
-	export class Install {
+	export class Agent {
 	    path?: string;
 	    version?: string;
 	    source?: string;
@@ -56,7 +56,7 @@ export namespace claude {
 	    searched?: string[];
 	
 	    static createFrom(source: any = {}) {
-	        return new Install(source);
+	        return new Agent(source);
 	    }
 	
 	    constructor(source: any = {}) {

@@ -3,6 +3,8 @@ package claude
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/konui/konui/backend/contract"
 )
 
 // Control sends a control request of subtype with fields beside it (for
@@ -34,21 +36,12 @@ func (p *Process) Allow(requestID string, input json.RawMessage, permissions []m
 	})
 }
 
-// ModelInfo is a model the CLI offers (its initialize answer).
-type ModelInfo struct {
-	Value                 string   `json:"value"`
-	DisplayName           string   `json:"displayName"`
-	Description           string   `json:"description,omitempty"`
-	SupportsEffort        bool     `json:"supportsEffort,omitempty"`
-	SupportedEffortLevels []string `json:"supportedEffortLevels,omitempty"`
-}
-
-// CommandInfo is a slash command the CLI offers.
-type CommandInfo struct {
-	Name         string `json:"name"`
-	Description  string `json:"description,omitempty"`
-	ArgumentHint string `json:"argumentHint,omitempty"`
-}
+// ModelInfo and CommandInfo are the CLI's models and slash commands, as
+// the wire contract shows them (backend/contract).
+type (
+	ModelInfo   = contract.ModelInfo
+	CommandInfo = contract.CommandInfo
+)
 
 // Capabilities is what the CLI's initialize answer says it offers: the
 // source of the console's menus.

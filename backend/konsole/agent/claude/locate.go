@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/shared/textclip"
 )
 
@@ -33,24 +34,9 @@ const (
 	CodeTooOld      = "agent_too_old"
 )
 
-// Install is the Claude Code CLI Konsole found, or why it has none. Either
-// Error is empty and Path and Version name a usable CLI, or Error is a
-// sentence for the user and Code says which problem it is.
-type Install struct {
-	Path    string `json:"path,omitempty"`
-	Version string `json:"version,omitempty"`
-	// Source says where it was found: "configured", "PATH", "~/.claude/local",
-	// "npm prefix", "nvm", "~/.local/bin" or "repository".
-	Source     string   `json:"source,omitempty"`
-	MinVersion string   `json:"minVersion"`
-	Error      string   `json:"error,omitempty"`
-	Code       string   `json:"code,omitempty"`
-	Install    string   `json:"install,omitempty"`
-	Searched   []string `json:"searched,omitempty"`
-}
-
-// OK tells whether the install can run sessions.
-func (i Install) OK() bool { return i.Error == "" && i.Path != "" }
+// Install is Konsole's Claude Code CLI, or why it has none: the Agent of
+// the wire contract (GET /v1/agent, backend/contract).
+type Install = contract.Agent
 
 // LocateOptions says where Locate looks. The zero value searches the
 // process's own environment.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/konui/konui/backend/contract"
 )
 
 // Output is one parsed stdout line of the CLI. Exactly one of the pointer
@@ -49,11 +51,8 @@ type Init struct {
 	SlashCommands  []string    `json:"slash_commands"`
 }
 
-// MCPServer is an MCP server the CLI uses, and whether it connected.
-type MCPServer struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-}
+// MCPServer is an MCP server of the CLI and its status (backend/contract).
+type MCPServer = contract.MCPServer
 
 // System is another system line: status (a mode change, compacting) or
 // compact_boundary. Other subtypes are skipped.

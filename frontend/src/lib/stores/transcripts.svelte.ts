@@ -5,6 +5,7 @@
 import { createContext } from 'svelte';
 import type { Api } from '../api';
 import type { KonsoleEvent, QueuedPrompt } from '../console-client';
+import type { MessagePage, PermissionList } from '../generated/contract';
 import { errorText } from '../errors';
 import { Transcript } from '../transcript.svelte';
 import type { Session } from '../types';
@@ -72,8 +73,8 @@ export class TranscriptStore {
     performance.mark('konui:transcript-fetch');
     try {
       const [m, p] = await Promise.all([
-        api.get<{ messages: any[]; hasMore?: boolean }>(`/sessions/${id}/messages?limit=${PAGE}`),
-        api.get<{ permissions: any[] }>(`/sessions/${id}/permissions`).catch(() => ({ permissions: [] })),
+        api.get<MessagePage>(`/sessions/${id}/messages?limit=${PAGE}`),
+        api.get<PermissionList>(`/sessions/${id}/permissions`).catch((): PermissionList => ({ permissions: [] })),
       ]);
       performance.mark('konui:transcript-fetched');
       // A page comes newest first; a Konsole without pages sends all, oldest first.
@@ -102,10 +103,10 @@ export class TranscriptStore {
     if (!pg || !t || !pg.more || pg.loading || this.loading.has(id)) return 0;
     pg.loading = true;
     try {
-      const m = await this.host.api.get<{ messages: any[]; hasMore: boolean }>(`/sessions/${id}/messages?before=${pg.oldest}&limit=${limit}`);
+      const m = await this.host.api.get<MessagePage>(`/sessions/${id}/messages?before=${pg.oldest}&limit=${limit}`);
       if (this.pages[id] !== pg) return 0; // reloaded meanwhile
       const rows = [...m.messages].reverse();
-      pg.more = m.hasMore;
+      pg.more = m.hasMore ?? false; // a page always says; absent only on the whole transcript
       if (rows.length) pg.oldest = rows[0].id;
       return rows.length ? t.prepend(rows) : 0;
     } catch (e) {
