@@ -9,7 +9,7 @@
 # KONUI_BENCH_LATENCY_SECONDS, KONUI_BENCH_LATENCY_ROUNDS, KONUI_BENCH_RATES,
 # KONUI_BENCH_STEP_SECONDS, KONUI_BENCH_CHANGES_ROUNDS, KONUI_BENCH_FLEET_RATE,
 # KONUI_BENCH_FLEET_KONSOLES, KONUI_BENCH_FLEET_SESSIONS, KONUI_BENCH_FLEET_SECONDS,
-# KONUI_BENCH_FLEET_ROUNDS, KONUI_BENCH_FLEET_KILL_SECONDS (see backend/testkit/bench).
+# KONUI_BENCH_FLEET_ROUNDS, KONUI_BENCH_FLEET_KILL_SECONDS, KONUI_BENCH_CHECKPOINT_ROUNDS (see backend/testkit/bench).
 # One section alone: go test -run '^$' -bench BridgeFleet -benchtime 1x ./backend/testkit/bench/
 # with KONUI_BENCH_REPORT=FILE for its Markdown.
 set -euo pipefail
@@ -92,7 +92,9 @@ target is marked **PASS** or **MISS**.
   `LIKE` scan; **History** (target: under 1 s cold) listing 1,000 CLI conversation
   files, beside a plain directory walk; **Changes** (target: under 300 ms) the listing
   and one diff of a 10,000-file repository with 200 changed files, beside
-  `git diff --stat`.
+  `git diff --stat`; **Checkpoint** (target: under 50 ms at p50) the snapshot of a
+  10,000-file folder Konsole takes before each prompt (issue 28), beside
+  `git stash create` on the same tree.
 - **Dashboard** (targets: a 100,000-message session painted within 500 ms of opening it;
   no frame over 50 ms while 200 deltas per second stream in): measured in Chromium,
   beside a 10-message session and the idle page.

@@ -47,6 +47,8 @@ var bridgeRoutes = []struct{ method, path string }{
 	{"POST", "/api/sessions/sec-id/permissions/sec-req"},
 	{"POST", "/api/sessions/sec-id/prompt"},
 	{"POST", "/api/sessions/sec-id/stop"},
+	{"GET", "/api/sessions/sec-id/checkpoints"},
+	{"POST", "/api/sessions/sec-id/rewind"},
 	{"POST", "/api/kontasks"},
 	{"GET", "/api/kontasks"},
 	{"GET", "/api/kontasks/sec-id"},

@@ -40,6 +40,9 @@ const (
 	EvAgentUpdated = "agent.updated"
 	// EvPermissionRules says a session's rules changed.
 	EvPermissionRules = "permission.rules"
+	// EvSessionRewound says a session was rewound to one of its prompts
+	// (POST /v1/sessions/{id}/rewind, applied): see rewind.go.
+	EvSessionRewound = "session.rewound"
 )
 
 // Payload is the data of one event type: the value an emitter hands to
@@ -56,7 +59,7 @@ func Payloads() []Payload {
 		SessionCreated{}, SessionUpdated{}, TurnStarted{}, TextDelta{}, Message{},
 		PermissionRequest{}, PermissionResolved{}, TurnCompleted{}, AgentExited{},
 		AgentInfoChanged{}, QueueUpdated{}, KontaskCreated{}, KontaskUpdated{},
-		Reset{}, Heartbeat{}, AgentUpdated{}, PermissionRules{},
+		Reset{}, Heartbeat{}, AgentUpdated{}, PermissionRules{}, SessionRewound{},
 	}
 }
 

@@ -63,7 +63,7 @@ func TestPayloadsWriteWhatTheMapsWrote(t *testing.T) {
 		{"turn.completed", TurnCompleted{TurnID: "t", Reason: ReasonCompleted, CostUSD: &cost, DurationMs: 5, Usage: &TurnUsage{InputTokens: 3},
 			ContextTokens: &tokens, ContextWindow: &window, Result: "ok"},
 			map[string]any{"turnId": "t", "reason": "completed", "costUsd": 0.0, "durationMs": 5, "result": "ok",
-				"usage": map[string]any{"inputTokens": 3, "outputTokens": 0, "cacheReadTokens": 0, "cacheWriteTokens": 0},
+				"usage":         map[string]any{"inputTokens": 3, "outputTokens": 0, "cacheReadTokens": 0, "cacheWriteTokens": 0},
 				"contextTokens": 1200, "contextWindow": 200000}},
 		{"turn.completed interrupted at once", TurnCompleted{TurnID: "t", Reason: ReasonInterrupted, DurationMs: 0, StopLatencyMs: &latency},
 			map[string]any{"turnId": "t", "reason": "interrupted", "durationMs": 0, "stopLatencyMs": 0}},

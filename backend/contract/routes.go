@@ -56,6 +56,8 @@ func KonsoleRoutes() []Route {
 		{"GET", "/v1/history", nil, nil},
 		{"GET", "/v1/history/{agentSessionId}", nil, nil},
 		{"POST", "/v1/sessions/{id}/fork", ForkRequest{}, Session{}},
+		{"GET", "/v1/sessions/{id}/checkpoints", nil, CheckpointList{}},
+		{"POST", "/v1/sessions/{id}/rewind", RewindRequest{}, RewindResult{}},
 		{"GET", "/v1/events", nil, nil},
 		{"POST", "/v1/kontasks", KontaskInput{}, Kontask{}},
 		{"GET", "/v1/kontasks", nil, KontaskList{}},

@@ -88,6 +88,7 @@ func (s *Server) routes() http.Handler {
 	s.findRoutes(route)
 	s.autoDenyRoutes(route)
 	s.ruleRoutes(route)
+	s.rewindRoutes(route)
 	mux.Handle("/mcp", s.kontasks.Handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, apierror.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))

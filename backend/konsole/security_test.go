@@ -70,6 +70,8 @@ var konsoleRoutes = []konsoleRoute{
 	{"GET", "/v1/history"},
 	{"GET", "/v1/history/{agentSessionId}"},
 	{"POST", "/v1/sessions/{id}/fork"},
+	{"GET", "/v1/sessions/{id}/checkpoints"},
+	{"POST", "/v1/sessions/{id}/rewind"},
 	{"POST", "/v1/kontasks"},
 	{"GET", "/v1/kontasks"},
 	{"GET", "/v1/kontasks/{id}"},

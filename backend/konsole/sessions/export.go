@@ -110,6 +110,19 @@ func Markdown(s Session, msgs []store.MessageRow) []byte {
 				}
 				b.WriteString(line + "\n\n---\n\n")
 				last = ""
+			case contract.EvSessionRewound:
+				var mark struct {
+					MessageID    int64 `json:"messageId"`
+					Files        bool  `json:"files"`
+					Conversation bool  `json:"conversation"`
+				}
+				raw, _ := json.Marshal(blk)
+				if json.Unmarshal(raw, &mark) != nil {
+					continue
+				}
+				what := map[[2]bool]string{{true, true}: "files and conversation", {true, false}: "files", {false, true}: "conversation"}[[2]bool{mark.Files, mark.Conversation}]
+				fmt.Fprintf(&b, "*Rewound (%s) to just before prompt %d*\n\n---\n\n", what, mark.MessageID)
+				last = ""
 			}
 		}
 	}

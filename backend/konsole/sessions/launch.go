@@ -31,7 +31,8 @@ func (s *session) launch() error {
 		return agentError(agent)
 	}
 	opts := claude.Options{Binary: agent.Path, Dir: s.info.Cwd, Env: s.m.cfg.Env,
-		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg}
+		Resume: s.info.AgentSessionID, Model: s.info.Model, PermissionMode: s.info.PermissionMode, Effort: s.info.Effort, Logger: s.m.lg,
+		Checkpoints: true}
 	if f := s.info.Fork; f != nil {
 		opts.Resume, opts.ForkSession, opts.ResumeAt = f.From, true, f.At
 	}
@@ -107,10 +108,20 @@ func (s *session) startTurn(req PromptRequest) (string, bool, error) {
 	if s.ending {
 		return "", false, apierror.New(http.StatusConflict, apierror.CodeConflict, "the session is ending")
 	}
+	if s.rewinding {
+		return "", false, apierror.New(http.StatusConflict, apierror.CodeConflict, "a rewind is under way in this session; send the prompt once it is done")
+	}
 	t := &turn{id: uuid.NewString(), started: time.Now()}
 	s.turn = t
 	if req.ClientMessageID != "" {
 		s.remember(req.ClientMessageID, t.id)
+	}
+	s.checkpointStart(t)
+	if s.ending {
+		// DELETE came while the folder was snapshot.
+		s.turn = nil
+		s.forget(req.ClientMessageID)
+		return "", false, apierror.New(http.StatusConflict, apierror.CodeConflict, "the session is ending")
 	}
 	if s.proc == nil {
 		t.launching = true

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/konui/konui/backend/contract"
 	"github.com/konui/konui/backend/konsole/agent/claude"
+	"github.com/konui/konui/backend/konsole/checkpoint"
 	"github.com/konui/konui/backend/konsole/eventlog"
 	"github.com/konui/konui/backend/konsole/store"
 	"github.com/konui/konui/backend/shared/apierror"
@@ -68,6 +70,12 @@ type Manager struct {
 	autoDeny autoDenySetting // autodeny.go
 	// blobs writes the Manager's own values (capabilities) off any lock.
 	blobs *writer
+	// ckpt keeps the snapshots of the sessions' folders (checkpoints.go);
+	// nil without a data folder. ckptCtx ends when the Manager closes: a
+	// snapshot under way (the first of a large folder) is not waited for.
+	ckpt       *checkpoint.Store
+	ckptCtx    context.Context
+	ckptCancel context.CancelFunc
 }
 
 // NewManager loads the stored sessions. Sessions that had a live agent when
@@ -147,6 +155,8 @@ func newManager(cfg ManagerConfig, log *eventlog.Log, st sessionStore) (*Manager
 		s.publish()
 		m.sessions[s.info.ID] = s
 	}
+	m.ckptCtx, m.ckptCancel = context.WithCancel(context.Background())
+	m.ckpt = openCheckpoints(m)
 	return m, nil
 }
 
@@ -232,6 +242,7 @@ func (m *Manager) create(req CreateRequest, prep func(*session) error) (Session,
 	m.sessions[s.info.ID] = s
 	m.mu.Unlock()
 	s.emit("", contract.SessionCreated{Session: s.info})
+	s.checkpointBaseline()
 	if err := s.launch(); err != nil {
 		s.info.Status, s.info.LastError = StatusError, errText(err)
 	}
@@ -409,6 +420,7 @@ func (m *Manager) Close() {
 	}
 	m.closing = true
 	m.mu.Unlock()
+	m.ckptCancel()
 	all := m.all()
 	var wg sync.WaitGroup
 	for _, s := range all {
@@ -416,6 +428,9 @@ func (m *Manager) Close() {
 		go func() {
 			defer wg.Done()
 			s.shutdown(2 * time.Second)
+			s.mu.Lock()
+			s.awaitCheckpoints()
+			s.mu.Unlock()
 			// What the session recorded is in the store before the caller
 			// closes it: the next start reads it back.
 			s.w.flush()

@@ -46,6 +46,11 @@ type session struct {
 	seen       map[string]string // clientMessageId -> turnId, for exactly-once prompts
 	seenList   []string
 	rules      []string // tools allowed for the session (rules.go)
+	// checkpointed is closed when the session's newest checkpoint job
+	// (a turn's end snapshot, checkpoints.go) is done; nil when none ran.
+	checkpointed chan struct{}
+	// rewinding is set while a rewind runs: no turn starts meanwhile.
+	rewinding bool
 }
 
 const maxSeenClientIDs = 512
@@ -195,6 +200,9 @@ func (s *session) pump(p *claude.Process, done chan struct{}) {
 		if out.Kind == claude.KindPermission && out.Permission.ToolName == planTool {
 			plan = s.m.readPlan() // a file read: before the lock
 		}
+		if out.Kind == claude.KindResult {
+			s.checkpointResult(p) // before the lock, and before turn.completed
+		}
 		s.mu.Lock()
 		if s.proc == p {
 			s.handle(out, plan)
@@ -250,6 +258,13 @@ func (s *session) handle(out claude.Output, plan planFile) {
 }
 
 func (s *session) message(msg *claude.Message) {
+	if msg.Replay && msg.Role == "user" && msg.ParentToolUseID == "" {
+		// The prompt Konsole sent, echoed back: the transcript has it.
+		if t := s.turn; t != nil && t.anchor == "" {
+			t.anchor, t.anchorSession = msg.UUID, msg.SessionID
+		}
+		return
+	}
 	tid := s.turnID()
 	content := msg.Content
 	if len(content) == 0 || content[0] != '[' {
@@ -328,6 +343,11 @@ func (s *session) result(r *claude.Result) {
 type turnEnd struct {
 	Type string `json:"type"`
 	contract.TurnCompleted
+	// UserMessageUUID and AgentSessionID are the CLI's uuid of the turn's
+	// prompt and its conversation (the prompt echoed back): the anchor of
+	// a rewind of the conversation.
+	UserMessageUUID string `json:"userMessageUuid,omitempty"`
+	AgentSessionID  string `json:"agentSessionId,omitempty"`
 }
 
 // finishTurn denies what is still pending and reports the turn as ended.
@@ -347,12 +367,16 @@ func (s *session) finishTurn(reason string, data contract.TurnCompleted) {
 	// queued before the event goes out, as for every message: a client
 	// that sees turn.completed and reads the transcript (which flushes the
 	// session's writes) then gets the turn's end with it.
-	content, _ := json.Marshal([]turnEnd{{Type: contract.EvTurnCompleted, TurnCompleted: data}})
+	content, _ := json.Marshal([]turnEnd{{Type: contract.EvTurnCompleted, TurnCompleted: data,
+		// Kept with the turn's end: what a rewind of the conversation to
+		// this prompt resumes before (rewind.go).
+		UserMessageUUID: t.anchor, AgentSessionID: t.anchorSession}})
 	s.addMessage(store.MessageRow{SessionID: s.info.ID, TurnID: t.id, Role: "turn", Content: content,
 		At: time.Now().UTC().Format(time.RFC3339Nano)}, "the end of a turn")
 	s.emit(t.id, data)
 	s.turn = nil
 	s.info.ActiveTurnID = ""
+	s.checkpointEnd(t)
 }
 
 // denyPending denies every request waiting for an answer, telling the

@@ -62,6 +62,13 @@ type turn struct {
 	// launching: the session's agent starts for this turn (startTurn), which
 	// is not sent yet; a Stop meanwhile only marks it stopping.
 	launching bool
+	// anchor is the CLI's uuid of the turn's prompt and the conversation
+	// it went to, from the prompt echoed back (--replay-user-messages):
+	// what a rewind of the conversation resumes before.
+	anchor, anchorSession string
+	// ended: the folder's snapshot at the turn's end is taken (or under
+	// way), see checkpointResult.
+	ended bool
 }
 
 // Permission is a tool-permission request waiting for an answer: its

@@ -166,9 +166,15 @@ func run(ctx context.Context, dir string, args ...string) ([]byte, error) {
 
 // runAs runs git with profile p and input on its standard input.
 func runAs(ctx context.Context, p profile, dir string, input []byte, args ...string) ([]byte, error) {
+	return runEnv(ctx, p.env(), dir, input, args...)
+}
+
+// runEnv runs git with the environment env (a profile's, perhaps with
+// more) and input on its standard input.
+func runEnv(ctx context.Context, env []string, dir string, input []byte, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	cmd := command(ctx, dir, p.env(), "git", args...)
+	cmd := command(ctx, dir, env, "git", args...)
 	if input != nil {
 		cmd.Stdin = bytes.NewReader(input)
 	}

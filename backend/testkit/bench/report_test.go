@@ -144,7 +144,7 @@ var report = struct {
 }{sections: map[string]section{}}
 
 // order of the sections in the report.
-var sectionOrder = []string{"cold-start", "warm", "stop", "eventlog", "event-writes", "bridge-latency", "bridge-sustained", "bridge-fleet", "history", "search", "changes"}
+var sectionOrder = []string{"cold-start", "warm", "stop", "eventlog", "event-writes", "bridge-latency", "bridge-sustained", "bridge-fleet", "history", "search", "changes", "checkpoint"}
 
 // sectionLoad is the load average when each benchmark started.
 var sectionLoad = map[string]string{}

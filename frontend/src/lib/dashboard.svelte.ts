@@ -251,6 +251,14 @@ export class Dashboard {
         if (ev.sessionId && content.some((b) => b.type === 'tool_result')) sessions.sawToolResult(ev.sessionId);
         break;
       }
+      case konsoleEvents.sessionRewound:
+        // The folder changed (the Changes panel refreshes), and the
+        // transcript gains its divider: read again with it.
+        if (ev.sessionId) {
+          sessions.sawToolResult(ev.sessionId);
+          if (this.transcripts.peek(ev.sessionId)) this.transcripts.load(ev.sessionId);
+        }
+        return;
     }
     if (!ev.sessionId) return;
     this.transcripts.apply(ev);

@@ -9,7 +9,13 @@ import { konsoleEvents } from './konsole-events';
 import type { PromptImage } from './images';
 import { localCommand } from './tool-names';
 
-export type Item =
+/**
+ * One row of the console. rewound marks the rows of turns a rewind of the
+ * conversation dropped: still shown (dimmed) and found by search.
+ */
+export type Item = ItemKind & { rewound?: boolean };
+
+type ItemKind =
   | {
       kind: 'user';
       id: string;
@@ -56,6 +62,8 @@ export type Item =
       auto?: boolean;
     }
   | { kind: 'compact'; id: string; turnId?: string; trigger?: string; preTokens?: number }
+  /** A rewind's divider, just before the prompt it went back to. */
+  | { kind: 'rewind'; id: string; turnId?: string; messageId?: number; files: boolean; conversation: boolean; droppedTurns?: number }
   /** A line Claude Code printed for a local slash command ("Set model to ..."), not a prompt. */
   | { kind: 'note'; id: string; turnId?: string; text: string; error?: boolean }
   /** A line between turns saying what changed (the model, the permission mode). */
@@ -221,6 +229,10 @@ export class Transcript {
   private build(rows: MessageRow[]): void {
     const list = this.building!;
     for (const r of rows) {
+      if (r.role === 'rewind') {
+        this.rewind(r.content?.[0] ?? {}, r.id);
+        continue;
+      }
       const at = list.length;
       if (at > 0 && r.id != null) this.byMessage.set(r.id, list[at - 1].id);
       if (r.role === 'turn') {
@@ -438,6 +450,32 @@ export class Transcript {
         this.add({ kind: 'thinking', id: `thinking:${turnId}:${++this.seq}`, turnId, text: b.thinking ?? b.text ?? '' });
       }
     }
+  }
+
+  /**
+   * A rewind (Konsole's transcript row of role "rewind"): its divider goes
+   * just before the prompt it went back to, and when it rewound the
+   * conversation, every row from that prompt on is dimmed. A prompt on a
+   * page not loaded yet gets no divider.
+   */
+  private rewind(mark: Block, rowId?: number): void {
+    const list = this.building ?? this.items;
+    const at = list.findIndex((it) => it.kind === 'user' && ((mark.messageId != null && it.messageId === mark.messageId) || (!!mark.turnId && it.turnId === mark.turnId)));
+    if (at < 0) return;
+    if (mark.conversation) for (let i = at; i < list.length; i++) list[i].rewound = true;
+    const id = 'rewind:' + (rowId ?? ++this.seq);
+    list.splice(at, 0, {
+      kind: 'rewind',
+      id,
+      turnId: mark.turnId,
+      messageId: mark.messageId,
+      files: !!mark.files,
+      conversation: !!mark.conversation,
+      droppedTurns: mark.droppedTurns,
+    });
+    this.keys.splice(at, 0, id);
+    this.index.clear();
+    this.keys.forEach((k, j) => this.index.set(k, j));
   }
 
   private endTurn(turnId: string, reason: string | undefined, d: Partial<TurnCompleted>): void {

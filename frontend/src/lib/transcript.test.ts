@@ -150,6 +150,36 @@ describe('Transcript: loading a stored transcript', () => {
     t.apply(ev('turn.started', { prompt: 'look', clientMessageId: 'cm1', images: 1 }, 't10'));
     expect(t.get('pending:cm1')).toMatchObject({ turnId: 't10', images: [{ mediaType: 'image/gif' }] });
   });
+
+  it('puts a rewind divider before the prompt it went back to and dims the turns it dropped', () => {
+    const t = new Transcript();
+    const prompt = (mid: number, turnId: string, text: string) => ({ id: mid, turnId, role: 'user', content: [{ type: 'text', text }] });
+    const answer = (mid: number, turnId: string) => ({ id: mid, turnId, role: 'assistant', content: [{ type: 'text', text: 'ok ' + turnId }] });
+    const end = (mid: number, turnId: string) => ({ id: mid, turnId, role: 'turn', content: [{ type: 'turn.completed', reason: 'completed' }] });
+    t.load([
+      prompt(1, 'a', 'first'), answer(2, 'a'), end(3, 'a'),
+      prompt(4, 'b', 'second'), answer(5, 'b'), end(6, 'b'),
+      prompt(7, 'c', 'third'), answer(8, 'c'), end(9, 'c'),
+      { id: 10, turnId: 'b', role: 'rewind', content: [{ type: 'session.rewound', messageId: 4, turnId: 'b', files: true, conversation: true, droppedTurns: 2 }] },
+      prompt(11, 'd', 'fourth'), answer(12, 'd'), end(13, 'd'),
+    ]);
+    expect(t.items.map((i) => i.kind)).toEqual(['user', 'assistant', 'turn-end', 'rewind', 'user', 'assistant', 'turn-end', 'user', 'assistant', 'turn-end', 'user', 'assistant', 'turn-end']);
+    expect(t.items[3]).toMatchObject({ kind: 'rewind', files: true, conversation: true, messageId: 4 });
+    expect(t.items.map((i) => !!i.rewound)).toEqual([false, false, false, false, true, true, true, true, true, true, false, false, false]);
+    // The positions follow the insertion: a search hit still finds its row.
+    expect(t.items[t.indexOfMessage(7)]).toMatchObject({ kind: 'user', text: 'third' });
+    expect(t.get('prompt:d')).toMatchObject({ text: 'fourth' });
+  });
+
+  it('marks a files-only rewind without dimming the conversation', () => {
+    const t = new Transcript();
+    t.load([
+      { id: 1, turnId: 'a', role: 'user', content: [{ type: 'text', text: 'first' }] },
+      { id: 2, turnId: 'a', role: 'rewind', content: [{ type: 'session.rewound', messageId: 1, turnId: 'a', files: true, conversation: false }] },
+    ]);
+    expect(t.items.map((i) => i.kind)).toEqual(['rewind', 'user']);
+    expect(t.items.some((i) => i.rewound)).toBe(false);
+  });
 });
 
 describe("Claude Code's own user messages", () => {

@@ -105,3 +105,14 @@ export function agentProblem(a: AgentInstall): string {
       return 'Claude Code was not found';
   }
 }
+
+/** What a rewind to a prompt changes (or would): POST /sessions/{id}/rewind's answer. */
+export type { RewindResult } from './generated/contract';
+
+/** A prompt to rewind to: its text and where it is in Konsole's transcript. */
+export interface RewindTarget {
+  sessionId: string;
+  text: string;
+  messageId?: number;
+  turnId?: string;
+}

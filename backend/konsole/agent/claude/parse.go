@@ -73,6 +73,13 @@ type Message struct {
 	// Usage is the API's token count of the request that made an
 	// assistant message (its context at that point).
 	Usage *APIUsage `json:"usage,omitempty"`
+	// UUID is the CLI's id of the message in its conversation record,
+	// SessionID the conversation's.
+	UUID      string `json:"-"`
+	SessionID string `json:"-"`
+	// Replay marks a user message Konsole sent, echoed back with its
+	// UUID (--replay-user-messages): the anchor of a rewind.
+	Replay bool `json:"-"`
 }
 
 // Result ends a turn.
@@ -124,6 +131,8 @@ type envelope struct {
 	RequestID       string          `json:"request_id"`
 	Request         json.RawMessage `json:"request"`
 	Response        json.RawMessage `json:"response"`
+	UUID            string          `json:"uuid"`
+	IsReplay        bool            `json:"isReplay"`
 }
 
 // ParseLine parses one stdout line. Lines of a type Konsole does not use
@@ -174,6 +183,7 @@ func ParseLine(line []byte) (Output, error) {
 			if env.ParentToolUseID != nil {
 				m.ParentToolUseID = *env.ParentToolUseID
 			}
+			m.UUID, m.SessionID, m.Replay = env.UUID, env.SessionID, env.IsReplay
 			out.Kind, out.Message = KindMessage, &m
 		}
 	case "result":

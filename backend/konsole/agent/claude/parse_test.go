@@ -135,3 +135,23 @@ func FuzzParseLine(f *testing.F) {
 		}
 	})
 }
+
+// A user message the CLI echoes back (--replay-user-messages) carries
+// its uuid and is marked a replay: the anchor of a conversation rewind.
+func TestReplayedUserMessageCarriesItsUUID(t *testing.T) {
+	line := `{"type":"user","message":{"role":"user","content":"hello"},"session_id":"s","parent_tool_use_id":null,"uuid":"6b41cf7e-9b8d-42b6-9928-62bd15157375","isReplay":true}`
+	out, err := ParseLine([]byte(line))
+	if err != nil || out.Kind != KindMessage {
+		t.Fatalf("parse: %v %+v", err, out)
+	}
+	if !out.Message.Replay || out.Message.UUID != "6b41cf7e-9b8d-42b6-9928-62bd15157375" || out.Message.SessionID != "s" || out.Message.Role != "user" {
+		t.Errorf("message: %+v", out.Message)
+	}
+	out, _ = ParseLine([]byte(`{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":"ok"}]},"uuid":"u2"}`))
+	if out.Message.Replay || out.Message.UUID != "u2" {
+		t.Errorf("a tool result: %+v", out.Message)
+	}
+	if a := (Options{Checkpoints: true}).Args(); a[len(a)-1] != "--replay-user-messages" {
+		t.Errorf("args: %v", a)
+	}
+}

@@ -45,7 +45,16 @@ type Options struct {
 	AllowedTools []string
 	// Logger receives skipped lines and stderr; slog.Default when nil.
 	Logger *slog.Logger
+	// Checkpoints turns on the CLI's own file checkpoints
+	// (CheckpointingEnv) and echoes each user message with its uuid
+	// (--replay-user-messages), which a rewind of the conversation
+	// resumes before.
+	Checkpoints bool
 }
+
+// CheckpointingEnv turns on the CLI's file checkpoints, which its
+// rewind_files control request needs.
+const CheckpointingEnv = "CLAUDE_CODE_ENABLE_SDK_FILE_CHECKPOINTING=true"
 
 // Args returns the command-line arguments for opts, without the binary.
 func (o Options) Args() []string {
@@ -74,6 +83,9 @@ func (o Options) Args() []string {
 	}
 	if o.Effort != "" {
 		args = append(args, "--effort", o.Effort)
+	}
+	if o.Checkpoints {
+		args = append(args, "--replay-user-messages")
 	}
 	return args
 }
@@ -113,6 +125,9 @@ func Start(opts Options) (*Process, error) {
 	cmd.Dir = opts.Dir
 	tag := newAgentTag()
 	cmd.Env = withTag(opts.Env, tag)
+	if opts.Checkpoints {
+		cmd.Env = append(cmd.Env, CheckpointingEnv)
+	}
 	cmd.SysProcAttr = sysProcAttr()
 	p := &Process{cmd: cmd, log: log, out: make(chan Output, 256), done: make(chan struct{}), tag: tag}
 	p.stderr = tail.New(8 << 10)

@@ -12,7 +12,7 @@ import type { ConnectionStore } from '../stores/connection.svelte';
 import type { NoticeStore } from '../stores/notices.svelte';
 import type { SessionStore } from '../stores/sessions.svelte';
 import type { TranscriptStore } from '../stores/transcripts.svelte';
-import type { NewSessionOptions, Session } from '../types';
+import type { NewSessionOptions, RewindResult, RewindTarget, Session } from '../types';
 import type { Navigator } from './navigation';
 
 export class SessionActions {
@@ -175,14 +175,39 @@ export class SessionActions {
     }
   }
 
+  /** The id of a prompt in Konsole's transcript: a prompt shown live knows only its turn. */
+  private async messageIdOf(sessionId: string, item: { messageId?: number; turnId?: string }): Promise<number | undefined> {
+    if (item.messageId != null || !item.turnId) return item.messageId;
+    const m = await this.connection.api.get<{ messages: { id: number; role: string; turnId?: string }[] }>(`/sessions/${sessionId}/messages`);
+    return m.messages.find((r) => r.role === 'user' && r.turnId === item.turnId)?.id;
+  }
+
+  /**
+   * Rewinds a session to just before a prompt: its files, its conversation or
+   * both (body), or with dryRun says what that would change. Errors are thrown
+   * (the dialog shows them).
+   */
+  async rewind(target: RewindTarget, body: { files: boolean; conversation: boolean; dryRun?: boolean; overwrite?: string[] }): Promise<RewindResult> {
+    const messageId = await this.messageIdOf(target.sessionId, target);
+    if (messageId == null) throw new Error('This prompt is not in Konsole\'s transcript yet.');
+    return this.connection.api.post<RewindResult>(`/sessions/${target.sessionId}/rewind`, { messageId, ...body });
+  }
+
+  /** "Edit and resend": rewinds the conversation to just before a prompt and puts its text in the prompt box. */
+  async editAndResend(target: RewindTarget, fill: (text: string) => void): Promise<void> {
+    try {
+      await this.rewind(target, { files: false, conversation: true });
+      fill(target.text);
+      this.notices.toast('The conversation is back to just before that prompt: edit it and send.', 'info');
+    } catch (e) {
+      this.notices.toast('Could not rewind the conversation: ' + errorText(e), 'error');
+    }
+  }
+
   /** Starts a session that shares a session's conversation up to the end of the turn of a prompt. */
   async fork(sessionId: string, item: { messageId?: number; turnId?: string }): Promise<void> {
     try {
-      let messageId = item.messageId;
-      if (messageId == null && item.turnId) {
-        const m = await this.connection.api.get<{ messages: { id: number; role: string; turnId?: string }[] }>(`/sessions/${sessionId}/messages`);
-        messageId = m.messages.find((r) => r.role === 'user' && r.turnId === item.turnId)?.id;
-      }
+      const messageId = await this.messageIdOf(sessionId, item);
       const s = await this.connection.api.post<Session>(`/sessions/${sessionId}/fork`, messageId == null ? {} : { messageId });
       // A fork runs on the Konsole of the session it came from.
       this.sessions.upsert({ ...s, konsoleId: s.konsoleId ?? this.sessions.list.find((x) => x.id === sessionId)?.konsoleId });

@@ -273,6 +273,38 @@ export interface PermissionRules {
   rules: Rule[];
 }
 
+/** RewoundFile of backend/contract. */
+export interface RewoundFile {
+  path: string;
+  status: 'modified' | 'added' | 'deleted';
+  insertions: number;
+  deletions: number;
+  changedOutside: boolean;
+  restored: boolean;
+}
+
+/** RewoundConversation of backend/contract. */
+export interface RewoundConversation {
+  droppedTurns: number;
+}
+
+/** SkippedFile of backend/contract. */
+export interface SkippedFile {
+  path: string;
+  size: number;
+}
+
+/** SessionRewound of backend/contract. */
+export interface SessionRewound {
+  applied: boolean;
+  files: RewoundFile[];
+  conversation: RewoundConversation;
+  skipped: SkippedFile[];
+  nested?: string[];
+  messageId: number;
+  turnId: string;
+}
+
 /** Event of backend/contract. */
 export interface Event {
   id: number;
@@ -477,6 +509,47 @@ export interface ForkRequest {
   messageId?: number;
 }
 
+/** CheckpointFiles of backend/contract. */
+export interface CheckpointFiles {
+  changed: number;
+  insertions: number;
+  deletions: number;
+}
+
+/** Checkpoint of backend/contract. */
+export interface Checkpoint {
+  messageId: number;
+  turnId: string;
+  prompt: string;
+  at: string;
+  files: CheckpointFiles;
+}
+
+/** CheckpointList of backend/contract. */
+export interface CheckpointList {
+  checkpoints: Checkpoint[];
+}
+
+/** RewindRequest of backend/contract. */
+export interface RewindRequest {
+  messageId: number | null;
+  files: boolean;
+  conversation: boolean;
+  dryRun?: boolean;
+  overwrite?: string[];
+}
+
+/** RewindResult of backend/contract. */
+export interface RewindResult {
+  applied: boolean;
+  files: RewoundFile[];
+  conversation: RewoundConversation;
+  skipped: SkippedFile[];
+  nested?: string[];
+  messageId: number;
+  turnId: string;
+}
+
 /** KontaskInput of backend/contract. */
 export interface KontaskInput {
   title: string;
@@ -525,6 +598,7 @@ export const konsoleEvents = {
   heartbeat: 'heartbeat',
   agentUpdated: 'agent.updated',
   permissionRules: 'permission.rules',
+  sessionRewound: 'session.rewound',
 } as const;
 
 /** Each event type's data. */
@@ -546,6 +620,7 @@ export interface KonsoleEventData {
   'heartbeat': Heartbeat;
   'agent.updated': AgentUpdated;
   'permission.rules': PermissionRules;
+  'session.rewound': SessionRewound;
 }
 
 export type KonsoleEventType = keyof KonsoleEventData;

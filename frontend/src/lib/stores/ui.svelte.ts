@@ -2,6 +2,7 @@
 // switcher, the sidebar drawer on small screens, an enlarged image).
 
 import { createContext } from 'svelte';
+import type { RewindTarget } from '../types';
 
 export type View = 'console' | 'kontasks' | 'settings' | 'history' | 'usage';
 
@@ -12,6 +13,10 @@ export class UiStore {
   /** The session switcher (Ctrl+K) and the sidebar drawer on small screens. */
   switcherOpen = $state(false);
   drawerOpen = $state(false);
+  /** The prompt whose "Rewind to here..." dialog is open, if any. */
+  rewind: RewindTarget | null = $state(null);
+  /** Text for a session's prompt box ("Edit and resend"); the box takes it and clears this. */
+  promptFill: { sessionId: string; text: string } | null = $state(null);
   /** The start screen instead of the open session ("+ New session"); it shows too while none is open. */
   starting = $state(false);
   /** The sheet of keyboard shortcuts ("?"). */
