@@ -85,7 +85,14 @@ done
 # The window fits the 1280x800 screen (it is resized once the page loads).
 fits=""
 for _ in $(seq 1 40); do
-  geo=$(xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print x, y, w, h}')
+  # xwininfo can fail for a moment while the window is mapped and resized:
+  # under set -e that ended the script with no word (seen on a busy
+  # machine), so a failure is tried again unless konui has gone.
+  geo=$(xwininfo -id "$wid" | awk '/Absolute upper-left X/ {x=$NF} /Absolute upper-left Y/ {y=$NF} /Width:/ {w=$NF} /Height:/ {h=$NF} END {print x, y, w, h}') || {
+    kill -0 "$app" 2>/dev/null || { cat "$log"; echo "konui exited while its window was measured"; exit 1; }
+    sleep 0.5
+    continue
+  }
   read -r x y w h <<<"$geo"
   if [ "$w" -le 1280 ] && [ "$h" -le 800 ] && [ "$x" -ge 0 ] && [ "$y" -ge 0 ] && [ $((x + w)) -le 1280 ] && [ $((y + h)) -le 800 ] && [ "$h" -ne 700 ]; then fits=1; break; fi
   sleep 0.5
