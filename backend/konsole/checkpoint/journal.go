@@ -23,20 +23,7 @@ func (s *Store) Begin(ctx context.Context, session, folder, key string) (Snapsho
 	if err := checkName("the turn", key); err != nil {
 		return Snapshot{}, err
 	}
-	release, err := s.acquire(ctx, session)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	defer release()
-	sh, err := s.open(session, folder)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	snap, err := sh.take(ctx, key+".start")
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return snap, sh.note(key)
+	return s.snapshot(ctx, session, folder, key+".start", key)
 }
 
 // End snapshots the folder of session when the turn key has ended.
@@ -44,16 +31,7 @@ func (s *Store) End(ctx context.Context, session, folder, key string) (Snapshot,
 	if err := checkName("the turn", key); err != nil {
 		return Snapshot{}, err
 	}
-	release, err := s.acquire(ctx, session)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	defer release()
-	sh, err := s.open(session, folder)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return sh.take(ctx, key+".end")
+	return s.snapshot(ctx, session, folder, key+".end", "")
 }
 
 // Has says whether the turn key of session has its snapshot from before

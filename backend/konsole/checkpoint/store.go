@@ -196,6 +196,12 @@ func (s *Store) Take(ctx context.Context, session, folder, name string) (Snapsho
 	if err := checkName("the checkpoint name", name); err != nil {
 		return Snapshot{}, err
 	}
+	return s.snapshot(ctx, session, folder, name, "")
+}
+
+// snapshot takes the snapshot name under the session's lock and, when
+// journalKey is set, notes that turn in the journal under the same lock.
+func (s *Store) snapshot(ctx context.Context, session, folder, name, journalKey string) (Snapshot, error) {
 	release, err := s.acquire(ctx, session)
 	if err != nil {
 		return Snapshot{}, err
@@ -205,7 +211,11 @@ func (s *Store) Take(ctx context.Context, session, folder, name string) (Snapsho
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return sh.take(ctx, name)
+	snap, err := sh.take(ctx, name)
+	if err != nil || journalKey == "" {
+		return snap, err
+	}
+	return snap, sh.note(journalKey)
 }
 
 // newest is the store's newest snapshot (its branch), "" before the
